@@ -1,0 +1,69 @@
+"""Writing audit events. `record` adds to the current transaction; the request commits it with its work."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from clinic.audit.models import AuditEvent
+from clinic.extensions import db
+
+
+def _client_ip() -> str | None:
+    if not has_request_context():
+        return None
+    return request.remote_addr
+
+
+def record(
+    action: str,
+    *,
+    patient_id: int | None = None,
+    object_type: str | None = None,
+    object_id: int | str | None = None,
+    outcome: str = "success",
+    detail: str | None = None,
+    user=None,
+    clinic_id: int | None = None,
+) -> AuditEvent:
+    """Add an audit event for `action` by `user` (default: the logged-in user) to the session."""
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    event = AuditEvent(
+        action=action,
+        patient_id=patient_id,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        outcome=outcome,
+        detail=(detail or None) and detail[:500],
+        user_id=getattr(user, "id", None),
+        user_email=getattr(user, "email", None),
+        role=getattr(user, "role", None),
+        clinic_id=clinic_id if clinic_id is not None else getattr(user, "clinic_id", None),
+        ip=_client_ip(),
+    )
+    db.session.add(event)
+    return event
+
+
+def record_denial(*, status: int, detail: str = "", patient_id: int | None = None) -> None:
+    """Audit a refused request in its own commit: the request is about to fail, so nothing else commits."""
+    db.session.rollback()
+    record(
+        "access.denied",
+        outcome="denied",
+        patient_id=patient_id,
+        detail=f"{status} {request.method} {request.path} {detail}".strip(),
+    )
+    db.session.commit()
+
+
+def guard_append_only(session: Session, flush_context, instances) -> None:  # noqa: ARG001
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise PermissionError("audit events are append-only")
+
+
+sa.event.listen(Session, "before_flush", guard_append_only)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from clinic.auth.passwords import MAX_LENGTH, password_problem
+from clinic.auth.roles import STAFF
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+    submit = SubmitField("Log in")
+
+
+class NewPasswordMixin:
+    """A new password typed twice, checked against the password rules."""
+
+    password = PasswordField("New password", validators=[DataRequired()],
+                             render_kw={"autocomplete": "new-password"},
+                             description="8 to 128 characters; common passwords are refused.")
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(field.data or "", email=getattr(self, "account_email", None))
+        if problem:
+            raise ValidationError(problem)
+
+
+class SetPasswordForm(NewPasswordMixin, FlaskForm):
+    submit = SubmitField("Set password")
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Change password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    submit = SubmitField("Send reset link")
+
+
+class InviteStaffForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=[(r.value, r.label) for r in STAFF])
+    submit = SubmitField("Send invitation")
+
+
+class ChangeRoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(r.value, r.label) for r in STAFF])
+    submit = SubmitField("Change role")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs CSRF protection (deactivate, end sessions, log out)."""
+
+    confirm = BooleanField("I am sure", default=True)
+    submit = SubmitField("Confirm")

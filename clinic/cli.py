@@ -1,0 +1,71 @@
+"""Command-line tasks: `flask --app clinic <command>`."""
+
+from __future__ import annotations
+
+import sys
+from zoneinfo import available_timezones
+
+import click
+from flask import Flask
+
+from clinic.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("create-user")
+@click.option("--role", type=click.Choice(["admin", "dermatologist", "aesthetician"]), required=True)
+@click.option("--email", prompt=True)
+@click.option("--name", "full_name", prompt="Full name")
+@click.option("--clinic-name", default=None, help="Creates the clinic if there is none yet.")
+@click.option("--timezone", default="America/New_York", show_default=True)
+@click.password_option()
+def create_user(role: str, email: str, full_name: str, clinic_name: str | None, timezone: str, password: str):
+    """Create a staff account (the first admin of a new install comes from here)."""
+    from clinic.auth.services import AccountError
+    from clinic.auth.services import create_user as make_user
+    from clinic.clinics.models import Clinic
+    from clinic.clinics.services import default_clinic
+
+    if timezone not in available_timezones():
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone")
+    clinic = default_clinic()
+    if clinic is None:
+        clinic = Clinic(name=clinic_name or "Clinic", timezone=timezone)
+        db.session.add(clinic)
+        db.session.flush()
+    try:
+        user = make_user(clinic_id=clinic.id, email=email, full_name=full_name, role=role, password=password)
+    except AccountError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Created {role} {user.email} in clinic {clinic.name!r}.")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Fill an empty database with the demo clinic (idempotent) and print the demo logins."""
+    from clinic.demo import DEMO_PASSWORD, seed
+
+    logins = seed()
+    db.session.commit()
+    click.echo("")
+    click.echo("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+    for role, email in logins:
+        click.echo(f"  {role:<14} {email}")
+    click.echo("")
+
+
+def main() -> None:
+    """`clinic` console entry: the flask CLI bound to this app."""
+    from flask.cli import FlaskGroup
+
+    from clinic import create_app
+
+    FlaskGroup(create_app=create_app)(prog_name="clinic")
+

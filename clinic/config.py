@@ -1,0 +1,89 @@
+"""Configuration: safe defaults in code, secrets and deployment settings from the environment.
+
+`load_config()` reads the environment once; `create_app(config)` can override any key (tests do).
+A `.env` file in the project folder is read if present (python-dotenv), never committed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret-change-me"  # noqa: S105 - refused in production, see check_production
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{PROJECT_DIR / 'instance' / 'clinic.db'}"
+    # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config() -> dict:
+    load_dotenv(PROJECT_DIR / ".env")
+    https = _env_bool("CLINIC_HTTPS")
+    redis_url = os.environ.get("REDIS_URL")
+    mail_server = os.environ.get("MAIL_SERVER")
+    return {
+        "ENV_NAME": os.environ.get("CLINIC_ENV", "development"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the login session's own timeouts bound a form's life
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_NAME": "clinic_session",
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "CLINIC_HTTPS": https,
+        # E-mail: SMTP when MAIL_SERVER is set, otherwise printed to the console (development).
+        "MAIL_BACKEND": "smtp" if mail_server else "console",
+        "MAIL_SERVER": mail_server or "localhost",
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "clinic@localhost"),
+        "MAIL_TIMEOUT": 10,
+        # Password hashing cost (argon2id). Tests lower it; production keeps the library's defaults.
+        "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
+        "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", "65536")),
+        # Single-use token lifetimes.
+        "PASSWORD_RESET_HOURS": 2,
+        "INVITATION_HOURS": 72,
+        "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",
+        "LOGIN_IP_RATE_LIMIT": "60 per minute",
+        "PATIENTS_PER_PAGE": 25,
+    }
+
+
+def check_production(config: dict) -> None:
+    """Refuse to start a production app with a missing, default or short SECRET_KEY."""
+    if config.get("ENV_NAME") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
+        raise RuntimeError(
+            "SECRET_KEY is missing or weak: set a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )

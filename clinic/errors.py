@@ -1,0 +1,37 @@
+"""Error pages that say what happened and leak nothing (no stack traces, no object names)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. If you were submitting a form, reload the page and try again."),
+    403: ("Not allowed", "Your account is not allowed to do that."),
+    404: ("Not found", "There is nothing here, or you do not have access to it."),
+    405: ("Not allowed", "That action is not available here."),
+    409: ("Changed meanwhile", "Someone else changed this record. Reload it and make your change again."),
+    413: ("Too large", "The upload is too large."),
+    429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
+    500: ("Something went wrong", "The error was logged. Please try again; if it keeps happening, tell the clinic's admin."),
+}
+
+
+def register(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    from clinic.extensions import db
+
+    def render(status: int):
+        if status >= 500:
+            db.session.rollback()
+        title, message = MESSAGES[status]
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    for status in MESSAGES:
+        app.register_error_handler(status, lambda error, status=status: render(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        title = "Form expired"
+        message = "The form's security token is missing or expired. Reload the page and submit again."
+        return render_template("errors/error.html", status=400, title=title, message=message), 400

@@ -1,0 +1,8 @@
+"""Imports every feature's models so the metadata is complete (Alembic autogenerate, create_all)."""
+
+from clinic.audit.models import AuditEvent  # noqa: F401
+from clinic.auth.models import LoginSession, OneTimeToken, User  # noqa: F401
+from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
+from clinic.clinics.models import Clinic  # noqa: F401
+from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
+from clinic.reminders.models import OutboxMessage  # noqa: F401

@@ -1,0 +1,56 @@
+"""Jinja filters and globals: times shown in the viewer's zone, role-aware navigation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+from clinic.auth.roles import CLINICAL_STAFF, Role
+
+
+def viewer_zone() -> ZoneInfo:
+    """Patients see their own zone; staff see the clinic's."""
+    if current_user.is_authenticated:
+        if current_user.role == Role.PATIENT and current_user.patient is not None:
+            return ZoneInfo(current_user.patient.timezone)
+        return ZoneInfo(current_user.clinic.timezone)
+    return ZoneInfo("UTC")
+
+
+def localtime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(viewer_zone())
+    return local.strftime(fmt) + (" " + local.tzname() if "%Z" not in fmt and fmt.endswith("%M") else "")
+
+
+def localdate(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(viewer_zone())
+    return value.strftime(fmt)
+
+
+def nav_items() -> list[tuple[str, str, str]]:
+    """(endpoint, label, url) for the logged-in user's role."""
+    if not current_user.is_authenticated:
+        return []
+    items: list[tuple[str, str]] = []
+    if current_user.role in CLINICAL_STAFF:
+        items += [("patients.list_patients", "Patients")]
+    if current_user.role == Role.ADMIN:
+        items += [("users.list_users", "Users"), ("audit.list_events", "Audit log")]
+    if current_user.role == Role.PATIENT:
+        items += [("portal.home", "My record"), ("portal.access_log", "Who viewed my record")]
+    return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(localtime)
+    app.add_template_filter(localdate)
+    app.add_template_global(nav_items)
+    app.add_template_global(Role)

@@ -1,0 +1,154 @@
+"""Test fixtures shared by every feature.
+
+The database backend is chosen per run: CLINIC_TEST_DB=sqlite (default) or postgres (URL from
+CLINIC_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/postgres). `make test`
+runs the suite once per backend. Every test gets an empty database:
+- SQLite: a copy of a template file built once per run (fast, and threads can share it);
+- PostgreSQL: one database per run, tables truncated after each test.
+
+The `app` fixture keeps an app context pushed so tests can use `db.session` and the factories directly;
+the test client runs every request in a fresh context, so requests never share `g` or a session with the
+test (see `IsolatedClient`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from clinic import create_app
+from clinic.extensions import db
+
+BACKEND = os.environ.get("CLINIC_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.users"]
+
+
+def base_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": "clinic.test",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_BACKEND": "locmem",
+    }
+
+
+def _pg_url(database: str) -> str:
+    return sa.make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _build_schema(url: str) -> None:
+    app = create_app(base_config(url))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> Iterator[str]:
+    """SQLite: path of a schema-only template file. PostgreSQL: URL of this run's own database."""
+    if BACKEND == "postgres":
+        name = f"clinic_test_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+        _build_schema(url)
+        yield url
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("schema") / "template.db"
+        _build_schema(f"sqlite:///{path}")
+        yield str(path)
+
+
+def _truncate_all(app: Flask) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if BACKEND == "postgres":
+        return database_template
+    target = tmp_path / "clinic.db"
+    shutil.copyfile(database_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config(database_url: str) -> dict:
+    """Override in a test module (or update in a test) to change the app's configuration."""
+    return base_config(database_url)
+
+
+@pytest.fixture
+def app(app_config: dict) -> Iterator[Flask]:
+    app = create_app(app_config)
+    app.test_client_class = IsolatedClient
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        if BACKEND == "postgres":
+            _truncate_all(app)
+        db.engine.dispose()
+        ctx.pop()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never see the test's app context, like a real server.
+
+    Without this, a request would reuse the test's context: Flask-Login's cached user in `g` and the
+    test's SQLAlchemy session would leak from one request into the next.
+
+    `post(..., data=...)` adds a valid CSRF token unless `csrf=False` is passed.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self) -> str:
+        raw = uuid.uuid4().hex
+        with contextvars.Context().run(self.session_transaction) as session:
+            session.setdefault("csrf_token", raw)
+            raw = session["csrf_token"]
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and isinstance(data, dict) and "csrf_token" not in data:
+            kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> IsolatedClient:
+    return app.test_client()
+
+
+def pytest_report_header(config) -> str:
+    return f"clinic test database backend: {BACKEND}"

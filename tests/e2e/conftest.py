@@ -1,0 +1,161 @@
+"""Browser tests: gunicorn serving the app on a free port, Debian's Chromium driven by Playwright.
+
+The server runs against its own database, migrated with `flask db upgrade` (so migrations are exercised
+too); tests seed what they need through `seed(fn)`, which runs `fn` in an app context on the same database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import BACKEND, PG_ADMIN_URL, TEST_SECRET, _pg_url
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_database(tmp_path_factory) -> Iterator[str]:
+    if BACKEND == "postgres":
+        name = f"clinic_e2e_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield _pg_url(name)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'clinic.db'}"
+
+
+@pytest.fixture(scope="session")
+def server_env(e2e_database, smtp_server) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": e2e_database,
+        "SECRET_KEY": TEST_SECRET,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_server.port),
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST": "1024",
+        "FLASK_APP": "clinic",
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(server_env) -> Iterator[str]:
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=server_env, cwd=PROJECT, check=True,
+                   capture_output=True)
+    port = _free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    proc = subprocess.Popen(
+        [gunicorn, "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
+         "--access-logfile", "-", "clinic:create_app()"],
+        env=server_env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/login", timeout=1)  # noqa: S310 - our own local server
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def seed(server_env) -> Callable:
+    """`seed(fn)`: run fn() in an app context on the server's database, commit, return its result."""
+    from clinic import create_app
+    from clinic.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "SECRET_KEY": TEST_SECRET,
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
+
+    def _seed(fn: Callable):
+        with app.app_context():
+            result = fn()
+            db.session.commit()
+            return result
+
+    return _seed
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core in the page; return violations of the given impacts (with the nodes' selectors)."""
+    # Evaluated through the DevTools protocol: the page's CSP (rightly) refuses injected <script> tags.
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in impacts
+    ]
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
