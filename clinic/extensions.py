@@ -11,7 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from clinic.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Views commit the audit event before rendering; keeping loaded objects after commit avoids one
+# reload query per row the template touches.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
