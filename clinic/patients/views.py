@@ -49,11 +49,10 @@ def list_patients():
     select = patient_list_query(current_user.clinic_id, query).options(selectinload(Patient.concern_rows))
     page = db.paginate(select, page=request.args.get("page", 1, type=int),
                        per_page=current_app.config["PATIENTS_PER_PAGE"], error_out=False)
-    detail = f"q={query.q!r} page={page.page} archived={query.archived}"
-    for patient in page.items:  # each listed patient's name and birth date was shown: one event each
-        record("patient.list", patient_id=patient.id, object_type="patient", object_id=patient.id, detail=detail)
-    db.session.commit()
-    return render_template("patients/list.html", page=page, query=query, sort_labels=SORT_LABELS)
+    services.audit_listed(page.items, detail=f"q={query.q!r} page={page.page} archived={query.archived}")
+    html = render_template("patients/list.html", page=page, query=query, sort_labels=SORT_LABELS)
+    db.session.commit()  # after rendering: committing expires the loaded rows, and reloading costs queries
+    return html
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,13 +77,14 @@ def chart(patient_id: int):
     confirmed_by = (db.session.get(User, patient.history.confirmed_by_id)
                     if patient.history and patient.history.confirmed_by_id else None)
     record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "patients/chart.html", patient=patient, history=patient.history, account=account,
         portal_status=services.portal_status(account), flags=services.history_flags(patient.history),
         history_labels=LABELS, confirmed_by=confirmed_by, sections=chart_sections(patient),
         sexes=SEXES, concern_labels=CONCERNS,
     )
+    db.session.commit()
+    return html
 
 
 def _differences(form: PatientForm, patient: Patient) -> list[str]:
