@@ -67,7 +67,8 @@ def known_timezone(form, field) -> None:  # noqa: ARG001
 
 
 def _optional_text(label: str, max_length: int = 2000, **kwargs) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], render_kw={"rows": 2}, **kwargs)
+    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], render_kw={"rows": 2},
+                         **kwargs)
 
 
 class PatientForm(FlaskForm):
@@ -117,8 +118,8 @@ class PatientForm(FlaskForm):
 
     def fill_from(self, patient) -> None:
         """Fill an edit form from the saved record (on GET)."""
-        for name in ("first_name", "last_name", "date_of_birth", "sex", "email", "phone", "address", "timezone",
-                     "allergies", "medications", "notes"):
+        for name in ("first_name", "last_name", "date_of_birth", "sex", "email", "phone", "address",
+                     "timezone", "allergies", "medications", "notes"):
             getattr(self, name).data = getattr(patient, name)
         self.fitzpatrick.data = str(patient.fitzpatrick) if patient.fitzpatrick else ""
         self.concerns.data = patient.concerns
@@ -141,7 +142,8 @@ class MedicalHistoryForm(FlaskForm):
     isotretinoin = RadioField("Isotretinoin (Accutane, Roaccutane)", default="never",
                               choices=[("never", "Never taken"), ("current", "Taking it now"),
                                        ("stopped", "Stopped")])
-    isotretinoin_stopped_on = DateField("Date isotretinoin was stopped", validators=[Optional(), not_in_future])
+    isotretinoin_stopped_on = DateField("Date isotretinoin was stopped",
+                                        validators=[Optional(), not_in_future])
     anticoagulants = _yes("Takes blood thinners (anticoagulants or antiplatelets)")
     bleeding_disorder = _yes("Bleeding or clotting disorder")
     keloid_history = _yes("Keloid or raised (hypertrophic) scars")
@@ -168,10 +170,11 @@ class MedicalHistoryForm(FlaskForm):
     GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("Pregnancy", ("pregnant", "breastfeeding")),
         ("Medicines", ("isotretinoin", "isotretinoin_stopped_on", "anticoagulants", "bleeding_disorder")),
-        ("Skin and healing", ("keloid_history", "hsv_history", "hsv_prophylaxis", "active_infection", "open_wound",
-                              "skin_flare", "recent_sunburn")),
+        ("Skin and healing", ("keloid_history", "hsv_history", "hsv_prophylaxis", "active_infection",
+                              "open_wound", "skin_flare", "recent_sunburn")),
         ("General health", ("diabetes", "cancer_treatment", "anaesthetic_allergy")),
-        ("Recent treatments", ("filler_on", "surgery_on", "neuromodulator_on", "deep_peel_on", "laser_or_ipl_on")),
+        ("Recent treatments", ("filler_on", "surgery_on", "neuromodulator_on", "deep_peel_on",
+                               "laser_or_ipl_on")),
     )
 
     def validate(self, extra_validators=None) -> bool:

@@ -76,7 +76,8 @@ def search_condition(text: str) -> sa.ColumnElement[bool] | None:
         return Patient.phone_digits.contains(digits, autoescape=True)
     words = [w for w in re.split(r"[\s,]+", text) if w]
     by_name = sa.and_(*(
-        sa.or_(Patient.first_name.istartswith(w, autoescape=True), Patient.last_name.istartswith(w, autoescape=True))
+        sa.or_(Patient.first_name.istartswith(w, autoescape=True),
+               Patient.last_name.istartswith(w, autoescape=True))
         for w in words
     ))
     if len(words) == 1:

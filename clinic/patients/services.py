@@ -1,4 +1,4 @@
-"""Patient rules: creating, editing (refusing stale copies), archiving, the medical history, portal invitations.
+"""Patient rules: creating, editing (refusing stale copies), archiving, medical history, portal invitations.
 
 Services flush, never commit: the request (or CLI command) commits once. Searching lives in `search.py`.
 """
@@ -158,7 +158,7 @@ def audit_listed(patients: list[Patient], detail: str) -> None:
     written in one INSERT so a page's query count does not grow with the page size."""
     if not patients:
         return
-    template = record("patient.list", object_type="patient", detail=detail)  # who, where, when: as record() does
+    template = record("patient.list", object_type="patient", detail=detail)  # who, where, when: as usual
     db.session.expunge(template)
     common = {column.key: getattr(template, column.key) for column in AuditEvent.__table__.columns
               if column.key not in ("id", "patient_id", "object_id", "occurred_at")}
@@ -197,8 +197,8 @@ def save_history(patient: Patient, answers: HistoryAnswers, *, loaded_version: i
         history.confirmed_at = now_utc()
         history.confirmed_by_id = confirmed_by.id
     db.session.flush()
-    record("patient.history_update", patient_id=patient.id, object_type="medical_history", object_id=patient.id,
-           detail="confirmed with patient" if confirmed_by is not None else None)
+    record("patient.history_update", patient_id=patient.id, object_type="medical_history",
+           object_id=patient.id, detail="confirmed with patient" if confirmed_by is not None else None)
     return history
 
 
@@ -248,7 +248,8 @@ def invite_to_portal(patient: Patient) -> User:
             raise PortalInviteError("This patient already has an active portal account.")
         if not account.active:
             raise PortalInviteError("This patient's portal account is deactivated; ask an admin.")
-        record("patient.portal_invite_resent", patient_id=patient.id, object_type="user", object_id=account.id)
+        record("patient.portal_invite_resent", patient_id=patient.id, object_type="user",
+               object_id=account.id)
         return account
     if not patient.email:
         raise PortalInviteError("Add the patient's e-mail address before inviting them to the portal.")

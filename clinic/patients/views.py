@@ -161,7 +161,11 @@ def history(patient_id: int):
 def archive(patient_id: int):
     patient = get_patient(patient_id)
     form = ArchiveForm()
-    if form.validate_on_submit():
+    if request.method == "GET":
+        record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
+               detail="archive form")
+        db.session.commit()
+    elif form.validate_on_submit():
         services.archive_patient(patient, form.reason.data)
         db.session.commit()
         flash(f"{patient.full_name} was archived. The record is kept and can be restored.", "success")
@@ -194,7 +198,8 @@ def invite(patient_id: int):
     except (OSError, smtplib.SMTPException):
         db.session.rollback()
         current_app.logger.exception("portal invitation e-mail failed")
-        flash("The invitation e-mail could not be sent. Nothing was changed; please try again later.", "danger")
+        flash("The invitation e-mail could not be sent. Nothing was changed; please try again later.",
+              "danger")
         return redirect(_chart_url(patient))
     db.session.commit()
     flash(f"An invitation to the portal was e-mailed to {account.email}.", "success")

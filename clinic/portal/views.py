@@ -38,7 +38,8 @@ ACCESS_LOG_LIMIT = 200
 @role_required(Role.PATIENT)
 def home():
     patient = get_patient(current_user.patient_id, selectinload(Patient.concern_rows))
-    record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
+    record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
+           detail="portal")
     db.session.commit()
     return render_template("portal/home.html", patient=patient, sexes=SEXES, concern_labels=CONCERNS)
 

@@ -1,4 +1,4 @@
-"""An aesthetician's day with patient records, in Debian's Chromium: find, create (after a mistake), log out."""
+"""An aesthetician and patient records in Debian's Chromium: find, create (after a mistake), log out."""
 
 from __future__ import annotations
 

@@ -155,12 +155,15 @@ def test_forms_carry_a_csrf_token_and_refuse_without_it(staff):
     assert staff.post(f"/patients/{patient.id}/unarchive", data={}, csrf=False).status_code == 400
 
 
+def version_in(html: str) -> str:
+    """The hidden `version` field's value on a rendered form."""
+    tag = re.search(r'<input[^>]*name="version"[^>]*>', html)
+    assert tag, html
+    return re.search(r'value="(\d+)"', tag.group(0)).group(1)
+
+
 def _edit_form(client, patient_id: int) -> dict:
-    html = client.get(f"/patients/{patient_id}/edit").text
-    version = re.search(r'name="version" type="hidden" value="(\d+)"|type="hidden" name="version" value="(\d+)"'
-                        r'|id="version" name="version" type="hidden" value="(\d+)"', html)
-    assert version, html
-    return {**VALID, "version": next(g for g in version.groups() if g)}
+    return {**VALID, "version": version_in(client.get(f"/patients/{patient_id}/edit").text)}
 
 
 def test_edit_saves_with_current_version(staff):
@@ -179,7 +182,8 @@ def test_stale_edit_is_refused_and_input_kept(staff, login_as):
     mine = _edit_form(staff, patient.id)
     other, _ = login_as("dermatologist")
     theirs = _edit_form(other, patient.id)
-    assert other.post(f"/patients/{patient.id}/edit", data={**theirs, "first_name": "Theirs"}).status_code == 302
+    response = other.post(f"/patients/{patient.id}/edit", data={**theirs, "first_name": "Theirs"})
+    assert response.status_code == 302
 
     response = staff.post(f"/patients/{patient.id}/edit", data={**mine, "first_name": "Mine"})
     assert response.status_code == 409
@@ -189,9 +193,32 @@ def test_stale_edit_is_refused_and_input_kept(staff, login_as):
     db.session.expire_all()
     assert db.session.get(Patient, patient.id).first_name == "Theirs"
     # The refused page now carries the current version: saving again, knowingly, goes through.
-    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', response.text)
-    again = {**mine, "first_name": "Mine", "version": next(g for g in version.groups() if g)}
+    again = {**mine, "first_name": "Mine", "version": version_in(response.text)}
     assert staff.post(f"/patients/{patient.id}/edit", data=again).status_code == 302
+
+
+def test_concurrent_save_between_load_and_write_is_refused(staff, monkeypatch):
+    """The version matched when checked, but another request committed before our UPDATE ran:
+    SQLAlchemy's versioned UPDATE matches no row (StaleDataError) and the view refuses like a stale copy."""
+    from clinic.patients import services
+
+    patient = make_patient(first_name="Racy")
+    db.session.commit()
+    original = services.update_patient
+
+    def update_after_someone_else(target, details, *, loaded_version):
+        with db.engine.begin() as other:
+            other.execute(sa.text("UPDATE patient SET first_name = 'Winner', version = version + 1 "
+                                  "WHERE id = :id"), {"id": target.id})
+        original(target, details, loaded_version=loaded_version)
+
+    monkeypatch.setattr(services, "update_patient", update_after_someone_else)
+    form = _edit_form(staff, patient.id)
+    response = staff.post(f"/patients/{patient.id}/edit", data={**form, "first_name": "Loser"})
+    assert response.status_code == 409
+    assert "Someone else saved this record" in response.text and 'value="Loser"' in response.text
+    db.session.expire_all()
+    assert db.session.get(Patient, patient.id).first_name == "Winner"
 
 
 def test_edit_without_version_is_a_bad_request(staff):
@@ -210,21 +237,23 @@ def test_history_form_saves_confirms_and_chart_highlights(staff):
     page = staff.get(f"/patients/{patient.id}/history").text
     for legend in ("Pregnancy", "Medicines", "Skin and healing", "General health", "Recent treatments"):
         assert f">{legend}</legend>" in page
-    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page)
-    data = {**HISTORY, "version": next(g for g in version.groups() if g)}
+    data = {**HISTORY, "version": version_in(page)}
     assert staff.post(f"/patients/{patient.id}/history", data=data).status_code == 302
     db.session.expire_all()
     history = db.session.get(MedicalHistory, patient.id)
     assert (history.isotretinoin, history.diabetes, history.hsv_history) == ("stopped", "uncontrolled", True)
     assert history.confirmed_at is not None and history.confirmed_by_id is not None
     chart = staff.get(f"/patients/{patient.id}").text
-    assert chart.count('history-flag"') >= 4  # isotretinoin, diabetes, HSV without prophylaxis, blood thinners
+    # isotretinoin, diabetes, HSV without prophylaxis, blood thinners
+    assert chart.count(' history-flag"') == 4
+    assert "4 answers need attention" in chart
     assert "Confirmed with the patient" in chart
     assert len(events("patient.history_update", patient.id)) == 1
 
 
 @pytest.mark.parametrize(("data", "field", "message"), [
-    ({"isotretinoin": "stopped", "isotretinoin_stopped_on": ""}, "isotretinoin_stopped_on", "when isotretinoin"),
+    ({"isotretinoin": "stopped", "isotretinoin_stopped_on": ""}, "isotretinoin_stopped_on",
+     "when isotretinoin"),
     ({"filler_on": (date.today() + timedelta(days=3)).isoformat()}, "filler_on", "in the future"),
     ({"diabetes": "sometimes"}, "diabetes", "Not a valid choice"),
 ])
