@@ -50,7 +50,8 @@ def list_patients():
     page = db.paginate(select, page=request.args.get("page", 1, type=int),
                        per_page=current_app.config["PATIENTS_PER_PAGE"], error_out=False)
     services.audit_listed(page.items, detail=f"q={query.q!r} page={page.page} archived={query.archived}")
-    html = render_template("patients/list.html", page=page, query=query, sort_labels=SORT_LABELS)
+    html = render_template("patients/list.html", page=page, query=query, sort_labels=SORT_LABELS,
+                           concern_labels=CONCERNS)
     db.session.commit()  # after rendering: committing expires the loaded rows, and reloading costs queries
     return html
 

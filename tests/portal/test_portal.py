@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from tests.factories import make_patient, make_user
@@ -85,3 +86,26 @@ def test_portal_nav_has_both_pages(two_patients):
     client, *_ = two_patients
     html = client.get("/portal").text
     assert 'href="/portal"' in html and 'href="/portal/access-log"' in html
+
+
+def test_scoped_lookup_gives_a_patient_404_for_anyone_else(app):
+    """The one door every patient-id route goes through: for a patient, any other record does not exist."""
+    from flask_login import login_user
+    from werkzeug.exceptions import NotFound
+
+    from clinic.audit.models import AuditEvent
+    from clinic.extensions import db
+    from clinic.patients.access import get_patient
+
+    alice, bob = make_patient(), make_patient()
+    account = make_user("patient", patient=alice)
+    db.session.commit()
+    with app.test_request_context(f"/portal/{bob.id}"):
+        login_user(account)
+        assert get_patient(alice.id).id == alice.id
+        with pytest.raises(NotFound):
+            get_patient(bob.id)
+        with pytest.raises(NotFound):
+            get_patient(bob.id + 1000)
+    denials = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
+    assert len(denials) == 2 and all(d.user_id == account.id for d in denials)
