@@ -4,8 +4,8 @@ What the box accepts, in the order it is tried:
 - a date of birth: 1985-05-17 or 05/17/1985;
 - an e-mail address (anything with "@"): the part typed, anywhere in the address;
 - a phone number: 3+ digits with only phone punctuation, matched on the digits anywhere in the number;
-- words: each word must start a first or last name ("ana", "smi", "ana smith", "smith, ana"); a single word
-  may also start a record number.
+- words: each word must start a first or last name, or a part of one ("ana", "smi", "ana smith",
+  "smith, ana", "jones" for Smith-Jones); a single word may also start a record number.
 """
 
 from __future__ import annotations
@@ -61,6 +61,12 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+def _starts_a_word(column, word: str) -> sa.ColumnElement[bool]:
+    """`word` starts the name or one of its parts ("ann" finds "Mary Ann", "jones" finds "Smith-Jones")."""
+    return sa.or_(column.istartswith(word, autoescape=True), column.icontains(" " + word, autoescape=True),
+                  column.icontains("-" + word, autoescape=True))
+
+
 def search_condition(text: str) -> sa.ColumnElement[bool] | None:
     """The WHERE clause for the search box, or None for an empty box."""
     text = text.strip()
@@ -75,11 +81,8 @@ def search_condition(text: str) -> sa.ColumnElement[bool] | None:
     if PHONE_CHARS.match(text) and len(digits) >= 3:
         return Patient.phone_digits.contains(digits, autoescape=True)
     words = [w for w in re.split(r"[\s,]+", text) if w]
-    by_name = sa.and_(*(
-        sa.or_(Patient.first_name.istartswith(w, autoescape=True),
-               Patient.last_name.istartswith(w, autoescape=True))
-        for w in words
-    ))
+    by_name = sa.and_(*(sa.or_(_starts_a_word(Patient.first_name, w), _starts_a_word(Patient.last_name, w))
+                        for w in words))
     if len(words) == 1:
         return sa.or_(by_name, Patient.record_number.istartswith(words[0], autoescape=True))
     return by_name

@@ -239,9 +239,11 @@ def portal_status(account: User | None) -> str:
 def invite_to_portal(patient: Patient) -> User:
     """Create (or reuse, for a re-send) the patient's portal account; the caller e-mails the link.
 
-    Refused without an e-mail address, when another account already uses that address, and when the
-    patient already set a password (they can use "Forgot your password?").
+    Refused for an archived patient, without an e-mail address, when another account already uses that
+    address, and when the patient already set a password (they can use "Forgot your password?").
     """
+    if patient.is_archived:
+        raise PortalInviteError("This patient is archived; restore the record before inviting them.")
     account = portal_account(patient)
     if account is not None:
         if account.password_hash:

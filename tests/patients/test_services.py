@@ -29,6 +29,7 @@ def people(app):
                  phone="+1 555 777 8899", email="bob@other.test")
     make_patient(first_name="Carla", last_name="Smithers", date_of_birth=date(1970, 12, 31), phone=None,
                  email=None)
+    make_patient(first_name="Mary Ann", last_name="Lopez-Jones", date_of_birth=date(1966, 6, 6))
     make_patient(make_clinic("Elsewhere"), first_name="Ana", last_name="Smith-Other")
     db.session.flush()
 
@@ -48,6 +49,9 @@ def people(app):
     ("777-8899", ["Anaya"]),
     ("ana.smith@example.test", ["Smith"]),
     ("@other.test", ["Anaya"]),
+    ("jones", ["Lopez-Jones"]),
+    ("mary ann lopez", ["Lopez-Jones"]),
+    ("ann", ["Lopez-Jones"]),
     ("zebra", []),
     ("%", []),
     ("_", []),
@@ -67,10 +71,13 @@ def test_search_never_crosses_clinics(people):
 
 
 def test_sort_by_allow_listed_columns(people):
-    assert found(sort="name") == ["Anaya", "Smith", "Smithers"]
-    assert found(sort="name", direction="desc") == ["Smithers", "Smith", "Anaya"]
-    assert found(sort="dob") == ["Smithers", "Smith", "Anaya"]
-    assert found(sort="dob", direction="desc") == ["Anaya", "Smith", "Smithers"]
+    assert found(sort="name") == ["Anaya", "Lopez-Jones", "Smith", "Smithers"]
+    assert found(sort="name", direction="desc") == ["Smithers", "Smith", "Lopez-Jones", "Anaya"]
+    assert found(sort="dob") == ["Lopez-Jones", "Smithers", "Smith", "Anaya"]
+    assert found(sort="dob", direction="desc") == ["Anaya", "Smith", "Smithers", "Lopez-Jones"]
+    by_record = sorted(db.session.scalars(sa.select(Patient).where(Patient.clinic_id == default_clinic().id)),
+                       key=lambda p: p.record_number)
+    assert found(sort="record") == [p.last_name for p in by_record]
 
 
 def test_unknown_sort_and_direction_fall_back_to_default():
@@ -169,6 +176,13 @@ def test_invite_requires_email_and_unique_account(app):
     clash = make_patient(email="Taken@Example.test")
     with pytest.raises(services.PortalInviteError, match="already exists"):
         services.invite_to_portal(clash)
+
+
+def test_archived_patient_is_not_invited(app):
+    patient = make_patient()
+    services.archive_patient(patient, "moved")
+    with pytest.raises(services.PortalInviteError, match="archived"):
+        services.invite_to_portal(patient)
 
 
 def test_invite_creates_patient_account_and_resend_reuses_it(app):
