@@ -13,6 +13,7 @@ test (see `IsolatedClient`).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import shutil
@@ -148,6 +149,26 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def client(app: Flask) -> IsolatedClient:
     return app.test_client()
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """`with count_queries() as statements: ...`: the SQL statements run on the app's engine meanwhile."""
+
+    @contextlib.contextmanager
+    def _count() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def listener(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+    return _count
 
 
 def pytest_report_header(config) -> str:

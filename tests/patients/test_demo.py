@@ -1,0 +1,46 @@
+"""`flask seed-demo` is idempotent and its printed logins work."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from clinic.auth.models import User
+from clinic.demo import DEMO_PASSWORD
+from clinic.extensions import db
+from clinic.patients.models import MedicalHistory, Patient
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_seed_demo_twice_gives_fifty_patients_and_working_logins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    db.session.expire_all()
+    assert count(Patient) == 50
+    assert count(MedicalHistory) == 50
+    assert count(User) == 5 + 6
+    logins = re.findall(r"^\s+(\w+)\s+(\S+@\S+)$", second.output, flags=re.M)
+    assert logins == re.findall(r"^\s+(\w+)\s+(\S+@\S+)$", first.output, flags=re.M)
+    roles = {role for role, _ in logins}
+    assert roles == {"admin", "dermatologist", "aesthetician", "patient"}
+
+    homes = {"admin": "/admin/users", "dermatologist": "/patients", "aesthetician": "/patients",
+             "patient": "/portal"}
+    for role, email in logins:
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, (role, email)
+        assert response.headers["Location"].endswith(homes[role]), (role, response.headers["Location"])
+        page = client.get(homes[role])
+        assert page.status_code == 200
+        if role == "patient":
+            patient = db.session.scalar(sa.select(Patient).join(User, User.patient_id == Patient.id)
+                                        .where(User.email == email))
+            assert patient.record_number in page.text
