@@ -55,7 +55,7 @@ def seed_demo():
     logins = seed()
     db.session.commit()
     click.echo("")
-    click.echo("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<14} {email}")
     click.echo("")

@@ -53,7 +53,8 @@ def make_user(role: str = "dermatologist", *, clinic: Clinic | None = None, emai
         patient = make_patient(clinic)
     n = next(_counter)
     user = create_user(
-        clinic_id=clinic.id, email=email or f"{role}{n}@example.test", full_name=extra.pop("full_name", f"{role.title()} {n}"),
+        clinic_id=clinic.id, email=email or f"{role}{n}@example.test",
+        full_name=extra.pop("full_name", f"{role.title()} {n}"),
         role=role, password=password, patient_id=patient.id if patient else None,
     )
     for key, value in extra.items():
