@@ -46,7 +46,7 @@ def register_extensions(app: Flask) -> None:
     talisman.init_app(
         app,
         force_https=app.config["CLINIC_HTTPS"],
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_secure=app.config["CLINIC_HTTPS"] or app.config["SESSION_COOKIE_SECURE"],
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
