@@ -23,7 +23,7 @@ class AuditFilterForm(FlaskForm):
     patient_id = IntegerField("Patient id", validators=[Optional(), NumberRange(min=1)])
     action = StringField("Action", validators=[Optional(), Length(max=64)],
                          description="Exact action or its start, e.g. auth. or patient.view")
-    outcome = SelectField("Outcome", choices=OUTCOMES)
+    outcome = SelectField("Outcome", choices=OUTCOMES, default="")
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To (inclusive)", validators=[Optional()])
     submit = SubmitField("Filter")
