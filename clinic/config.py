@@ -85,5 +85,6 @@ def check_production(config: dict) -> None:
     if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
         raise RuntimeError(
             "SECRET_KEY is missing or weak: set a random value of at least "
-            f"{MIN_SECRET_KEY_LENGTH} characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            f"{MIN_SECRET_KEY_LENGTH} characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )

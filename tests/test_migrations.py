@@ -58,8 +58,10 @@ def _tables() -> set[str]:
 
 def _audit_is_append_only() -> bool:
     with db.engine.begin() as connection:
-        connection.exec_driver_sql("INSERT INTO audit_event (occurred_at, action, outcome) "
-                                   "VALUES (CURRENT_TIMESTAMP, 'test.migration', 'success')")
+        connection.exec_driver_sql(
+            "INSERT INTO audit_event (occurred_at, action, outcome) "
+            "VALUES (CURRENT_TIMESTAMP, 'test.migration', 'success')"
+        )
     try:
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DELETE FROM audit_event")

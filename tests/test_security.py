@@ -10,6 +10,7 @@ from clinic.config import DEV_SECRET_KEY, check_production
 from clinic.extensions import db
 from tests.auth.helpers import is_login_redirect
 from tests.factories import PASSWORD, make_user
+from tests.fixtures.mail import body_text
 
 
 def _csp(response) -> dict[str, list[str]]:
@@ -62,7 +63,9 @@ class TestCsrf:
         user = make_user("aesthetician")
         db.session.commit()
         assert client.post(f"/admin/users/{user.id}/deactivate", data={}, csrf=False).status_code == 400
-        assert client.post(f"/admin/users/{user.id}/role", data={"role": "admin"}, csrf=False).status_code == 400
+        assert (
+            client.post(f"/admin/users/{user.id}/role", data={"role": "admin"}, csrf=False).status_code == 400
+        )
         db.session.expire_all()
         assert db.session.get(User, user.id).active and db.session.get(User, user.id).role == "aesthetician"
 
@@ -85,11 +88,25 @@ class TestHttps:
     def test_session_cookie_is_secure_and_http_only(self, app, client):
         user = make_user("dermatologist")
         db.session.commit()
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD},
-                               base_url="https://clinic.test", headers={"Referer": "https://clinic.test/login"})
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD},
+            base_url="https://clinic.test",
+            headers={"Referer": "https://clinic.test/login"},
+        )
         assert response.status_code == 302
         cookie = response.headers["Set-Cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+    def test_emailed_links_use_https(self, app, client, mailbox):
+        make_user("dermatologist", email="secure.links@example.com")
+        db.session.commit()
+        client.post("/password/forgot", data={"email": "secure.links@example.com"},
+                    base_url="https://clinic.test", headers={"Referer": "https://clinic.test/password/forgot"})
+        [message] = mailbox
+        assert "https://clinic.test/password/reset/" in body_text(message)
+        assert "http://clinic.test" not in body_text(message)
 
 
 class TestProductionSecretKey:
@@ -106,12 +123,17 @@ class TestProductionSecretKey:
 
     def test_create_app_refuses_to_start(self, database_url):
         with pytest.raises(RuntimeError, match="SECRET_KEY"):
-            create_app({"ENV_NAME": "production", "SECRET_KEY": DEV_SECRET_KEY,
-                        "SQLALCHEMY_DATABASE_URI": database_url})
+            create_app(
+                {
+                    "ENV_NAME": "production",
+                    "SECRET_KEY": DEV_SECRET_KEY,
+                    "SQLALCHEMY_DATABASE_URI": database_url,
+                }
+            )
 
 
 class TestErrorPages:
-    LEAKS = ("Traceback", "SELECT", "secret_column", "sqlalchemy", "File \"", "werkzeug")
+    LEAKS = ("Traceback", "SELECT", "secret_column", "sqlalchemy", 'File "', "werkzeug")
 
     @pytest.fixture
     def app_config(self, app_config):

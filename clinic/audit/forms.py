@@ -21,8 +21,11 @@ class AuditFilterForm(FlaskForm):
 
     user_id = SelectField("User", coerce=_optional_int, choices=[("", "Anyone")], validate_choice=True)
     patient_id = IntegerField("Patient id", validators=[Optional(), NumberRange(min=1)])
-    action = StringField("Action", validators=[Optional(), Length(max=64)],
-                         description="Exact action or its start, e.g. auth. or patient.view")
+    action = StringField(
+        "Action",
+        validators=[Optional(), Length(max=64)],
+        description="Exact action or its start, e.g. auth. or patient.view",
+    )
     outcome = SelectField("Outcome", choices=OUTCOMES, default="")
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To (inclusive)", validators=[Optional()])

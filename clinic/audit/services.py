@@ -103,5 +103,6 @@ def audit_query(clinic_id: int, zone: ZoneInfo, filters: AuditFilter) -> sa.Sele
     if filters.date_from:
         query = query.where(AuditEvent.occurred_at >= _local_midnight_utc(filters.date_from, zone))
     if filters.date_to:
-        query = query.where(AuditEvent.occurred_at < _local_midnight_utc(filters.date_to + timedelta(days=1), zone))
+        day_after = filters.date_to + timedelta(days=1)
+        query = query.where(AuditEvent.occurred_at < _local_midnight_utc(day_after, zone))
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

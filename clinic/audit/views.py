@@ -20,7 +20,8 @@ def _filter_form() -> AuditFilterForm:
     form = AuditFilterForm(formdata=request.args or None)
     users = db.session.execute(
         sa.select(User.id, User.full_name, User.email)
-        .where(User.clinic_id == current_user.clinic_id).order_by(User.full_name, User.id)
+        .where(User.clinic_id == current_user.clinic_id)
+        .order_by(User.full_name, User.id)
     ).all()
     form.user_id.choices = [("", "Anyone")] + [(u.id, f"{u.full_name} <{u.email}>") for u in users]
     return form
@@ -32,11 +33,20 @@ def list_events():
     form = _filter_form()
     if request.args and not form.validate():
         return render_template("audit/list.html", form=form, page=None, page_args={}), 400
-    filters = AuditFilter(user_id=form.user_id.data, patient_id=form.patient_id.data, action=form.action.data,
-                          outcome=form.outcome.data or None, date_from=form.date_from.data,
-                          date_to=form.date_to.data)
+    filters = AuditFilter(
+        user_id=form.user_id.data,
+        patient_id=form.patient_id.data,
+        action=form.action.data,
+        outcome=form.outcome.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
     query = audit_query(current_user.clinic_id, current_user.clinic.zone, filters)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config.get("AUDIT_EVENTS_PER_PAGE", 50), error_out=False)
+    page = db.paginate(
+        query,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config.get("AUDIT_EVENTS_PER_PAGE", 50),
+        error_out=False,
+    )
     page_args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
     return render_template("audit/list.html", form=form, page=page, page_args=page_args)

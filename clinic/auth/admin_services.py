@@ -47,8 +47,13 @@ def change_role(admin: User, user: User, role: Role | str) -> None:
     old = user.role
     user.role = role.value
     db.session.flush()
-    record("user.role_changed", object_type="user", object_id=user.id, patient_id=user.patient_id,
-           detail=f"{old} -> {role.value}")
+    record(
+        "user.role_changed",
+        object_type="user",
+        object_id=user.id,
+        patient_id=user.patient_id,
+        detail=f"{old} -> {role.value}",
+    )
 
 
 def deactivate(admin: User, user: User) -> int:
@@ -60,8 +65,13 @@ def deactivate(admin: User, user: User) -> int:
     user.active = False
     ended = end_all_sessions(user, "deactivated")
     db.session.flush()
-    record("user.deactivated", object_type="user", object_id=user.id, patient_id=user.patient_id,
-           detail=f"sessions_ended={ended}")
+    record(
+        "user.deactivated",
+        object_type="user",
+        object_id=user.id,
+        patient_id=user.patient_id,
+        detail=f"sessions_ended={ended}",
+    )
     return ended
 
 
@@ -76,13 +86,19 @@ def reactivate(admin: User, user: User) -> None:  # noqa: ARG001 - same signatur
 def end_sessions(admin: User, user: User) -> int:  # noqa: ARG001
     """Log the user out everywhere (a lost phone, a shared computer)."""
     ended = end_all_sessions(user, "ended_by_admin")
-    record("user.sessions_ended", object_type="user", object_id=user.id, patient_id=user.patient_id,
-           detail=f"sessions_ended={ended}")
+    record(
+        "user.sessions_ended",
+        object_type="user",
+        object_id=user.id,
+        patient_id=user.patient_id,
+        detail=f"sessions_ended={ended}",
+    )
     return ended
 
 
 def live_session_count(user: User) -> int:
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginSession)
+        sa.select(sa.func.count())
+        .select_from(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
     )

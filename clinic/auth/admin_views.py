@@ -22,7 +22,9 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 @role_required(Role.ADMIN)
 def list_users():
     users = db.session.scalars(
-        sa.select(User).where(User.clinic_id == current_user.clinic_id).order_by(User.role, User.full_name, User.id)
+        sa.select(User)
+        .where(User.clinic_id == current_user.clinic_id)
+        .order_by(User.role, User.full_name, User.id)
     ).all()
     return render_template("users/list.html", users=users)
 
@@ -33,8 +35,9 @@ def invite():
     form = InviteStaffForm()
     if form.validate_on_submit():
         try:
-            user = admin_services.invite_staff(current_user, full_name=form.full_name.data, email=form.email.data,
-                                               role=form.role.data)
+            user = admin_services.invite_staff(
+                current_user, full_name=form.full_name.data, email=form.email.data, role=form.role.data
+            )
         except AccountError as error:
             db.session.rollback()
             form.email.errors.append(str(error))
@@ -53,8 +56,13 @@ def detail(user_id: int):
 
 
 def _render_detail(user: User, role_form: ChangeRoleForm, status: int = 200):
-    return render_template("users/detail.html", user=user, role_form=role_form, confirm_form=ConfirmForm(),
-                           live_sessions=admin_services.live_session_count(user)), status
+    return render_template(
+        "users/detail.html",
+        user=user,
+        role_form=role_form,
+        confirm_form=ConfirmForm(),
+        live_sessions=admin_services.live_session_count(user),
+    ), status
 
 
 @bp.post("/<int:user_id>/role")
@@ -95,8 +103,9 @@ def _confirmed_action(user_id: int, action, message: str):
 @bp.post("/<int:user_id>/deactivate")
 @role_required(Role.ADMIN)
 def deactivate(user_id: int):
-    return _confirmed_action(user_id, admin_services.deactivate,
-                             "{user.full_name} is deactivated; {result} session(s) ended.")
+    return _confirmed_action(
+        user_id, admin_services.deactivate, "{user.full_name} is deactivated; {result} session(s) ended."
+    )
 
 
 @bp.post("/<int:user_id>/reactivate")
@@ -108,11 +117,14 @@ def reactivate(user_id: int):
 @bp.post("/<int:user_id>/end-sessions")
 @role_required(Role.ADMIN)
 def end_sessions(user_id: int):
-    return _confirmed_action(user_id, admin_services.end_sessions,
-                             "{result} session(s) of {user.full_name} ended.")
+    return _confirmed_action(
+        user_id, admin_services.end_sessions, "{result} session(s) of {user.full_name} ended."
+    )
 
 
 @bp.post("/<int:user_id>/resend-invitation")
 @role_required(Role.ADMIN)
 def resend_invitation(user_id: int):
-    return _confirmed_action(user_id, admin_services.resend_invitation, "A new invitation went to {user.email}.")
+    return _confirmed_action(
+        user_id, admin_services.resend_invitation, "A new invitation went to {user.email}."
+    )

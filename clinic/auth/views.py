@@ -25,6 +25,11 @@ def _login_rate_key() -> str:
     return f"login:{request.remote_addr}:{email}"
 
 
+def _login_failed(response) -> bool:
+    """Only failed attempts count towards the per-account limit; a successful login redirects."""
+    return response.status_code != 302
+
+
 def home_for(user) -> str:
     if user.role == Role.PATIENT:
         return url_for("portal.home")
@@ -43,7 +48,7 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: _login_limits(), key_func=_login_rate_key, methods=["POST"])
+@limiter.limit(lambda: _login_limits(), key_func=_login_rate_key, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(lambda: _ip_limits(), methods=["POST"])
 def login():
     if current_user.is_authenticated:
@@ -144,7 +149,8 @@ def change_password():
         else:
             db.session.commit()
             logout_user()
-            flash("Your password is changed and every session was logged out. Please log in again.", "success")
+            flash("Your password is changed and every session was logged out. Please log in again.",
+                  "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/change_password.html", form=form)
 

@@ -29,20 +29,26 @@ def test_orm_delete_is_refused(event):
     db.session.rollback()
 
 
-@pytest.mark.parametrize("statement", [
-    sa.update(AuditEvent).values(detail="rewritten"),
-    sa.delete(AuditEvent),
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sa.update(AuditEvent).values(detail="rewritten"),
+        sa.delete(AuditEvent),
+    ],
+)
 def test_bulk_orm_statements_are_refused_by_the_database(event, statement):
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         db.session.execute(statement.execution_options(synchronize_session=False))
     db.session.rollback()
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE audit_event SET detail = 'rewritten'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_event SET detail = 'rewritten'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_raw_sql_is_refused_by_the_database(event, sql):
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         with db.engine.begin() as connection:

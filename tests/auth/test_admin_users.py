@@ -43,8 +43,10 @@ def test_invite_refuses_an_existing_address_and_keeps_input(app, login_as, mailb
     client, admin = login_as("admin")
     make_user("dermatologist", email="taken@example.com")
     db.session.commit()
-    response = client.post("/admin/users/invite", data={
-        "full_name": "Second Taken", "email": "TAKEN@example.com", "role": "aesthetician"})
+    response = client.post(
+        "/admin/users/invite",
+        data={"full_name": "Second Taken", "email": "TAKEN@example.com", "role": "aesthetician"},
+    )
     assert response.status_code == 200
     assert "already exists" in response.text and 'value="Second Taken"' in response.text
     assert mailbox == []
@@ -52,7 +54,9 @@ def test_invite_refuses_an_existing_address_and_keeps_input(app, login_as, mailb
 
 def test_invite_validates_fields(app, login_as, mailbox):
     client, admin = login_as("admin")
-    response = client.post("/admin/users/invite", data={"full_name": "", "email": "not-an-address", "role": "boss"})
+    response = client.post(
+        "/admin/users/invite", data={"full_name": "", "email": "not-an-address", "role": "boss"}
+    )
     assert response.status_code == 200
     assert 'id="full_name-error"' in response.text and 'id="email-error"' in response.text
     assert 'id="role-error"' in response.text

@@ -6,12 +6,15 @@ from clinic.extensions import db
 from tests.factories import make_user
 
 
-@pytest.mark.parametrize("password, problem", [
-    ("short12", "at least 8"),
-    ("x" * 129, "at most 128"),
-    ("password1", "too common"),
-    ("PassWord1", "too common"),
-])
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("short12", "at least 8"),
+        ("x" * 129, "at most 128"),
+        ("password1", "too common"),
+        ("PassWord1", "too common"),
+    ],
+)
 def test_refused_passwords(app, password, problem):
     assert problem in password_problem(password)
 
@@ -49,8 +52,14 @@ def test_set_password_refuses_bad_ones(app):
 
 def test_change_password_form_shows_rule_beside_the_field(app, login_as):
     client, user = login_as("dermatologist")
-    response = client.post("/account/password", data={
-        "current_password": "correct horse battery staple", "password": "password1", "confirm": "password1"})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "correct horse battery staple",
+            "password": "password1",
+            "confirm": "password1",
+        },
+    )
     assert response.status_code == 200
     assert 'id="password-error"' in response.text and "too common" in response.text
     db.session.refresh(user)

@@ -42,13 +42,13 @@ def test_login_with_off_site_next_lands_on_home(app, client, target):
 def test_local_next_with_query_is_kept(app, client):
     user = make_user("dermatologist")
     db.session.commit()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "/patients?page=2"})
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "next": "/patients?page=2"}
+    )
     assert response.headers["Location"] == "/patients?page=2"
 
 
 def test_login_page_carries_next_from_the_redirect(app, client):
-    user = make_user("dermatologist")
-    db.session.commit()
     bounced = client.get("/patients?page=2")
     assert bounced.status_code == 302
     login_page = client.get(bounced.headers["Location"])

@@ -30,8 +30,10 @@ def test_old_cookie_is_useless_after_logout(app, login_as, role):
 
 def test_old_cookie_is_useless_after_password_change(app, login_as):
     client, user, cookie, home = _stolen_cookie(login_as)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert is_login_redirect(response)
     assert is_login_redirect(replay_cookie(app, cookie).get(home))
     assert is_login_redirect(client.get(home))
@@ -40,8 +42,10 @@ def test_old_cookie_is_useless_after_password_change(app, login_as):
 
 def test_password_change_needs_the_current_password(app, login_as):
     client, user, cookie, home = _stolen_cookie(login_as)
-    response = client.post("/account/password", data={
-        "current_password": "not it at all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        "/account/password",
+        data={"current_password": "not it at all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 200 and "current password is not correct" in response.text
     assert replay_cookie(app, cookie).get(home).status_code == 200
 

@@ -32,6 +32,13 @@ def test_repeated_failures_are_throttled_without_locking_the_owner_out(app):
     _attack_then_owner_logs_in(app.test_client(), user)
 
 
+def test_successful_logins_do_not_count_towards_the_account_limit(app):
+    user = make_user("dermatologist")
+    db.session.commit()
+    for _ in range(7):
+        assert _attempt(app.test_client(), user.email, PASSWORD, OWNER).status_code == 302
+
+
 def test_throttled_answer_is_the_429_page(app, client):
     user = make_user("dermatologist")
     db.session.commit()
@@ -45,7 +52,9 @@ def test_throttled_answer_is_the_429_page(app, client):
 @pytest.fixture
 def redis_storage(app_config):
     if not REDIS_URL:
-        pytest.skip("CLINIC_TEST_REDIS_URL is not set (.ci/run sets it); the Redis limiter storage is not tested")
+        pytest.skip(
+            "CLINIC_TEST_REDIS_URL is not set (.ci/run sets it); the Redis limiter storage is not tested"
+        )
     prefix = f"clinic-test-{uuid.uuid4().hex[:12]}"  # other test runs may share this Redis database
     connection = redis.Redis.from_url(REDIS_URL)
     app_config.update(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)

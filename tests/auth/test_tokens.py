@@ -99,8 +99,10 @@ def test_reset_form_keeps_rules(app, client, mailbox):
 
 def test_staff_invitation_by_email(app, login_as, client, mailbox):
     admin_client, admin = login_as("admin")
-    response = admin_client.post("/admin/users/invite", data={
-        "full_name": "Dana Derm", "email": "Dana.Derm@Example.com", "role": "dermatologist"})
+    response = admin_client.post(
+        "/admin/users/invite",
+        data={"full_name": "Dana Derm", "email": "Dana.Derm@Example.com", "role": "dermatologist"},
+    )
     assert response.status_code == 302
     [message] = mailbox
     assert message["To"] == "dana.derm@example.com"
@@ -118,8 +120,10 @@ def test_invitation_expires(app, login_as, client, mailbox):
     start = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as traveller:
         admin_client, admin = login_as("admin")
-        admin_client.post("/admin/users/invite", data={
-            "full_name": "Ari Aesthetic", "email": "ari@example.com", "role": "aesthetician"})
+        admin_client.post(
+            "/admin/users/invite",
+            data={"full_name": "Ari Aesthetic", "email": "ari@example.com", "role": "aesthetician"},
+        )
         path = _link_path(mailbox[0])
         traveller.shift(timedelta(hours=72, minutes=1))
         assert client.get(path).status_code == 404

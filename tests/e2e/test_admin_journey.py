@@ -1,4 +1,4 @@
-"""An admin invites a dermatologist; the invitation arrives by SMTP; the new user sets a password and logs in."""
+"""An admin invites a dermatologist; the invitation arrives by SMTP; they set a password and log in."""
 
 import re
 import time
@@ -53,7 +53,11 @@ def test_admin_invites_a_dermatologist_who_sets_a_password(page, browser, live_s
     error = newcomer.locator("#password-error")
     error.wait_for()
     assert "at least 8" in error.inner_text()
-    assert newcomer.get_by_role("textbox", name="New password", exact=True).get_attribute("aria-describedby").endswith("password-error")
+    assert (
+        newcomer.get_by_role("textbox", name="New password", exact=True)
+        .get_attribute("aria-describedby")
+        .endswith("password-error")
+    )
     assert axe_violations(newcomer) == []
 
     newcomer.get_by_role("textbox", name="New password", exact=True).fill(NEW_PASSWORD)
