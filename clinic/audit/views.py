@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.forms import AuditFilterForm
-from clinic.audit.services import AuditFilter, audit_query
+from clinic.audit.services import AuditFilter, audit_query, record
 from clinic.auth.models import User
 from clinic.auth.roles import Role
 from clinic.extensions import db
@@ -49,4 +49,6 @@ def list_events():
         error_out=False,
     )
     page_args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
+    record("audit.list", detail=" ".join(f"{k}={v}" for k, v in sorted(page_args.items())))
+    db.session.commit()
     return render_template("audit/list.html", form=form, page=page, page_args=page_args)

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
+from clinic.audit.services import record
 from clinic.auth import admin_services
 from clinic.auth.access import get_clinic_user
 from clinic.auth.forms import ChangeRoleForm, ConfirmForm, InviteStaffForm
@@ -26,6 +27,8 @@ def list_users():
         .where(User.clinic_id == current_user.clinic_id)
         .order_by(User.role, User.full_name, User.id)
     ).all()
+    record("user.list", detail=f"accounts={len(users)}")  # the list names patients with portal accounts
+    db.session.commit()
     return render_template("users/list.html", users=users)
 
 
@@ -52,6 +55,8 @@ def invite():
 @role_required(Role.ADMIN)
 def detail(user_id: int):
     user = get_clinic_user(user_id)
+    record("user.view", object_type="user", object_id=user.id, patient_id=user.patient_id)
+    db.session.commit()
     return _render_detail(user, ChangeRoleForm(role=user.role))
 
 

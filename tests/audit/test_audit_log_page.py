@@ -136,3 +136,10 @@ def test_only_admins_read_the_audit_log(app, login_as):
     for role in ("dermatologist", "aesthetician", "patient"):
         client, _ = login_as(role)
         assert client.get("/admin/audit").status_code == 403
+
+
+def test_reading_the_audit_log_is_itself_audited(log):
+    client, derm, patient = log
+    client.get("/admin/audit", query_string={"patient_id": patient.id})
+    second = client.get("/admin/audit").text
+    assert f"patient_id={patient.id}" in second and "audit.list" in second

@@ -137,3 +137,14 @@ def test_only_admins(app, login_as, role):
     assert client.get("/admin/users").status_code == 403
     assert client.post(f"/admin/users/{other.id}/deactivate", data={}).status_code == 403
     assert _reload(other).active
+
+
+def test_viewing_accounts_is_audited(app, login_as):
+    client, admin = login_as("admin")
+    patient_user = make_user("patient")
+    db.session.commit()
+    client.get("/admin/users")
+    client.get(f"/admin/users/{patient_user.id}")
+    assert len(events("user.list", user_id=admin.id)) == 1
+    [view] = events("user.view", user_id=admin.id)
+    assert view.patient_id == patient_user.patient_id and view.object_id == str(patient_user.id)
