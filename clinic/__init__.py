@@ -33,13 +33,14 @@ def register_extensions(app: Flask) -> None:
     from clinic.access import enforce_access_policy
     from clinic.db import enable_sqlite_pragmas
     from clinic.extensions import csrf, db, limiter, login_manager, mail, migrate, talisman
-    from clinic.security import CONTENT_SECURITY_POLICY
+    from clinic.security import CONTENT_SECURITY_POLICY, trust_proxies
 
     db.init_app(app)
     with app.app_context():
         sa.event.listen(db.engine, "connect", enable_sqlite_pragmas)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
+    trust_proxies(app)
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)

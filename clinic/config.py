@@ -55,6 +55,9 @@ def load_config() -> dict:
         "SESSION_COOKIE_NAME": "clinic_session",
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "CLINIC_HTTPS": https,
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app. Their X-Forwarded-*
+        # headers are trusted only then: throttling and the audit trail need the visitor's real address.
+        "TRUSTED_PROXIES": int(os.environ.get("CLINIC_TRUSTED_PROXIES", "0")),
         # E-mail: SMTP when MAIL_SERVER is set, otherwise printed to the console (development).
         "MAIL_BACKEND": "smtp" if mail_server else "console",
         "MAIL_SERVER": mail_server or "localhost",

@@ -8,7 +8,7 @@ from clinic.access import public
 from clinic.auth.models import User
 from clinic.config import DEV_SECRET_KEY, check_production
 from clinic.extensions import db
-from tests.auth.helpers import is_login_redirect
+from tests.auth.helpers import events, is_login_redirect
 from tests.factories import PASSWORD, make_user
 from tests.fixtures.mail import body_text
 
@@ -98,15 +98,44 @@ class TestHttps:
         cookie = response.headers["Set-Cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
-
     def test_emailed_links_use_https(self, app, client, mailbox):
         make_user("dermatologist", email="secure.links@example.com")
         db.session.commit()
-        client.post("/password/forgot", data={"email": "secure.links@example.com"},
-                    base_url="https://clinic.test", headers={"Referer": "https://clinic.test/password/forgot"})
+        client.post(
+            "/password/forgot",
+            data={"email": "secure.links@example.com"},
+            base_url="https://clinic.test",
+            headers={"Referer": "https://clinic.test/password/forgot"},
+        )
         [message] = mailbox
         assert "https://clinic.test/password/reset/" in body_text(message)
         assert "http://clinic.test" not in body_text(message)
+
+
+FORWARDED = {
+    "X-Forwarded-For": "203.0.113.5",
+    "X-Forwarded-Proto": "https",
+    "Referer": "https://clinic.test/login",
+}
+
+
+def _failed_login_ip(client) -> str:
+    client.post("/login", data={"email": "x@example.com", "password": "wrong guess 1234"}, headers=FORWARDED)
+    [event] = events("auth.login", outcome="failure")
+    return event.ip
+
+
+def test_forwarded_headers_are_ignored_without_a_trusted_proxy(client):
+    assert _failed_login_ip(client) == "127.0.0.1"
+
+
+class TestBehindATrustedProxy:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "TRUSTED_PROXIES": 1}
+
+    def test_forwarded_address_is_used(self, client):
+        assert _failed_login_ip(client) == "203.0.113.5"
 
 
 class TestProductionSecretKey:
