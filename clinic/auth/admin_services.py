@@ -6,6 +6,8 @@ deactivate or demote their own account (another admin must do it).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from clinic.audit.services import record
@@ -13,6 +15,7 @@ from clinic.auth.invitations import send_invitation
 from clinic.auth.models import LoginSession, User
 from clinic.auth.roles import STAFF, Role
 from clinic.auth.services import AccountError, create_user, end_all_sessions
+from clinic.db import now_utc
 from clinic.extensions import db
 
 
@@ -97,8 +100,16 @@ def end_sessions(admin: User, user: User) -> int:  # noqa: ARG001
 
 
 def live_session_count(user: User) -> int:
+    """Sessions that would still let someone in: not ended and within the clinic's timeouts."""
+    now = now_utc()
+    clinic = user.clinic
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .where(
+            LoginSession.user_id == user.id,
+            LoginSession.ended_at.is_(None),
+            LoginSession.last_seen_at > now - timedelta(minutes=clinic.idle_timeout_minutes),
+            LoginSession.started_at > now - timedelta(hours=clinic.absolute_session_hours),
+        )
     )

@@ -65,7 +65,6 @@ def _render_detail(user: User, role_form: ChangeRoleForm, status: int = 200):
         "users/detail.html",
         user=user,
         role_form=role_form,
-        confirm_form=ConfirmForm(),
         live_sessions=admin_services.live_session_count(user),
     ), status
 
