@@ -28,8 +28,14 @@ def list_users():
         .order_by(User.role, User.full_name, User.id)
     ).all()
     record("user.list", detail=f"accounts={len(users)}")  # the list names patients with portal accounts
+    return _commit_after(render_template("users/list.html", users=users))
+
+
+def _commit_after(page: str) -> str:
+    """Render first, then commit the read's audit event: committing earlier would expire every loaded row
+    and reload each one while the template runs (one query per row)."""
     db.session.commit()
-    return render_template("users/list.html", users=users)
+    return page
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -56,8 +62,8 @@ def invite():
 def detail(user_id: int):
     user = get_clinic_user(user_id)
     record("user.view", object_type="user", object_id=user.id, patient_id=user.patient_id)
-    db.session.commit()
-    return _render_detail(user, ChangeRoleForm(role=user.role))
+    page, status = _render_detail(user, ChangeRoleForm(role=user.role))
+    return _commit_after(page), status
 
 
 def _render_detail(user: User, role_form: ChangeRoleForm, status: int = 200):
