@@ -71,3 +71,27 @@ def test_admin_invites_a_dermatologist_who_sets_a_password(page, browser, live_s
     page.get_by_role("link", name="Users", exact=True).click()
     row = page.get_by_role("row").filter(has_text="Dana Journey")
     assert "Dermatologist" in row.inner_text() and "Active" in row.inner_text()
+
+
+def test_admin_deactivates_a_logged_in_user(page, browser, live_server, seed):
+    admin_email = seed(lambda: make_user("admin", full_name="Abe Admin").email)
+    staff_email = seed(lambda: make_user("aesthetician", full_name="Ines Leaving").email)
+
+    context = browser.new_context(base_url=live_server)
+    staff = context.new_page()
+    staff.set_default_timeout(10_000)
+    log_in(staff, staff_email, PASSWORD)
+    staff.get_by_role("heading", name="Patients").wait_for()
+
+    log_in(page, admin_email, PASSWORD)
+    page.get_by_role("link", name="Ines Leaving").click()
+    page.get_by_role("heading", name="Ines Leaving").wait_for()
+    assert axe_violations(page) == []
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Deactivate").click()
+    page.get_by_text("Ines Leaving is deactivated; 1 session(s) ended.").wait_for()
+    page.get_by_role("button", name="Reactivate").wait_for()
+
+    staff.reload()
+    staff.get_by_role("heading", name="Log in").wait_for()
+    context.close()
