@@ -11,7 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from clinic.audit.services import record
-from clinic.auth.invitations import send_invitation
+from clinic.auth.invitations import MAIL_ERRORS, send_invitation
 from clinic.auth.models import LoginSession, User
 from clinic.auth.roles import STAFF, Role
 from clinic.auth.services import AccountError, create_user, end_all_sessions
@@ -26,8 +26,17 @@ def invite_staff(admin: User, *, full_name: str, email: str, role: Role | str) -
         raise AccountError("Patients are invited from their chart, not from here.")
     user = create_user(clinic_id=admin.clinic_id, email=email, full_name=full_name, role=role)
     record("user.invited", object_type="user", object_id=user.id, detail=f"role={role.value}")
-    send_invitation(user)
+    _send_invitation(user)
     return user
+
+
+def _send_invitation(user: User) -> None:
+    try:
+        send_invitation(user)
+    except MAIL_ERRORS as error:
+        raise AccountError(
+            "The invitation e-mail could not be sent, so nothing was saved. Please try again later."
+        ) from error
 
 
 def resend_invitation(admin: User, user: User) -> None:
@@ -36,7 +45,7 @@ def resend_invitation(admin: User, user: User) -> None:
         raise AccountError(f"{user.full_name} has already set a password.")
     if not user.active:
         raise AccountError("Reactivate the account before inviting again.")
-    send_invitation(user)
+    _send_invitation(user)
 
 
 def change_role(admin: User, user: User, role: Role | str) -> None:

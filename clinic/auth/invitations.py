@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -10,6 +11,9 @@ from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.auth.services import issue_token
 from clinic.mailer import send_email
+
+#: What a failed SMTP delivery raises (refused connection, timeout, rejected recipient).
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def _link_scheme() -> str | None:
