@@ -33,20 +33,21 @@ def register_extensions(app: Flask) -> None:
     from clinic.access import enforce_access_policy
     from clinic.db import enable_sqlite_pragmas
     from clinic.extensions import csrf, db, limiter, login_manager, mail, migrate, talisman
-    from clinic.security import CONTENT_SECURITY_POLICY
+    from clinic.security import CONTENT_SECURITY_POLICY, trust_proxies
 
     db.init_app(app)
     with app.app_context():
         sa.event.listen(db.engine, "connect", enable_sqlite_pragmas)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
+    trust_proxies(app)
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
     talisman.init_app(
         app,
         force_https=app.config["CLINIC_HTTPS"],
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_secure=app.config["CLINIC_HTTPS"] or app.config["SESSION_COOKIE_SECURE"],
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",

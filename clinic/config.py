@@ -55,6 +55,9 @@ def load_config() -> dict:
         "SESSION_COOKIE_NAME": "clinic_session",
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "CLINIC_HTTPS": https,
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app. Their X-Forwarded-*
+        # headers are trusted only then: throttling and the audit trail need the visitor's real address.
+        "TRUSTED_PROXIES": int(os.environ.get("CLINIC_TRUSTED_PROXIES", "0")),
         # E-mail: SMTP when MAIL_SERVER is set, otherwise printed to the console (development).
         "MAIL_BACKEND": "smtp" if mail_server else "console",
         "MAIL_SERVER": mail_server or "localhost",
@@ -85,5 +88,6 @@ def check_production(config: dict) -> None:
     if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
         raise RuntimeError(
             "SECRET_KEY is missing or weak: set a random value of at least "
-            f"{MIN_SECRET_KEY_LENGTH} characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            f"{MIN_SECRET_KEY_LENGTH} characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )

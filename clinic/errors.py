@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Flask, render_template
 
 MESSAGES = {
-    400: ("Bad request",
-          "The request could not be understood. If you were submitting a form, reload the page and try again."),
+    400: ("Bad request", "The request could not be understood. "
+          "If you were submitting a form, reload the page and try again."),
     403: ("Not allowed", "Your account is not allowed to do that."),
     404: ("Not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
     409: ("Changed meanwhile", "Someone else changed this record. Reload it and make your change again."),
     413: ("Too large", "The upload is too large."),
     429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
-    500: ("Something went wrong",
-          "The error was logged. Please try again; if it keeps happening, tell the clinic's admin."),
+    500: ("Something went wrong", "The error was logged. "
+          "Please try again; if it keeps happening, tell the clinic's admin."),
 }
 
 

@@ -59,7 +59,10 @@ DROP_APPEND_ONLY_SQL = {
         "DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event",
         "DROP FUNCTION IF EXISTS audit_event_append_only()",
     ],
-    "sqlite": ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS audit_event_no_update",
+        "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    ],
 }
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
@@ -67,3 +71,38 @@ def guard_append_only(session: Session, flush_context, instances) -> None:  # no
 
 
 sa.event.listen(Session, "before_flush", guard_append_only)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an admin narrows the audit log to. Dates are the clinic's local calendar days, both inclusive."""
+
+    user_id: int | None = None
+    patient_id: int | None = None
+    action: str | None = None
+    outcome: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def audit_query(clinic_id: int, zone: ZoneInfo, filters: AuditFilter) -> sa.Select:
+    """A clinic's audit events matching `filters`, newest first. Other clinics' events are never included."""
+    query = sa.select(AuditEvent).where(AuditEvent.clinic_id == clinic_id)
+    if filters.user_id is not None:
+        query = query.where(AuditEvent.user_id == filters.user_id)
+    if filters.patient_id is not None:
+        query = query.where(AuditEvent.patient_id == filters.patient_id)
+    if filters.action:
+        query = query.where(AuditEvent.action.startswith(filters.action.strip(), autoescape=True))
+    if filters.outcome:
+        query = query.where(AuditEvent.outcome == filters.outcome)
+    if filters.date_from:
+        query = query.where(AuditEvent.occurred_at >= _local_midnight_utc(filters.date_from, zone))
+    if filters.date_to:
+        day_after = filters.date_to + timedelta(days=1)
+        query = query.where(AuditEvent.occurred_at < _local_midnight_utc(day_after, zone))
+    return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

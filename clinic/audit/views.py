@@ -1,26 +1,55 @@
-"""The audit log, for admins."""
+"""The audit log, for admins: filter by user, patient, action, outcome and dates; paginated."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from clinic.access import role_required
-from clinic.audit.models import AuditEvent
+from clinic.audit.forms import AuditFilterForm
+from clinic.audit.services import AuditFilter, audit_query, record
+from clinic.auth.models import User
 from clinic.auth.roles import Role
 from clinic.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
+def _filter_form() -> AuditFilterForm:
+    form = AuditFilterForm(formdata=request.args or None)
+    users = db.session.execute(
+        sa.select(User.id, User.full_name, User.email)
+        .where(User.clinic_id == current_user.clinic_id)
+        .order_by(User.full_name, User.id)
+    ).all()
+    form.user_id.choices = [("", "Anyone")] + [(u.id, f"{u.full_name} <{u.email}>") for u in users]
+    return form
+
+
 @bp.get("")
 @role_required(Role.ADMIN)
 def list_events():
-    query = (
-        sa.select(AuditEvent)
-        .where(AuditEvent.clinic_id == current_user.clinic_id)
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    form = _filter_form()
+    if request.args and not form.validate():
+        return render_template("audit/list.html", form=form, page=None, page_args={}), 400
+    filters = AuditFilter(
+        user_id=form.user_id.data,
+        patient_id=form.patient_id.data,
+        action=form.action.data,
+        outcome=form.outcome.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
     )
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    return render_template("audit/list.html", page=page)
+    query = audit_query(current_user.clinic_id, current_user.clinic.zone, filters)
+    page = db.paginate(
+        query,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config.get("AUDIT_EVENTS_PER_PAGE", 50),
+        error_out=False,
+    )
+    page_args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
+    record("audit.list", detail=" ".join(f"{k}={v}" for k, v in sorted(page_args.items())))
+    html = render_template("audit/list.html", form=form, page=page, page_args=page_args)
+    db.session.commit()  # after rendering, so the shown rows are not expired and reloaded one by one
+    return html

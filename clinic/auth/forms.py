@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from clinic.auth.passwords import MAX_LENGTH, password_problem
@@ -24,7 +32,8 @@ class NewPasswordMixin:
                              render_kw={"autocomplete": "new-password"},
                              description="8 to 128 characters; common passwords are refused.")
     confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+                            validators=[DataRequired(),
+                                        EqualTo("password", message="The passwords do not match.")],
                             render_kw={"autocomplete": "new-password"})
 
     def validate_password(self, field) -> None:

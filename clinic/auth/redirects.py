@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-_FORBIDDEN_CHARS = set("\\\r\n\t") | {chr(c) for c in range(0x20)} | {"\x7f"}
+_FORBIDDEN_CHARS = {"\\"} | {chr(c) for c in range(0x20)} | {"\x7f"}
+
+
+def _is_local_path(target: str) -> bool:
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if any(ch in _FORBIDDEN_CHARS for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def safe_next(target: str | None) -> str | None:
@@ -12,12 +21,11 @@ def safe_next(target: str | None) -> str | None:
 
     Refused: anything with a scheme or host (`https://evil.example`, `//evil.example`), backslashes
     (`/\\evil.example`, which some browsers read as `//`), control characters, and `javascript:`.
+    The percent-decoded form must pass too (`/%2F%2Fevil.example`): a proxy or framework that decodes
+    the path once must not turn it into a link to another site.
     """
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target:
         return None
-    if any(ch in _FORBIDDEN_CHARS for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
+    if _is_local_path(target) and _is_local_path(unquote(target)):
+        return target
+    return None

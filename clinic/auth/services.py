@@ -147,7 +147,8 @@ def issue_token(user: User, purpose: str, lifetime: timedelta) -> str:
     now = now_utc()
     db.session.execute(
         sa.update(OneTimeToken)
-        .where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None))
+        .where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose,
+               OneTimeToken.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -159,7 +160,8 @@ def issue_token(user: User, purpose: str, lifetime: timedelta) -> str:
 
 def find_live_token(token: str, purpose: str) -> OneTimeToken | None:
     row = db.session.scalar(
-        sa.select(OneTimeToken).where(OneTimeToken.token_hash == _sha256(token), OneTimeToken.purpose == purpose)
+        sa.select(OneTimeToken)
+        .where(OneTimeToken.token_hash == _sha256(token), OneTimeToken.purpose == purpose)
     )
     if row is None or row.used_at is not None or row.expires_at <= now_utc() or not row.user.active:
         return None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from clinic.access import public, role_required
 from clinic.auth import services
 from clinic.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
-from clinic.auth.invitations import send_password_reset
+from clinic.auth.invitations import MAIL_ERRORS, send_password_reset
 from clinic.auth.redirects import safe_next
 from clinic.auth.roles import Role
 from clinic.extensions import db, limiter
@@ -23,6 +23,11 @@ def _login_rate_key() -> str:
     elsewhere can lock the real owner out by failing on purpose."""
     email = services.normalize_email(request.form.get("email", ""))[:254]
     return f"login:{request.remote_addr}:{email}"
+
+
+def _login_failed(response) -> bool:
+    """Only failed attempts count towards the per-account limit; a successful login redirects."""
+    return response.status_code != 302
 
 
 def home_for(user) -> str:
@@ -43,7 +48,7 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: _login_limits(), key_func=_login_rate_key, methods=["POST"])
+@limiter.limit(lambda: _login_limits(), key_func=_login_rate_key, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(lambda: _ip_limits(), methods=["POST"])
 def login():
     if current_user.is_authenticated:
@@ -63,14 +68,10 @@ def login():
 
 
 def _login_limits() -> str:
-    from flask import current_app
-
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _ip_limits() -> str:
-    from flask import current_app
-
     return current_app.config["LOGIN_IP_RATE_LIMIT"]
 
 
@@ -92,8 +93,13 @@ def forgot_password():
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
-            send_password_reset(user)
-            db.session.commit()
+            try:
+                send_password_reset(user)
+            except MAIL_ERRORS:  # answer as usual: an error page would tell that the account exists
+                db.session.rollback()
+                current_app.logger.exception("password reset e-mail for user %s failed", user.id)
+            else:
+                db.session.commit()
         flash("If that address belongs to an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
@@ -144,7 +150,8 @@ def change_password():
         else:
             db.session.commit()
             logout_user()
-            flash("Your password is changed and every session was logged out. Please log in again.", "success")
+            flash("Your password is changed and every session was logged out. Please log in again.",
+                  "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/change_password.html", form=form)
 

@@ -1,0 +1,129 @@
+"""Route × role matrix: every endpoint must be listed here with who may reach it.
+
+A new view fails `test_every_endpoint_is_in_the_table` until its feature adds a line to EXPECTED, so nobody
+can ship a route without deciding who may use it. Then every endpoint is requested as each role (and as an
+anonymous visitor) and the answer must match the table.
+"""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from clinic.access import allowed_roles, is_public
+from clinic.auth.roles import Role
+from tests.auth.helpers import is_login_redirect
+
+PUBLIC = "public"
+ADMIN = frozenset({Role.ADMIN})
+CLINICAL = frozenset({Role.DERMATOLOGIST, Role.AESTHETICIAN})
+PATIENT = frozenset({Role.PATIENT})
+EVERYONE = frozenset(Role)
+
+EXPECTED: dict[str, frozenset[Role] | str] = {
+    "auth.index": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.accept_invitation": PUBLIC,
+    "auth.logout": EVERYONE,
+    "auth.change_password": EVERYONE,
+    "users.list_users": ADMIN,
+    "users.invite": ADMIN,
+    "users.detail": ADMIN,
+    "users.change_role": ADMIN,
+    "users.deactivate": ADMIN,
+    "users.reactivate": ADMIN,
+    "users.end_sessions": ADMIN,
+    "users.resend_invitation": ADMIN,
+    "audit.list_events": ADMIN,
+    "patients.list_patients": CLINICAL,
+    "patients.chart": CLINICAL,
+    "portal.home": PATIENT,
+    "portal.access_log": PATIENT,
+}
+DUMMY_ID = 2_147_480_000
+DUMMY_TOKEN = "x" * 43
+IDENTITIES = ["anonymous", *(role.value for role in Role)]
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+
+
+def _endpoints(app) -> dict[str, object]:
+    """endpoint → one of its rules, for every endpoint except static files."""
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static" and not rule.endpoint.endswith(".static"):
+            rules.setdefault(rule.endpoint, rule)
+    return rules
+
+
+def test_every_endpoint_is_in_the_table(app):
+    endpoints = set(_endpoints(app))
+    missing = sorted(endpoints - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - endpoints)
+    assert not missing, f"add these endpoints to EXPECTED in tests/test_access_matrix.py: {missing}"
+    assert not stale, f"these endpoints in EXPECTED no longer exist: {stale}"
+
+
+def test_every_view_declares_its_access_and_matches_the_table(app):
+    for endpoint in _endpoints(app):
+        view = app.view_functions[endpoint]
+        roles = allowed_roles(view)
+        assert is_public(view) or roles is not None, f"{endpoint} has neither @public nor @role_required"
+        expected = EXPECTED.get(endpoint)
+        if expected == PUBLIC:
+            assert is_public(view), f"{endpoint} is listed as public but is not @public"
+        elif expected is not None:
+            assert not is_public(view), f"{endpoint} is @public but the table says {sorted(expected)}"
+            assert roles == expected, f"{endpoint} allows {sorted(roles)}, the table says {sorted(expected)}"
+
+
+def _request(client, rule):
+    values = {}
+    for name, converter in rule._converters.items():
+        values[name] = DUMMY_ID if isinstance(converter, IntegerConverter) else DUMMY_TOKEN
+    path = rule.build(values, append_unknown=False)[1]
+    if "GET" in rule.methods:
+        return "GET", path, client.get(path)
+    return "POST", path, client.post(path, data={})
+
+
+def _bounced_to_login(response) -> bool:
+    """Sent to the login page by the access policy (which adds `next`), not e.g. by a finished logout."""
+    return is_login_redirect(response) and "next=" in response.headers["Location"]
+
+
+def _problem(identity: str, expected, response) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    if expected == PUBLIC:
+        return "403 on a public page" if status == 403 else None
+    if identity == "anonymous":
+        return None if _bounced_to_login(response) else f"{status} instead of a redirect to /login"
+    if Role(identity) in expected:
+        if status == 403 or _bounced_to_login(response):
+            return f"{status} for an allowed role"
+        return None
+    return None if status == 403 else f"{status} instead of 403"
+
+
+def test_route_role_matrix(app, login_as):
+    clients = {"anonymous": (app.test_client(), None)}
+    for role in Role:
+        clients[role.value] = login_as(role.value)
+    rules = _endpoints(app)
+    order = sorted(rules, key=lambda e: e == "auth.logout")  # logging out last keeps the clients logged in
+    problems = []
+    for endpoint in order:
+        for identity in IDENTITIES:
+            client, _ = clients[identity]
+            method, path, response = _request(client, rules[endpoint])
+            problem = _problem(identity, EXPECTED[endpoint], response)
+            if problem:
+                problems.append(f"{method} {path} ({endpoint}) as {identity}: {problem}")
+    assert not problems, "\n".join(problems)
