@@ -39,6 +39,12 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "audit.list_events": ADMIN,
     "patients.list_patients": CLINICAL,
     "patients.chart": CLINICAL,
+    "patients.new": CLINICAL,
+    "patients.edit": CLINICAL,
+    "patients.history": CLINICAL,
+    "patients.archive": CLINICAL,
+    "patients.unarchive": CLINICAL,
+    "patients.invite": CLINICAL,
     "portal.home": PATIENT,
     "portal.access_log": PATIENT,
 }
