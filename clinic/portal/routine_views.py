@@ -40,8 +40,8 @@ def today():
         if p.step.product and reorder_due(p.step.runs_out_on, day)
     ]
     record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="today")
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit: a commit expires the loaded steps and the page would reload each one.
+    html = render_template(
         "portal/today.html",
         patient=patient,
         plan=plan,
@@ -49,6 +49,8 @@ def today():
         pause_message=pause_message,
         zone=ZoneInfo(patient.timezone),
     )
+    db.session.commit()
+    return html
 
 
 def _planned(step, day) -> PlannedStep:
