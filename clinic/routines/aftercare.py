@@ -42,7 +42,8 @@ def _patient_steps(patient: Patient, day: date) -> list[RoutineStep]:
 
 
 def _recovery_product(clinic_id: int, tag: str) -> Product | None:
-    return db.session.scalar(
+    """The plainest home product with the tag (fewest other ingredients): a recovery step should be simple."""
+    candidates = db.session.scalars(
         sa.select(Product)
         .join(ProductTag)
         .where(
@@ -52,7 +53,8 @@ def _recovery_product(clinic_id: int, tag: str) -> Product | None:
             Product.use.in_(("home", "both")),
         )
         .order_by(Product.id)
-    )
+    ).all()
+    return min(candidates, key=lambda p: len(p.tags), default=None)
 
 
 def _host_routine(patient: Patient, day: date, user) -> Routine:
@@ -221,7 +223,7 @@ def pause_message(pause: StepPause, zone: ZoneInfo) -> str:
         when = pause.aftercare.session_ended_at.astimezone(zone).date()
         word = PROCEDURE_WORDS.get(pause.aftercare.procedure.kind, pause.aftercare.procedure.name)
         text += f", after your {word} on {when.day} {when:%b}"
-    return f"{text} ({pause.reason.lower()})" if pause.reason else text
+    return f"{text} ({pause.reason[:1].lower()}{pause.reason[1:]})" if pause.reason else text
 
 
 def latest_aftercare(patient_id: int) -> AftercareRecord | None:
