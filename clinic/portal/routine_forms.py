@@ -69,12 +69,18 @@ class ReminderSettingsForm(FlaskForm):
         if field.data not in available_timezones():
             raise ValidationError("Unknown time zone; use a name such as Europe/London.")
 
-    def validate_quiet_end(self, field) -> None:
-        start, end = self.quiet_start.minutes, field.minutes
-        if (start is None) != (end is None) and not self.quiet_start.errors:
-            raise ValidationError("Give both the start and the end of quiet hours, or neither.")
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then quiet hours as a pair (an empty field skips its own inline validator)."""
+        if not super().validate(extra_validators):
+            return False
+        start, end = self.quiet_start.minutes, self.quiet_end.minutes
+        if (start is None) != (end is None):
+            self.quiet_end.errors.append("Give both the start and the end of quiet hours, or neither.")
+            return False
         if start is not None and start == end:
-            raise ValidationError("Quiet hours cannot cover the whole day.")
+            self.quiet_end.errors.append("Quiet hours cannot cover the whole day.")
+            return False
+        return True
 
 
 class ProblemForm(FlaskForm):
