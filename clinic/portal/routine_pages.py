@@ -46,7 +46,7 @@ def history():
         first = today.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     span = (min(last, today) - first).days + 1
-    month_days = {d.day: d for d in adherence_series(patient.id, min(last, today), days=span)}
+    month_days = {d.day.day: d for d in adherence_series(patient.id, min(last, today), days=span)}
     recent = adherence_series(patient.id, today, days=30)
     record(
         "routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="history"

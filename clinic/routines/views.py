@@ -232,3 +232,6 @@ def end_pause(pause_id: int):
     db.session.commit()
     flash("Pause ended; the step is back in the routine.", "success")
     return redirect(url_for(".patient_routine", patient_id=patient_id))
+
+
+import clinic.routines.staff_views  # noqa: E402,F401 - registers its views on bp
