@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -138,3 +139,30 @@ def test_staff_routes_are_404_for_another_clinics_patient(login_as, method, url)
     target = url.format(patient=patient.id, routine=routine.id, step=routine.steps[0].id)
     response = getattr(client, method)(target, **({"data": {}} if method == "post" else {}))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ["dermatologist", "aesthetician"])
+def test_step_forms_render_for_staff(login_as, role):
+    client, _ = login_as(role)
+    patient, routine = _setup()
+    new = client.get(f"/routines/{routine.id}/steps/new")
+    assert new.status_code == 200 and 'name="weekdays"' in new.text
+    step = next(s for s in routine.steps if s.name.endswith("Retinol 0.3% Night Serum"))
+    step.frequency, step.weekdays = "weekdays", "14"
+    db.session.commit()
+    edit = client.get(f"/routines/steps/{step.id}/edit")
+    assert edit.status_code == 200
+    checked = re.findall(r'<input checked [^>]*name="weekdays"[^>]*value="(\d)"', edit.text)
+    assert checked == ["1", "4"]
+    assert f'<option selected value="{step.product_id}">' in edit.text
+
+
+def test_reorder_prompt_on_the_routine_page_a_week_before(login_as):
+    client, _ = login_as("dermatologist")
+    patient, routine = _setup()
+    step = routine.steps[0]
+    step.runs_out_on = date.today() + timedelta(days=5)
+    routine.steps[1].runs_out_on = date.today() + timedelta(days=30)
+    db.session.commit()
+    page = client.get(f"/patients/{patient.id}/routine")
+    assert page.text.count("Reorder now") == 1

@@ -167,3 +167,13 @@ def test_today_query_count_does_not_grow_with_history(login_as, frozen, count_qu
         assert client.get("/portal/today").status_code == 200
     assert long.count == short.count
     assert short.count <= 12
+
+
+def test_today_prompts_to_reorder_a_week_before_run_out(login_as, frozen):
+    client, patient, routine = _patient_client(login_as)
+    routine.steps[0].runs_out_on = date(2026, 12, 2)
+    routine.steps[1].runs_out_on = date(2026, 12, 4)
+    db.session.commit()
+    page = client.get("/portal/today")
+    assert page.text.count("time to reorder") == 1
+    assert "Clinic Basics Gentle Cream Cleanser runs out around" in page.text
