@@ -46,6 +46,11 @@ def _routine_context(row: OutboxMessage) -> dict:
     return {"slot": slot.upper(), "steps": _steps_left(row), "day": day}
 
 
+def _routine_subject(context: dict) -> str:
+    steps = context["steps"]
+    return f"Your {context['slot']} routine: {steps} step{'' if steps == 1 else 's'}"
+
+
 def _routine_unwanted(row: OutboxMessage, now: datetime) -> str | None:
     patient = db.session.get(Patient, row.patient_id)
     prefs = get_preferences(patient)
@@ -78,14 +83,14 @@ def _appointment_subject(text: str) -> Callable[[OutboxMessage, dict], str]:
 REGISTRY: dict[str, Kind] = {
     "routine_am": Kind(
         "routine_reminder",
-        lambda row, ctx: f"Your AM routine: {ctx['steps']} steps",
+        lambda row, ctx: _routine_subject(ctx),
         _routine_context,
         _routine_unwanted,
         routine=True,
     ),
     "routine_pm": Kind(
         "routine_reminder",
-        lambda row, ctx: f"Your PM routine: {ctx['steps']} steps",
+        lambda row, ctx: _routine_subject(ctx),
         _routine_context,
         _routine_unwanted,
         routine=True,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from clinic.auth.models import User
 from clinic.db import UTCDateTime
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -108,6 +109,11 @@ def _step_wanted(win, slot: str) -> sa.ColumnElement:
     )
 
 
+def _has_portal_account() -> sa.ColumnElement:
+    """Reminders link to the portal, so only patients who can log in get them."""
+    return sa.exists().where(User.patient_id == Patient.id, User.active.is_(True))
+
+
 def _patients_due(zone: str, win, minute_column, default_minute: int):
     pref = ReminderPreference
     return (
@@ -119,6 +125,7 @@ def _patients_due(zone: str, win, minute_column, default_minute: int):
             Patient.timezone == zone,
             Patient.archived_at.is_(None),
             Patient.email.is_not(None),
+            _has_portal_account(),
             sa.func.coalesce(pref.opted_out, sa.false()).is_(sa.false()),
             sa.func.coalesce(pref.email_enabled, sa.true()).is_(sa.true()),
             _not_quiet(win.c.minute),

@@ -70,9 +70,10 @@ def test_no_reminder_in_quiet_hours(app, quiet, planned):
     assert plan(datetime(2026, 11, 26, 21, 0, tzinfo=UTC)) == planned
 
 
-def test_no_reminder_when_opted_out_or_email_off(app):
+def test_no_reminder_when_opted_out_email_off_or_no_portal_account(app):
     patient_with_routine("Europe/London", prefs={"opted_out": True})
     patient_with_routine("Europe/London", prefs={"email_enabled": False})
+    patient_with_routine("Europe/London", portal=False)
     assert plan(datetime(2026, 11, 26, 21, 0, tzinfo=UTC)) == 0
 
 

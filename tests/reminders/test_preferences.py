@@ -22,7 +22,7 @@ VALID = {
 
 
 def test_patient_saves_reminder_settings(login_as):
-    patient, _ = patient_with_routine("America/New_York")
+    patient, _ = patient_with_routine("America/New_York", portal=False)
     client, _ = login_as("patient", patient=patient)
     assert "21:00" in client.get("/portal/reminders").text  # the default PM time
     response = client.post("/portal/reminders", data=VALID)
@@ -46,7 +46,7 @@ def test_patient_saves_reminder_settings(login_as):
     ],
 )
 def test_bad_settings_are_refused_and_nothing_changes(login_as, field, value, message):
-    patient, _ = patient_with_routine("America/New_York")
+    patient, _ = patient_with_routine("America/New_York", portal=False)
     client, _ = login_as("patient", patient=patient)
     response = client.post("/portal/reminders", data={**VALID, field: value})
     assert response.status_code == 422
