@@ -128,7 +128,11 @@ def send_one(row_id: int, worker: str, now: datetime, result: DispatchResult) ->
         return
     try:
         context = kind.context(row)
-        links = {"portal_url": external_url("routine_portal.today")}
+        links = {
+            "portal_url": external_url("routine_portal.today"),
+            "aftercare_url": external_url("routine_portal.aftercare"),
+            "report_url": external_url("routine_portal.report_problem"),
+        }
         headers = {"Message-ID": message_id(row)}
         if row.patient_id is not None:
             links["unsubscribe_url"] = external_url(

@@ -98,6 +98,12 @@ REGISTRY: dict[str, Kind] = {
     "reorder": Kind(
         "reorder_reminder", "Time to reorder a product", _reorder_context, _opted_out, routine=True
     ),
+    "aftercare_checkin": Kind(
+        "aftercare_checkin",
+        lambda row, ctx: f"Day {ctx.get('day')} after your treatment: how is your skin?",
+        unwanted=_opted_out,
+        routine=True,
+    ),
     # Enqueued by the scheduling feature; payload keys used: when (a local date/time text), clinic, service.
     "appointment_booked": Kind("appointment_reminder", "Your appointment is booked"),
     "appointment_24h": Kind("appointment_reminder", "Reminder: your appointment tomorrow"),

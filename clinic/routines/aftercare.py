@@ -174,6 +174,9 @@ def apply_aftercare(
     paused = _pause_steps(aftercare, rules, steps, user)
     added = _add_recovery_steps(aftercare, patient, rules, steps, day, user)
     db.session.flush()
+    from clinic.reminders.checkins import enqueue_checkins
+
+    enqueue_checkins(patient, aftercare.id, day)
     record(
         "aftercare.apply",
         patient_id=patient.id,

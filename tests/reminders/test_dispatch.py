@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from clinic.extensions import db
 from clinic.reminders.dispatcher import LEASE, claim, dispatch, send_due
@@ -178,3 +179,34 @@ def test_four_dispatchers_in_parallel_send_each_reminder_exactly_once(app, mailb
     assert {r.status for r in rows} == {"sent"}
     ids = [m["Message-ID"] for m in mailbox]
     assert len(ids) == 16 and sorted(ids) == sorted(r.message_id for r in rows)
+
+
+def test_aftercare_check_ins_on_day_1_3_and_7(mailbox):
+    from clinic.routines.aftercare import apply_aftercare
+    from tests.routines.factories import procedure
+
+    patient, _ = patient_with_routine("Europe/London", prefs={"am_minute": 9 * 60})
+    ended = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    with time_machine.travel(ended + timedelta(hours=1), tick=False):
+        record = apply_aftercare(patient, procedure(patient.clinic_id), ended)
+        db.session.commit()
+    checkins = [r for r in _rows() if r.kind == "aftercare_checkin"]
+    assert [(r.dedupe_key, r.due_at) for r in checkins] == [
+        (f"aftercare:{record.id}:day{n}", datetime(2026, 11, 26 + n, 9, 0, tzinfo=UTC)) for n in (1, 3)
+    ] + [(f"aftercare:{record.id}:day7", datetime(2026, 12, 3, 9, 0, tzinfo=UTC))]
+    result = send_due(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    assert result.sent == 1
+    (message,) = mailbox
+    assert message["Subject"] == "Day 1 after your treatment: how is your skin?"
+    assert "http://clinic.test/portal/aftercare" in body_text(message)
+
+
+def test_a_procedure_recorded_late_skips_stale_check_ins(app):
+    from clinic.routines.aftercare import apply_aftercare
+    from tests.routines.factories import procedure
+
+    patient, _ = patient_with_routine("Europe/London", prefs={"am_minute": 9 * 60})
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=UTC), tick=False):
+        apply_aftercare(patient, procedure(patient.clinic_id), datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
+        db.session.commit()
+    assert [r.dedupe_key.rsplit(":", 1)[1] for r in _rows() if r.kind == "aftercare_checkin"] == ["day7"]
