@@ -102,7 +102,15 @@ def reminder_settings():
         db.session.commit()
         flash("Reminder settings saved.", "success")
         return redirect(url_for(".reminder_settings"))
-    return render_template("portal/reminders.html", form=form), 422 if form.errors else 200
+    record(
+        "reminders.preferences_view",
+        patient_id=patient.id,
+        object_type="reminder_preference",
+        object_id=patient.id,
+    )
+    html = render_template("portal/reminders.html", form=form)
+    db.session.commit()
+    return html, 422 if form.errors else 200
 
 
 @bp.get("/aftercare")

@@ -156,8 +156,16 @@ def _edit_step(routine: Routine, step=None):
             return redirect(
                 url_for(".patient_routine", patient_id=routine.patient_id, _anchor=f"routine-{routine.id}")
             )
-    status = 422 if form.errors else 200
-    return render_template("routines/step_form.html", form=form, routine=routine, step=step), status
+    record(
+        "routine.view",
+        patient_id=routine.patient_id,
+        object_type="routine",
+        object_id=routine.id,
+        detail="step form",
+    )
+    html = render_template("routines/step_form.html", form=form, routine=routine, step=step)
+    db.session.commit()
+    return html, 422 if form.errors else 200
 
 
 @bp.route("/routines/<int:routine_id>/steps/new", methods=["GET", "POST"])

@@ -177,3 +177,20 @@ def test_today_prompts_to_reorder_a_week_before_run_out(login_as, frozen):
     page = client.get("/portal/today")
     assert page.text.count("time to reorder") == 1
     assert "Clinic Basics Gentle Cream Cleanser runs out around" in page.text
+
+
+def test_views_and_ticks_are_audited_with_the_patient(login_as, frozen):
+    from clinic.audit.models import AuditEvent
+
+    client, patient, routine = _patient_client(login_as)
+    client.get("/portal/today")
+    client.get("/portal/reminders")
+    client.post(f"/portal/steps/{routine.steps[0].id}/log", data={"status": "done", "day": "2026-11-26"})
+    events = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.patient_id).where(AuditEvent.action != "auth.login")
+    ).all()
+    assert {
+        ("routine.view", patient.id),
+        ("reminders.preferences_view", patient.id),
+        ("routine.step_done", patient.id),
+    } <= set(events)
