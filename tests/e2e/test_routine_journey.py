@@ -74,9 +74,11 @@ def test_patient_ticks_steps_and_gets_one_pm_reminder_at_the_new_time(phone_page
     assert "Vitamin C" in paused.inner_text() and "after your microneedling" in paused.inner_text()
     assert axe_violations(page) == []
 
+    page.evaluate("() => { window.stillSamePage = true; }")  # htmx swaps the step; no page reload
     for name in ("Clinic Basics Gentle Cream Cleanser", "Clinic Basics Mineral Sunscreen SPF 50"):
         morning.get_by_role("button", name=f"Done {name}").click()
         morning.get_by_role("button", name=f"Undo {name}").wait_for()
+    assert page.evaluate("() => window.stillSamePage === true")
     assert sorted(seed(_adherence(patient_id))) == ["done", "done"]
 
     page.goto("/portal/reminders")
