@@ -65,10 +65,7 @@ def _reorder_context(row: OutboxMessage) -> dict:
     from clinic.routines.models import RoutineStep
 
     step = db.session.get(RoutineStep, int(row.dedupe_key.split(":")[1]))
-    return {
-        "product": step.product.display_name if step and step.product else "a product",
-        "runs_out_on": step.runs_out_on if step else None,
-    }
+    return {"runs_out_on": step.runs_out_on if step else None}  # the product is named in the portal only
 
 
 def _opted_out(row: OutboxMessage, now: datetime) -> str | None:
@@ -104,7 +101,7 @@ REGISTRY: dict[str, Kind] = {
         unwanted=_opted_out,
         routine=True,
     ),
-    # Enqueued by the scheduling feature; payload keys used: when (a local date/time text), clinic, service.
+    # Enqueued by the scheduling feature; payload keys used: when (a local date/time text), clinic.
     "appointment_booked": Kind("appointment_reminder", "Your appointment is booked"),
     "appointment_24h": Kind("appointment_reminder", "Reminder: your appointment tomorrow"),
     "appointment_2h": Kind("appointment_reminder", "Reminder: your appointment in 2 hours"),

@@ -210,3 +210,14 @@ def test_a_procedure_recorded_late_skips_stale_check_ins(app):
         apply_aftercare(patient, procedure(patient.clinic_id), datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
         db.session.commit()
     assert [r.dedupe_key.rsplit(":", 1)[1] for r in _rows() if r.kind == "aftercare_checkin"] == ["day7"]
+
+
+def test_reorder_email_does_not_name_the_product(mailbox):
+    patient, routine = patient_with_routine("Europe/London", prefs={"am_minute": 8 * 60})
+    step = next(s for s in routine.steps if s.slot == "am" and s.product)
+    step.runs_out_on = date(2026, 12, 1)
+    db.session.commit()
+    dispatch(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
+    (reorder,) = [m for m in mailbox if m["Subject"] == "Time to reorder a product"]
+    text = body_text(reorder)
+    assert "around 01 Dec" in text and step.product.name not in text and "Clinic Basics" not in text
