@@ -37,3 +37,23 @@ def test_demo_seeds_routines_with_history_once(app):
     seed(TODAY)
     db.session.commit()
     assert (_count(Routine), _count(AdherenceLog)) == (routines, logs)
+
+
+def test_demo_pages_render_for_the_first_portal_patient_and_staff(app):
+    from clinic.auth.models import User
+    from clinic.demo import DEMO_PASSWORD
+    from tests.fixtures.users import login
+
+    seed(date.today())
+    db.session.commit()
+    patient_id = db.session.scalar(sa.select(AftercareRecord.patient_id))
+    patient_user = db.session.scalar(sa.select(User).where(User.patient_id == patient_id))
+    client = app.test_client()
+    login(client, patient_user, DEMO_PASSWORD)
+    for url in ("/portal/today", "/portal/history", "/portal/aftercare", "/portal/reminders"):
+        assert client.get(url).status_code == 200, url
+    assert "Paused until" in client.get("/portal/today").text
+    staff = app.test_client()
+    login(staff, db.session.scalar(sa.select(User).where(User.email == "sofia@lumen.example")), DEMO_PASSWORD)
+    assert "Paused until" in staff.get(f"/patients/{patient_id}/routine").text
+    assert staff.get("/routines/adherence").text.count('/routine"') >= 6
