@@ -75,6 +75,16 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, users_bp, patients_bp, portal_bp, audit_bp):
         app.register_blueprint(blueprint)
+    register_routine_blueprints(app)
+
+
+def register_routine_blueprints(app: Flask) -> None:
+    from clinic.portal.routine_views import bp as portal_routine_bp
+    from clinic.reminders.views import bp as reminders_bp
+    from clinic.routines.views import bp as routines_bp
+
+    for blueprint in (routines_bp, portal_routine_bp, reminders_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -14,6 +14,9 @@ from clinic.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    from clinic.reminders.cli import reminders_cli
+
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("create-user")

@@ -51,3 +51,35 @@ class OutboxMessage(TimestampMixin, Base):
             sqlite_where=sa.text("status IN ('pending', 'sending')"),
         ),
     )
+
+
+class ReminderPreference(TimestampMixin, Base):
+    """A patient's reminder settings. Times are minutes after local midnight (0–1439) in the patient's zone.
+
+    Quiet hours run from `quiet_start` to `quiet_end` and may wrap past midnight (22:00–07:00); equal
+    start and end would cover the whole day and are refused by the form and by a check constraint.
+    """
+
+    __tablename__ = "reminder_preference"
+
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), primary_key=True)
+    am_minute: Mapped[int] = mapped_column(default=8 * 60)
+    pm_minute: Mapped[int] = mapped_column(default=21 * 60)
+    quiet_start: Mapped[int | None] = mapped_column()
+    quiet_end: Mapped[int | None] = mapped_column()
+    email_enabled: Mapped[bool] = mapped_column(default=True)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        sa.CheckConstraint("am_minute BETWEEN 0 AND 1439", name="am_range"),
+        sa.CheckConstraint("pm_minute BETWEEN 0 AND 1439", name="pm_range"),
+        sa.CheckConstraint(
+            "(quiet_start IS NULL AND quiet_end IS NULL) OR "
+            "(quiet_start BETWEEN 0 AND 1439 AND quiet_end BETWEEN 0 AND 1439 AND quiet_start <> quiet_end)",
+            name="quiet_hours",
+        ),
+    )
+
+
+DEFAULT_AM_MINUTE = 8 * 60
+DEFAULT_PM_MINUTE = 21 * 60

@@ -1,0 +1,92 @@
+"""Patient-side forms: ticking a step, reminder settings, reporting a problem."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+
+class TickForm(FlaskForm):
+    status = SelectField("Status", choices=[("done", "Done"), ("skipped", "Skipped")])
+    day = DateField("Day", validators=[InputRequired()])
+
+
+class UndoForm(FlaskForm):
+    day = DateField("Day", validators=[InputRequired()])
+
+
+def parse_hhmm(value: str | None) -> int | None:
+    """'08:30' → 510 minutes after midnight; None for empty; ValueError when not a time of day."""
+    if not value:
+        return None
+    try:
+        hours, minutes = value.strip().split(":")[:2]
+        hours, minutes = int(hours), int(minutes)
+    except ValueError:
+        raise ValueError("Use a time of day such as 08:30.") from None
+    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
+        raise ValueError("A time of day runs from 00:00 to 23:59.")
+    return hours * 60 + minutes
+
+
+def format_minutes(minutes: int | None) -> str:
+    return "" if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class TimeOfDay(StringField):
+    """An HH:MM input whose `minutes` is the parsed value (minutes after midnight)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "time"})
+        super().__init__(*args, **kwargs)
+        self.minutes: int | None = None
+
+    def pre_validate(self, form) -> None:
+        try:
+            self.minutes = parse_hhmm(self.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class ReminderSettingsForm(FlaskForm):
+    am_time = TimeOfDay("Morning reminder", validators=[DataRequired()])
+    pm_time = TimeOfDay("Evening reminder", validators=[DataRequired()])
+    timezone = StringField(
+        "Time zone",
+        validators=[DataRequired(), Length(max=64)],
+        description="For example Europe/London or America/New_York.",
+    )
+    quiet_start = TimeOfDay("Quiet hours start", validators=[Optional()])
+    quiet_end = TimeOfDay("Quiet hours end", validators=[Optional()])
+    email_enabled = BooleanField("Send reminders by e-mail")
+    opted_out = BooleanField("Stop all routine reminders")
+    submit = SubmitField("Save reminder settings")
+
+    def validate_timezone(self, field) -> None:
+        if field.data not in available_timezones():
+            raise ValidationError("Unknown time zone; use a name such as Europe/London.")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then quiet hours as a pair (an empty field skips its own inline validator)."""
+        if not super().validate(extra_validators):
+            return False
+        start, end = self.quiet_start.minutes, self.quiet_end.minutes
+        if (start is None) != (end is None):
+            self.quiet_end.errors.append("Give both the start and the end of quiet hours, or neither.")
+            return False
+        if start is not None and start == end:
+            self.quiet_end.errors.append("Quiet hours cannot cover the whole day.")
+            return False
+        return True
+
+
+class ProblemForm(FlaskForm):
+    message = TextAreaField(
+        "What is wrong?",
+        validators=[DataRequired(), Length(max=4000)],
+        description="Your dermatologist reads this. In an emergency, call the clinic or 911.",
+    )
+    submit = SubmitField("Send to my dermatologist")

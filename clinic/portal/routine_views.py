@@ -1,0 +1,121 @@
+"""The patient's routine in the portal: today, ticking steps, and the pages around it."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from clinic.access import role_required
+from clinic.audit.services import record
+from clinic.auth.roles import Role
+from clinic.db import now_utc
+from clinic.extensions import db
+from clinic.patients.access import get_patient
+from clinic.portal.routine_forms import TickForm, UndoForm
+from clinic.routines.access import get_step
+from clinic.routines.adherence import log_step, undo_step
+from clinic.routines.aftercare import pause_message
+from clinic.routines.schedule import reorder_due
+from clinic.routines.services import PlannedStep, RoutineError, day_plan, local_today
+
+bp = Blueprint("routine_portal", __name__, url_prefix="/portal")
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@bp.get("/today")
+@role_required(Role.PATIENT)
+def today():
+    patient = get_patient(current_user.patient_id)
+    day = local_today(patient, now_utc())
+    plan = day_plan(patient, day)
+    reorders = [
+        p.step
+        for slot in plan.slots.values()
+        for p in slot
+        if p.step.product and reorder_due(p.step.runs_out_on, day)
+    ]
+    record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="today")
+    # Rendered before the commit: a commit expires the loaded steps and the page would reload each one.
+    html = render_template(
+        "portal/today.html",
+        patient=patient,
+        plan=plan,
+        reorders=reorders,
+        pause_message=pause_message,
+        zone=ZoneInfo(patient.timezone),
+    )
+    db.session.commit()
+    return html
+
+
+def _planned(step, day) -> PlannedStep:
+    """The one step as the today page shows it, after a change (for the htmx partial)."""
+    patient = step.routine.patient_ref
+    plan = day_plan(patient, day)
+    for planned in plan.slots[step.slot]:
+        if planned.step.id == step.id:
+            return planned
+    return PlannedStep(step)
+
+
+def _after_change(step, day, error: str | None = None):
+    if _is_htmx():
+        if error:
+            return error, 400
+        return render_template(
+            "portal/_step.html",
+            planned=_planned(step, day),
+            day=day,
+            pause_message=pause_message,
+            zone=ZoneInfo(step.routine.patient_ref.timezone),
+        )
+    if error:
+        flash(error, "error")
+    return redirect(url_for(".today", _anchor=f"step-{step.id}"))
+
+
+@bp.post("/steps/<int:step_id>/log")
+@role_required(Role.PATIENT)
+def log(step_id: int):
+    step = get_step(step_id)
+    form = TickForm()
+    if not form.validate():
+        abort(400)
+    patient = step.routine.patient_ref
+    try:
+        log_step(
+            step,
+            day=form.day.data,
+            status=form.status.data,
+            today=local_today(patient, now_utc()),
+            now=now_utc(),
+        )
+    except RoutineError as error:
+        db.session.rollback()
+        return _after_change(step, form.day.data, str(error))
+    db.session.commit()
+    return _after_change(step, form.day.data)
+
+
+@bp.post("/steps/<int:step_id>/undo")
+@role_required(Role.PATIENT)
+def undo(step_id: int):
+    step = get_step(step_id)
+    form = UndoForm()
+    if not form.validate():
+        abort(400)
+    try:
+        undo_step(step, day=form.day.data, today=local_today(step.routine.patient_ref, now_utc()))
+    except RoutineError as error:
+        db.session.rollback()
+        return _after_change(step, form.day.data, str(error))
+    db.session.commit()
+    return _after_change(step, form.day.data)
+
+
+import clinic.portal.routine_pages  # noqa: E402,F401 - registers its views on bp

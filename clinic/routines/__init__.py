@@ -1,0 +1,1 @@
+"""At-home routines: steps, procedure-driven pauses, adherence and the patient's "today" page."""

@@ -1,0 +1,80 @@
+"""Staff forms for routines, steps, aftercare records and pauses."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from clinic.routines.defaults import CONCERN_CHOICES, TEMPLATES
+from clinic.routines.models import FREQUENCIES, SLOTS, WEEKDAY_NAMES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class NewRoutineForm(FlaskForm):
+    template = SelectField(
+        "Start from",
+        choices=[("", "A blank routine")] + [(k, f"Template: {t['name']}") for k, t in TEMPLATES.items()],
+    )
+    concern = SelectField("Concern", choices=list(CONCERN_CHOICES.items()))
+    goal = StringField(
+        "Goal",
+        validators=[Optional(), Length(max=200)],
+        description="Left empty, the template's goal is used.",
+    )
+    starts_on = DateField("Starts on", validators=[InputRequired()])
+    submit = SubmitField("Create routine")
+
+
+class StepForm(FlaskForm):
+    product_id = SelectField("Product", coerce=str, choices=[])
+    label = StringField(
+        "Or a free-text step",
+        validators=[Optional(), Length(max=120)],
+        description='For example "Gentle cleanse".',
+    )
+    slot = SelectField("Time of day", choices=list(SLOTS.items()))
+    position = IntegerField("Order", default=1, validators=[InputRequired(), NumberRange(0, 99)])
+    frequency = SelectField("Frequency", choices=list(FREQUENCIES.items()))
+    weekdays = MultiCheckboxField("Weekdays", choices=[(str(i), n) for i, n in enumerate(WEEKDAY_NAMES)])
+    start_offset_days = IntegerField(
+        "Start after (days)", default=0, validators=[Optional(), NumberRange(0, 365)]
+    )
+    ends_on = DateField("Ends on", validators=[Optional()])
+    instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=1000)])
+    submit = SubmitField("Save step")
+
+    def validate_weekdays(self, field) -> None:
+        if self.frequency.data == "weekdays" and not field.data:
+            raise ValidationError("Choose at least one weekday.")
+
+    def validate_label(self, field) -> None:
+        if not self.product_id.data and not (field.data or "").strip():
+            raise ValidationError("Choose a product or describe the step.")
+
+
+class AftercareForm(FlaskForm):
+    procedure_id = SelectField("Procedure", coerce=int, choices=[], validators=[DataRequired()])
+    session_ended_at = DateTimeLocalField(
+        "Session ended at (clinic time)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    submit = SubmitField("Record procedure for aftercare")
+
+
+class PauseForm(FlaskForm):
+    ends_on = DateField("Paused until (end of day, patient's time)", validators=[InputRequired()])
+    submit = SubmitField("Change pause")

@@ -1,0 +1,169 @@
+"""Routines a clinic sets up for a patient, their steps, aftercare pauses and the adherence log.
+
+A routine day is the patient's LOCAL date; pauses and aftercare windows are UTC time windows, so they
+resume by themselves without anyone clearing a flag.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from clinic.catalog.models import Procedure, Product
+from clinic.db import Base, TimestampMixin, UTCDateTime, now_utc
+
+SLOTS: dict[str, str] = {"am": "Morning (AM)", "pm": "Evening (PM)"}
+FREQUENCIES: dict[str, str] = {
+    "daily": "Daily",
+    "every_other_day": "Every other day",
+    "weekdays": "Chosen weekdays",
+}
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+ADHERENCE_STATUSES = ("done", "skipped")
+
+
+class Routine(TimestampMixin, Base):
+    __tablename__ = "routine"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    concern: Mapped[str] = mapped_column(sa.String(30))
+    goal: Mapped[str] = mapped_column(sa.String(200))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    patient_ref = relationship("Patient", lazy="joined")
+    steps: Mapped[list[RoutineStep]] = relationship(
+        back_populates="routine",
+        cascade="all, delete-orphan",
+        order_by="(RoutineStep.slot, RoutineStep.position, RoutineStep.id)",
+    )
+
+    __table_args__ = (sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_order"),)
+
+    def is_active_on(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class RoutineStep(TimestampMixin, Base):
+    """One thing to do in the AM or PM slot: a catalog product or a free-text step ("gentle cleanse")."""
+
+    __tablename__ = "routine_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    routine_id: Mapped[int] = mapped_column(sa.ForeignKey("routine.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id"), index=True)
+    label: Mapped[str | None] = mapped_column(sa.String(120))
+    slot: Mapped[str] = mapped_column(sa.String(2))
+    position: Mapped[int] = mapped_column(default=0)
+    frequency: Mapped[str] = mapped_column(sa.String(16), default="daily")
+    #: ISO weekday numbers 0 (Mon)–6 (Sun) as digits, e.g. "024" = Mon, Wed, Fri; only for `weekdays`.
+    weekdays: Mapped[str | None] = mapped_column(sa.String(7))
+    start_offset_days: Mapped[int] = mapped_column(default=0)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    instructions: Mapped[str | None] = mapped_column(sa.Text)
+    #: Recovery steps added by aftercare exist only inside their UTC window.
+    aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
+    active_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Estimated run-out of the product (recomputed when the step is saved or refilled).
+    opened_on: Mapped[date | None] = mapped_column(sa.Date)
+    runs_out_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+
+    routine: Mapped[Routine] = relationship(back_populates="steps")
+    product: Mapped[Product | None] = relationship(lazy="joined")
+    pauses: Mapped[list[StepPause]] = relationship(
+        back_populates="step", cascade="all, delete-orphan", order_by="StepPause.starts_at"
+    )
+    logs: WriteOnlyMapped[AdherenceLog] = relationship(
+        back_populates="step", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("slot IN ('am', 'pm')", name="slot"),
+        sa.CheckConstraint("frequency IN ('daily', 'every_other_day', 'weekdays')", name="frequency"),
+        sa.CheckConstraint(
+            "frequency <> 'weekdays' OR (weekdays IS NOT NULL AND weekdays <> '')", name="weekdays_chosen"
+        ),
+        sa.CheckConstraint("product_id IS NOT NULL OR label IS NOT NULL", name="product_or_label"),
+        sa.CheckConstraint("start_offset_days >= 0", name="offset_not_negative"),
+    )
+
+    @property
+    def name(self) -> str:
+        return self.label or (self.product.display_name if self.product else "Step")
+
+    @property
+    def tags(self) -> list[str]:
+        return self.product.tags if self.product else []
+
+    @property
+    def weekday_numbers(self) -> set[int]:
+        return {int(ch) for ch in (self.weekdays or "")}
+
+
+class AftercareRecord(Base):
+    """A procedure a patient had, recorded so that its aftercare rules pause and add routine steps."""
+
+    __tablename__ = "aftercare_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    procedure_id: Mapped[int] = mapped_column(sa.ForeignKey("procedure.id"))
+    session_ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The in-office session (treatments feature) that triggered it, when there is one.
+    session_ref: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    procedure: Mapped[Procedure] = relationship(lazy="joined")
+
+
+class StepPause(Base):
+    """A step is paused while `starts_at <= t < ends_at`; staff may move `ends_at` (adjust or end early)."""
+
+    __tablename__ = "step_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("routine_step.id"), index=True)
+    aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    step: Mapped[RoutineStep] = relationship(back_populates="pauses")
+    aftercare: Mapped[AftercareRecord | None] = relationship(lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("ends_at >= starts_at", name="window_order"),)
+
+    def covers(self, moment: datetime) -> bool:
+        return self.starts_at <= moment < self.ends_at
+
+
+class AdherenceLog(Base):
+    """A patient ticked (done) or skipped a step on a local date. One row per step and local date."""
+
+    __tablename__ = "adherence_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("routine_step.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    local_date: Mapped[date] = mapped_column(sa.Date)
+    slot: Mapped[str] = mapped_column(sa.String(2))
+    status: Mapped[str] = mapped_column(sa.String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    step: Mapped[RoutineStep] = relationship(back_populates="logs")
+
+    __table_args__ = (
+        sa.UniqueConstraint("step_id", "local_date", name="uq_adherence_log_step_date"),
+        sa.CheckConstraint("status IN ('done', 'skipped')", name="status"),
+        sa.CheckConstraint("slot IN ('am', 'pm')", name="slot"),
+        sa.Index("ix_adherence_log_patient_date", "patient_id", "local_date"),
+    )

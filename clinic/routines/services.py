@@ -1,0 +1,250 @@
+"""Routine rules: building routines and steps, run-out estimates, and the day plan the portal shows.
+
+Services flush, never commit; the view or CLI commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from clinic.audit.services import record
+from clinic.catalog.models import Product
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.routines.defaults import TEMPLATES
+from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
+from clinic.routines.schedule import (
+    StepRule,
+    conflicts_in_slot,
+    in_window,
+    parse_weekdays,
+    run_out_date,
+    slot_moment,
+    step_due_on,
+    uses_per_week,
+)
+
+
+class RoutineError(ValueError):
+    """A rule refused the change; the message is meant for the person who asked."""
+
+
+def local_today(patient: Patient, now) -> date:
+    return now.astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def step_rule(step: RoutineStep) -> StepRule:
+    return StepRule(step.frequency, parse_weekdays(step.weekdays), step.start_offset_days, step.ends_on)
+
+
+def refresh_run_out(step: RoutineStep, routine: Routine) -> None:
+    """Recompute the step's product run-out estimate from when it was opened and how often it is used."""
+    product = step.product or (db.session.get(Product, step.product_id) if step.product_id else None)
+    if product is None or step.aftercare_id is not None:
+        step.runs_out_on = None
+        return
+    opened = step.opened_on or routine.starts_on + timedelta(days=step.start_offset_days or 0)
+    step.opened_on = opened
+    step.runs_out_on = run_out_date(
+        opened,
+        product.size_ml,
+        product.ml_per_use,
+        uses_per_week(step.frequency or "daily", parse_weekdays(step.weekdays)),
+    )
+
+
+def create_routine(
+    patient: Patient, *, concern: str, goal: str, starts_on: date, ends_on: date | None, user
+) -> Routine:
+    routine = Routine(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        concern=concern,
+        goal=goal,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_id=getattr(user, "id", None),
+    )
+    db.session.add(routine)
+    db.session.flush()
+    record("routine.create", patient_id=patient.id, object_type="routine", object_id=routine.id, user=user)
+    return routine
+
+
+def copy_template(patient: Patient, template_key: str, *, starts_on: date, user) -> Routine:
+    """A new routine for the patient from a concern template; staff adjust it afterwards."""
+    template = TEMPLATES.get(template_key)
+    if template is None:
+        raise RoutineError("Unknown routine template.")
+    routine = create_routine(
+        patient,
+        concern=template["concern"],
+        goal=template["goal"],
+        starts_on=starts_on,
+        ends_on=None,
+        user=user,
+    )
+    products = {
+        (p.brand, p.name): p
+        for p in db.session.scalars(sa.select(Product).where(Product.clinic_id == patient.clinic_id))
+    }
+    positions = {"am": 0, "pm": 0}
+    for spec in template["steps"]:
+        product = products.get(spec["product"]) if spec["product"] else None
+        label = spec["label"] or (None if product else " ".join(spec["product"]))
+        positions[spec["slot"]] += 1
+        step = RoutineStep(
+            routine=routine,
+            product=product,
+            label=label,
+            slot=spec["slot"],
+            position=positions[spec["slot"]],
+            frequency=spec["frequency"],
+            weekdays=spec["weekdays"],
+            instructions=spec["instructions"],
+        )
+        db.session.add(step)
+        refresh_run_out(step, routine)
+    db.session.flush()
+    return routine
+
+
+@dataclass
+class StepData:
+    slot: str
+    frequency: str
+    product_id: int | None = None
+    label: str | None = None
+    position: int = 0
+    weekdays: str | None = None
+    start_offset_days: int = 0
+    ends_on: date | None = None
+    instructions: str | None = None
+
+
+def validate_step(data: StepData, clinic_id: int) -> None:
+    if data.frequency == "weekdays" and not parse_weekdays(data.weekdays):
+        raise RoutineError("Choose at least one weekday for a step on chosen weekdays.")
+    if data.product_id is None and not (data.label or "").strip():
+        raise RoutineError("Choose a product or describe the step.")
+    if data.product_id is not None:
+        product = db.session.get(Product, data.product_id)
+        if product is None or product.clinic_id != clinic_id:
+            raise RoutineError("Unknown product.")
+
+
+def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None = None) -> RoutineStep:
+    """Add a step (or update `step`) after validating it; returns the step."""
+    validate_step(data, routine.clinic_id)
+    if step is None:
+        step = RoutineStep(routine=routine)
+        db.session.add(step)
+    for key, value in vars(data).items():
+        setattr(step, key, value)
+    if data.frequency != "weekdays":
+        step.weekdays = None
+    step.product = db.session.get(Product, data.product_id) if data.product_id else None
+    refresh_run_out(step, routine)
+    db.session.flush()
+    record(
+        "routine.step_save",
+        patient_id=routine.patient_id,
+        object_type="routine_step",
+        object_id=step.id,
+        user=user,
+    )
+    return step
+
+
+def remove_step(step: RoutineStep, user, today: date) -> None:
+    """Delete a step nobody ticked yet; a step with history ends yesterday instead (history is kept)."""
+    has_history = db.session.scalar(sa.select(sa.exists().where(AdherenceLog.step_id == step.id)))
+    patient_id = step.routine.patient_id
+    if has_history:
+        step.ends_on = today - timedelta(days=1)
+    else:
+        db.session.delete(step)
+    db.session.flush()
+    record(
+        "routine.step_remove", patient_id=patient_id, object_type="routine_step", object_id=step.id, user=user
+    )
+
+
+def routine_warnings(routine: Routine) -> list[str]:
+    """Ingredient conflicts among the routine's own (non-aftercare) steps, slot by slot."""
+    warnings = []
+    for slot in ("am", "pm"):
+        pairs = [(s.name, s.tags) for s in routine.steps if s.slot == slot and s.aftercare_id is None]
+        warnings += [f"{slot.upper()}: {w}" for w in conflicts_in_slot(pairs)]
+    return warnings
+
+
+@dataclass
+class PlannedStep:
+    step: RoutineStep
+    pause: StepPause | None = None
+    log: AdherenceLog | None = None
+
+
+@dataclass
+class DayPlan:
+    day: date
+    slots: dict[str, list[PlannedStep]] = field(default_factory=lambda: {"am": [], "pm": []})
+
+    def counts(self, slot: str) -> tuple[int, int]:
+        """(steps to do, steps done or skipped) among the unpaused steps of a slot."""
+        active = [p for p in self.slots[slot] if p.pause is None]
+        return len(active), sum(1 for p in active if p.log is not None)
+
+
+def active_routines(patient_id: int, day: date) -> list[Routine]:
+    """The routines active on `day`, loading what the day plan touches in a fixed number of queries."""
+    return list(
+        db.session.scalars(
+            sa.select(Routine)
+            .where(
+                Routine.patient_id == patient_id,
+                Routine.starts_on <= day,
+                sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day),
+            )
+            .options(selectinload(Routine.steps).selectinload(RoutineStep.pauses))
+            .order_by(Routine.id)
+        )
+    )
+
+
+def step_planned(step: RoutineStep, routine: Routine, day: date, zone: ZoneInfo) -> bool:
+    moment = slot_moment(day, step.slot, zone)
+    if step.aftercare_id is not None:
+        return in_window(moment, step.active_from, step.active_until)
+    return step_due_on(step_rule(step), day, routine.starts_on, routine.ends_on)
+
+
+def day_plan(patient: Patient, day: date) -> DayPlan:
+    """What the patient should do on local date `day`: due steps per slot, their pause and their tick."""
+    zone = ZoneInfo(patient.timezone)
+    plan = DayPlan(day)
+    routines = active_routines(patient.id, day)
+    logs = {
+        log.step_id: log
+        for log in db.session.scalars(
+            sa.select(AdherenceLog).where(
+                AdherenceLog.patient_id == patient.id, AdherenceLog.local_date == day
+            )
+        )
+    }
+    for routine in routines:
+        for step in routine.steps:
+            if not step_planned(step, routine, day, zone):
+                continue
+            moment = slot_moment(day, step.slot, zone)
+            pause = next((p for p in step.pauses if p.covers(moment)), None)
+            plan.slots[step.slot].append(PlannedStep(step, pause, logs.get(step.id)))
+    for slot in plan.slots.values():
+        slot.sort(key=lambda p: (p.step.aftercare_id is not None, p.step.position, p.step.id))
+    return plan
