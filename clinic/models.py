@@ -5,7 +5,9 @@ from clinic.auth.models import LoginSession, OneTimeToken, User  # noqa: F401
 from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
-from clinic.reminders.models import OutboxMessage  # noqa: F401
-from clinic.reminders.models import ReminderPreference  # noqa: F401
+from clinic.reminders.models import (
+    OutboxMessage,  # noqa: F401
+    ReminderPreference,  # noqa: F401
+)
 from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep, StepPause  # noqa: F401
 from clinic.routines.problems import ProblemReport  # noqa: F401
