@@ -6,3 +6,13 @@ from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag,
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
 from clinic.reminders.models import OutboxMessage  # noqa: F401
+from clinic.scheduling.models import (  # noqa: F401
+    Appointment,
+    AppointmentPreference,
+    AppointmentType,
+    FeedToken,
+    Room,
+    Series,
+    TimeOff,
+    WorkingHours,
+)
