@@ -41,11 +41,14 @@ def nav_items() -> list[tuple[str, str, str]]:
         return []
     items: list[tuple[str, str]] = []
     if current_user.role in CLINICAL_STAFF:
-        items += [("patients.list_patients", "Patients")]
+        items += [("patients.list_patients", "Patients"), ("scheduling.week", "Schedule"),
+                  ("followups.queue", "Follow-ups")]
     if current_user.role == Role.ADMIN:
-        items += [("users.list_users", "Users"), ("audit.list_events", "Audit log")]
+        items += [("users.list_users", "Users"), ("audit.list_events", "Audit log"),
+                  ("scheduling_admin.overview", "Scheduling")]
     if current_user.role == Role.PATIENT:
-        items += [("portal.home", "My record"), ("portal.access_log", "Who viewed my record")]
+        items += [("portal.home", "My record"), ("portal_appointments.upcoming", "My appointments"),
+                  ("portal.access_log", "Who viewed my record")]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 
 

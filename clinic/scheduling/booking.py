@@ -41,7 +41,8 @@ def _validate_parties(
         raise SchedulingError("This appointment type is no longer offered.")
     if not provider.active or provider.role != appointment_type.performer_role:
         raise SchedulingError(
-            f"{provider.full_name} cannot perform {appointment_type.name}: it needs a {appointment_type.performer_role}."
+            f"{provider.full_name} cannot perform {appointment_type.name}: "
+            f"it needs a {appointment_type.performer_role}."
         )
 
 

@@ -113,3 +113,24 @@ def refresh_checkpoint(series: Series) -> None:
 
 def series_progress(series: Series) -> str:
     return f"{series.sessions_done} of {series.package_sessions} done"
+
+
+def session_window(
+    series: Series, clinic: Clinic, today: date, appointment: Appointment | None = None, open_days: int = 60
+) -> tuple[date, date]:
+    """The local dates a session may take: after the previous session's minimum interval, before its maximum
+    and before the next session's minimum. `appointment` is the session being moved, if any."""
+    sessions = _active_sessions(series, exclude_id=appointment.id if appointment else None)
+    pivot = appointment.local_date if appointment else date.max
+    before = [s for s in sessions if s.local_date <= pivot]
+    after = [s for s in sessions if s.local_date > pivot]
+    index, tolerance = len(before) + 1, clinic.series_tolerance_days
+    earliest, latest = today, today + timedelta(days=open_days)
+    if before:
+        low, high = interval_bounds(series.protocol, index, tolerance)
+        earliest = max(earliest, before[-1].local_date + timedelta(days=low))
+        latest = before[-1].local_date + timedelta(days=high if high else low + open_days)
+    if after:
+        low, _ = interval_bounds(series.protocol, index + 1, tolerance)
+        latest = min(latest, after[0].local_date - timedelta(days=low))
+    return earliest, latest

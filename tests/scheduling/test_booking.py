@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,18 +17,8 @@ from clinic.scheduling.booking import book_appointment, change_status, reschedul
 from clinic.scheduling.errors import SchedulingError, SlotTaken
 from clinic.scheduling.models import Appointment, AppointmentType
 from tests.factories import make_patient
-from tests.scheduling.factories import at, make_provider, make_time_off, setup_clinic
-
-MONDAY = date(2026, 12, 7)
-FROZEN = datetime(2026, 12, 1, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(app):
-    clinic, aesthetician, dermatologist, kind = setup_clinic()
-    patient = make_patient(clinic)
-    db.session.commit()
-    return clinic, aesthetician, dermatologist, kind, patient
+from tests.scheduling.conftest import FROZEN, MONDAY
+from tests.scheduling.factories import at, make_provider, make_time_off
 
 
 def _book(world, starts_at, **kwargs):
