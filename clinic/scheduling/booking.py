@@ -102,13 +102,13 @@ def book_appointment(
     ends_at = starts_at + timedelta(minutes=appointment_type.duration_minutes)
     blocks_until = ends_at + timedelta(minutes=appointment_type.buffer_minutes)
     take_write_lock()
-    room = _check_resources(clinic, provider, room, starts_at, blocks_until)
     local_date = starts_at.astimezone(clinic.zone).date()
     overdue = False
     if series is not None:
         if series.patient_id != patient.id or series.appointment_type_id != appointment_type.id:
             raise SchedulingError("That series belongs to another patient or treatment.")
         overdue = check_series_position(series, local_date, clinic)
+    room = _check_resources(clinic, provider, room, starts_at, blocks_until)
     appointment = Appointment(
         clinic_id=clinic.id,
         patient_id=patient.id,

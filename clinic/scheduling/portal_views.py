@@ -99,7 +99,7 @@ def book_next(series_id: int):
                 starts_at is None
                 or not earliest <= starts_at.astimezone(current_user.clinic.zone).date() <= latest
             ):
-                raise SchedulingError("Choose one of the times shown, inside your series' window.")
+                raise SchedulingError("Choose one of the times shown, inside the window of your series.")
             book_appointment(
                 clinic=current_user.clinic,
                 patient=patient,
@@ -152,7 +152,7 @@ def move(appointment_id: int):
                 starts_at is None
                 or not earliest <= starts_at.astimezone(current_user.clinic.zone).date() <= latest
             ):
-                raise SchedulingError("Choose one of the times shown, inside your series' window.")
+                raise SchedulingError("Choose one of the times shown, inside the window of your series.")
             reschedule(
                 appointment,
                 clinic=current_user.clinic,
