@@ -206,6 +206,7 @@ def change_status(
     reason: str | None = None,
     via: str = "staff",
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Appointment:
     """Check in, complete, mark a no-show or cancel (a reason is required to cancel)."""
     now = now or datetime.now(UTC)
@@ -235,9 +236,9 @@ def change_status(
     )
     if appointment.series is not None:
         refresh_series(appointment.series, clinic)
-    if new_status == "cancelled":
+    if notify and new_status == "cancelled":
         notifications.appointment_cancelled(appointment, clinic, via=via, now=now)
-    elif new_status == "completed":
+    elif notify and new_status == "completed":
         notifications.aftercare_checkins(appointment, clinic, now=now)
     return appointment
 
