@@ -15,8 +15,8 @@ ZONE = ZoneInfo("America/New_York")
 
 def _seed_world() -> dict:
     from clinic.scheduling.booking import book_appointment, change_status
-    from tests.scheduling.factories import at, make_provider, make_room, make_type
     from tests.factories import default_clinic
+    from tests.scheduling.factories import at, make_provider, make_room, make_type
 
     clinic = default_clinic()
     clinic.timezone = "America/New_York"
