@@ -13,7 +13,7 @@ from clinic.auth.models import User
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.scheduling import availability, notifications
+from clinic.scheduling import availability, notifications, waitlist
 from clinic.scheduling.errors import SchedulingError, SlotTaken
 from clinic.scheduling.locking import flush_booking, take_write_lock
 from clinic.scheduling.models import Appointment, AppointmentType, Room, Series
@@ -138,6 +138,7 @@ def book_appointment(
         clinic_id=clinic.id,
         detail=f"{starts_at.isoformat()} via {booked_via}",
     )
+    waitlist.fulfil(appointment)
     if series is not None:
         refresh_series(series, clinic)
     if notify:
@@ -177,7 +178,11 @@ def reschedule(
         appointment.overdue = check_series_position(
             appointment.series, local_date, clinic, exclude_id=appointment.id
         )
-    previous = appointment.starts_at
+    previous, previous_day, previous_provider = (
+        appointment.starts_at,
+        appointment.local_date,
+        appointment.provider_id,
+    )
     appointment.starts_at, appointment.ends_at, appointment.blocks_until = starts_at, ends_at, blocks_until
     appointment.local_date, appointment.provider, appointment.room = local_date, provider, room
     appointment.reschedule_count += 1
@@ -191,6 +196,7 @@ def reschedule(
         clinic_id=clinic.id,
         detail=f"{previous.isoformat()} -> {starts_at.isoformat()} via {via}",
     )
+    waitlist.slot_freed(appointment, previous, previous_day, previous_provider, now=now)
     if appointment.series is not None:
         refresh_series(appointment.series, clinic)
     notifications.appointment_rescheduled(appointment, clinic, via=via, now=now)
@@ -236,6 +242,10 @@ def change_status(
     )
     if appointment.series is not None:
         refresh_series(appointment.series, clinic)
+    if new_status == "cancelled":
+        waitlist.slot_freed(
+            appointment, appointment.starts_at, appointment.local_date, appointment.provider_id, now=now
+        )
     if notify and new_status == "cancelled":
         notifications.appointment_cancelled(appointment, clinic, via=via, now=now)
     elif notify and new_status == "completed":

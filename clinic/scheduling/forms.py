@@ -144,3 +144,14 @@ class SeriesBookingForm(FlaskForm):
     appointment_type_id = HiddenField(validators=[DataRequired()])
     sessions = FieldList(FormField(SessionRow), min_entries=1, max_entries=12)
     submit = SubmitField("Book the whole series")
+
+
+class WaitlistForm(FlaskForm):
+    appointment_type_id = SelectField("Treatment", coerce=int, validators=[InputRequired()])
+    earliest = DateField("From", validators=[DataRequired()])
+    latest = DateField("To", validators=[DataRequired()])
+    submit = SubmitField("Add to the waitlist")
+
+    def validate_latest(self, field) -> None:
+        if self.earliest.data and field.data and field.data < self.earliest.data:
+            raise ValidationError("The end date is before the start date.")

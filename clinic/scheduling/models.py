@@ -232,3 +232,34 @@ def _install_exclusions(target, connection, **kw) -> None:  # noqa: ARG001 - SQL
 
 
 sa.event.listen(Appointment.__table__, "after_create", _install_exclusions)
+
+
+class WaitlistEntry(TimestampMixin, Base):
+    """A patient waiting for an earlier slot of a treatment between two local dates.
+
+    When an appointment of that treatment is cancelled or moved away inside the range, the freed time is
+    stored on the entry (`match_*`), and staff see it on the waitlist page with a one-click booking link.
+    """
+
+    __tablename__ = "waitlist_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    appointment_type_id: Mapped[int] = mapped_column(sa.ForeignKey("appointment_type.id"))
+    earliest: Mapped[date] = mapped_column(sa.Date)
+    latest: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(10), default="waiting")
+    match_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    match_provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    patient = relationship("Patient")
+    appointment_type = relationship("AppointmentType")
+    match_provider = relationship("User", foreign_keys=[match_provider_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("earliest <= latest", name="order"),
+        sa.CheckConstraint("status IN ('waiting', 'booked', 'removed')", name="status"),
+        sa.Index("ix_waitlist_entry_waiting", "clinic_id", "status", "earliest"),
+    )

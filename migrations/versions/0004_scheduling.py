@@ -4,7 +4,7 @@ double booking impossible.
 
 Revision ID: 0004_scheduling
 Revises: 0001_foundation
-Create Date: 2026-11-26 02:54:17.017065
+Create Date: 2026-11-26 03:09:30.684993
 
 """
 from alembic import op
@@ -132,6 +132,33 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_time_off_clinic_id'), ['clinic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_time_off_provider_id'), ['provider_id'], unique=False)
 
+    op.create_table('waitlist_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('clinic_id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('appointment_type_id', sa.Integer(), nullable=False),
+    sa.Column('earliest', sa.Date(), nullable=False),
+    sa.Column('latest', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('match_starts_at', clinic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('match_provider_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('waiting', 'booked', 'removed')", name=op.f('ck_waitlist_entry_status')),
+    sa.CheckConstraint('earliest <= latest', name=op.f('ck_waitlist_entry_order')),
+    sa.ForeignKeyConstraint(['appointment_type_id'], ['appointment_type.id'], name=op.f('fk_waitlist_entry_appointment_type_id_appointment_type')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_waitlist_entry_clinic_id_clinic')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_waitlist_entry_created_by_id_user')),
+    sa.ForeignKeyConstraint(['match_provider_id'], ['user.id'], name=op.f('fk_waitlist_entry_match_provider_id_user')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_waitlist_entry_patient_id_patient')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_waitlist_entry'))
+    )
+    with op.batch_alter_table('waitlist_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_waitlist_entry_clinic_id'), ['clinic_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_waitlist_entry_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index('ix_waitlist_entry_waiting', ['clinic_id', 'status', 'earliest'], unique=False)
+
     op.create_table('working_hours',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
@@ -228,6 +255,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_working_hours_clinic_id'))
 
     op.drop_table('working_hours')
+    with op.batch_alter_table('waitlist_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_waitlist_entry_waiting')
+        batch_op.drop_index(batch_op.f('ix_waitlist_entry_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_waitlist_entry_clinic_id'))
+
+    op.drop_table('waitlist_entry')
     with op.batch_alter_table('time_off', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_time_off_provider_id'))
         batch_op.drop_index(batch_op.f('ix_time_off_clinic_id'))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
 from clinic.extensions import db
 from clinic.scheduling.booking import book_appointment
 from clinic.scheduling.models import WorkingHours
 from clinic.scheduling.series import start_series
+from clinic.scheduling.waitlist import add_entry
 from tests.factories import make_clinic, make_patient, make_user
 from tests.scheduling.conftest import FROZEN, MONDAY
 from tests.scheduling.factories import at, protocol_for
@@ -35,6 +37,10 @@ STAFF_ROUTES = [
     ("post", "/schedule/series/{series}/checkpoint"),
     ("get", "/schedule/patients/{patient}/plan"),
     ("post", "/schedule/patients/{patient}/plan"),
+    ("get", "/schedule/waitlist"),
+    ("get", "/schedule/patients/{patient}/waitlist"),
+    ("post", "/schedule/patients/{patient}/waitlist"),
+    ("post", "/schedule/waitlist/{waitlist}/remove"),
 ]
 ADMIN_ROUTES = [
     ("get", "/admin/schedule"),
@@ -78,7 +84,8 @@ def ids(world):
         series=series,
         now=FROZEN,
     )
-    hours = db.session.query(WorkingHours).filter_by(provider_id=aesthetician.id).first()
+    hours = db.session.scalars(sa.select(WorkingHours).filter_by(provider_id=aesthetician.id)).first()
+    entry = add_entry(patient, kind, MONDAY, MONDAY + timedelta(days=7), today=MONDAY)
     db.session.commit()
     return dict(
         patient=patient.id,
@@ -88,6 +95,7 @@ def ids(world):
         type=kind.id,
         provider=aesthetician.id,
         hours=hours.id,
+        waitlist=entry.id,
     )
 
 
