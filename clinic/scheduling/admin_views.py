@@ -15,7 +15,14 @@ from clinic.catalog.models import Procedure
 from clinic.extensions import db
 from clinic.scheduling import access, resources
 from clinic.scheduling.errors import SchedulingError
-from clinic.scheduling.forms import AppointmentTypeForm, RoomForm, TimeOffForm, WorkingHoursForm, to_utc
+from clinic.scheduling.forms import (
+    AppointmentTypeForm,
+    ClinicSchedulingForm,
+    RoomForm,
+    TimeOffForm,
+    WorkingHoursForm,
+    to_utc,
+)
 from clinic.scheduling.models import WEEKDAYS, AppointmentType, Room, TimeOff, WorkingHours
 
 bp = Blueprint("scheduling_admin", __name__, url_prefix="/admin/schedule")
@@ -38,7 +45,7 @@ def _forms(room_form=None, type_form=None, off_form=None):
     return room_form or RoomForm(), type_form, off_form
 
 
-def _overview(room_form=None, type_form=None, off_form=None, status: int = 200):
+def _overview(room_form=None, type_form=None, off_form=None, settings_form=None, status: int = 200):
     clinic_id = current_user.clinic_id
     rooms = db.session.scalars(sa.select(Room).where(Room.clinic_id == clinic_id).order_by(Room.name)).all()
     time_off = db.session.scalars(
@@ -56,6 +63,7 @@ def _overview(room_form=None, type_form=None, off_form=None, status: int = 200):
         room_form=room_form,
         type_form=type_form,
         off_form=off_form,
+        settings_form=settings_form or ClinicSchedulingForm(obj=current_user.clinic),
     ), status
 
 
@@ -75,6 +83,27 @@ def _attempt(action, success: str, **forms):
         db.session.rollback()
         flash(str(error), "error")
         return _overview(**forms, status=422)
+
+
+@bp.post("/settings")
+@role_required(Role.ADMIN)
+def settings():
+    """The clinic's online-change cutoff and fixed-day protocol tolerance."""
+    form = ClinicSchedulingForm()
+    if not form.validate_on_submit():
+        return _overview(settings_form=form, status=422)
+    clinic = current_user.clinic
+    clinic.booking_cutoff_hours = form.booking_cutoff_hours.data
+    clinic.series_tolerance_days = form.series_tolerance_days.data
+    record(
+        "schedule.settings",
+        object_type="clinic",
+        object_id=clinic.id,
+        detail=f"cutoff={clinic.booking_cutoff_hours}h tolerance={clinic.series_tolerance_days}d",
+    )
+    db.session.commit()
+    flash("Scheduling settings saved.", "success")
+    return redirect(url_for("scheduling_admin.overview"))
 
 
 @bp.post("/rooms")

@@ -155,3 +155,15 @@ class WaitlistForm(FlaskForm):
     def validate_latest(self, field) -> None:
         if self.earliest.data and field.data and field.data < self.earliest.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class ClinicSchedulingForm(FlaskForm):
+    booking_cutoff_hours = IntegerField(
+        "Patients may move or cancel online until (hours before)",
+        validators=[InputRequired(), NumberRange(0, 336)],
+    )
+    series_tolerance_days = IntegerField(
+        "Fixed-day protocols: days either side of the planned day",
+        validators=[InputRequired(), NumberRange(0, 14)],
+    )
+    submit = SubmitField("Save settings")

@@ -44,6 +44,7 @@ STAFF_ROUTES = [
 ]
 ADMIN_ROUTES = [
     ("get", "/admin/schedule"),
+    ("post", "/admin/schedule/settings"),
     ("post", "/admin/schedule/rooms"),
     ("post", "/admin/schedule/rooms/{room}/toggle"),
     ("post", "/admin/schedule/types"),

@@ -103,3 +103,31 @@ def test_reminder_opt_in(series_world, world):
     assert client.post("/portal/appointments/preferences", data={"email_reminders": "y"}).status_code == 302
     page = client.get("/portal/appointments")
     assert "checked" in page.text and "1 of 4 sessions done" in page.text
+
+
+def test_admin_cutoff_setting_applies_to_the_portal(world, login_as):
+    clinic, aesthetician, _, kind, patient = world
+    series = book_series(
+        clinic, patient, protocol_for(kind.procedure), kind, [(at(MONDAY, 9), aesthetician)], now=FROZEN
+    )
+    appointment = series.appointments[0]
+    db.session.commit()
+    with time_machine.travel(at(MONDAY, 9) - timedelta(hours=20), tick=False):
+        admin, _ = login_as("admin")
+        saved = admin.post(
+            "/admin/schedule/settings", data={"booking_cutoff_hours": 12, "series_tolerance_days": 3}
+        )
+        assert saved.status_code == 302
+        assert (
+            admin.post(
+                "/admin/schedule/settings", data={"booking_cutoff_hours": -1, "series_tolerance_days": 3}
+            ).status_code
+            == 422
+        )
+        client, _ = login_as("patient", user=make_user("patient", patient=patient))
+        response = client.post(
+            f"/portal/appointments/{appointment.id}/cancel", data={"reason": "Late"}, follow_redirects=True
+        )
+        assert "is cancelled" in response.text
+    db.session.expire_all()
+    assert clinic.booking_cutoff_hours == 12 and appointment.status == "cancelled"
