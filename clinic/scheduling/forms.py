@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
@@ -22,9 +22,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from clinic.scheduling.booking import MAX_DAYS_AHEAD
 from clinic.scheduling.models import PERFORMER_ROLES, WEEKDAYS
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def within_booking_horizon(form, field) -> None:
+    """A date from yesterday (any zone's today) up to two years ahead; older or later is a typo."""
+    today = datetime.now(UTC).date()
+    if field.data and not today - timedelta(days=1) <= field.data <= today + timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationError("Choose a date between today and two years ahead.")
 
 
 def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
@@ -62,7 +70,7 @@ class SlotSearchForm(FlaskForm):
         csrf = False
 
     type = SelectField("Treatment", coerce=int, validators=[InputRequired()])
-    start = DateField("From", validators=[DataRequired()])
+    start = DateField("From", validators=[DataRequired(), within_booking_horizon])
     end = DateField("To", validators=[DataRequired()])
     provider = SelectField("Provider", coerce=int, validators=[Optional()])
     submit = SubmitField("Find free slots")
@@ -127,7 +135,7 @@ class PlanForm(FlaskForm):
         csrf = False
 
     protocol = SelectField("Protocol", coerce=int, validators=[InputRequired()])
-    first = DateField("First session on or after", validators=[DataRequired()])
+    first = DateField("First session on or after", validators=[DataRequired(), within_booking_horizon])
     provider = SelectField("Provider", coerce=int, validators=[Optional()])
     submit = SubmitField("Propose dates")
 
