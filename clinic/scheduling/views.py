@@ -160,6 +160,8 @@ def _suggested_slots(form: BookingForm):
         )
     except ValueError:
         return None
+    if not form.appointment_type_id.data:
+        return None
     kind = access.get_appointment_type(form.appointment_type_id.data)
     return find_free_slots(current_user.clinic, kind, start, end)
 

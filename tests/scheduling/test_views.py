@@ -151,3 +151,10 @@ def test_free_slot_page(login_as, world):
     assert response.status_code == 200 and "Mon 07 Dec 09:00" in response.text
     bad = client.get(f"/schedule/slots?type={kind.id}&start={MONDAY}&end={MONDAY - timedelta(days=1)}")
     assert "before the start date" in bad.text
+
+
+def test_booking_form_without_a_treatment_still_opens(login_as, world):
+    client, _ = login_as("aesthetician")
+    response = client.get(f"/schedule/book?patient={world[4].id}&start={MONDAY}&end={MONDAY}")
+    assert response.status_code == 200 and "Free slots in the due window" not in response.text
+    assert client.get("/schedule/book").status_code == 404  # no patient named
