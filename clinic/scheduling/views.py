@@ -140,13 +140,22 @@ def book():
             status = 422
     elif request.method == "POST":
         status = 422
-    return render_template(
+    record(
+        "patient.view",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        detail="booking form",
+    )
+    html = render_template(
         "scheduling/book.html",
         form=form,
         patient=patient,
         slots=_suggested_slots(form),
         local_format=LOCAL_FORMAT,
-    ), status
+    )
+    db.session.commit()
+    return html, status
 
 
 def _suggested_slots(form: BookingForm):

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import deny, role_required
+from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF
 from clinic.extensions import db
 from clinic.patients.access import get_patient
@@ -58,6 +59,14 @@ def add(patient_id: int):
             db.session.rollback()
             form.latest.errors.append(str(error))
     status = 422 if form.errors else 200
+    record(
+        "patient.view",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        detail="waitlist form",
+    )
+    db.session.commit()
     return render_template("scheduling/waitlist_add.html", patient=patient, form=form), status
 
 
