@@ -91,3 +91,31 @@ def test_plan_book_and_move_a_series(page, browser, live_server, seed):
     after = patient_page.get_by_role("listitem").filter(has_text="Microneedling").nth(1).inner_text()
     assert after != before
     context.close()
+
+
+def test_demo_clinic_queue_calendar_and_self_booking(page, browser, live_server, seed):
+    """The demo data (flask seed-demo) gives the queue and the calendar something to show, and a demo
+    patient can book their next series session from the portal."""
+    from clinic.demo import DEMO_PASSWORD
+    from clinic.demo import seed as seed_demo
+
+    logins = seed(seed_demo)
+    patient_email = next(email for role, email in logins if role == "patient")
+
+    log_in(page, "sofia@lumen.example", DEMO_PASSWORD)
+    page.goto("/schedule/followups")
+    page.get_by_text(re.compile(r"\d+ patients to follow up")).wait_for()
+    assert page.get_by_role("row").count() > 3
+    page.goto("/schedule/week")
+    assert page.locator(".appt-card").count() > 0
+
+    context = browser.new_context(base_url=live_server)
+    patient_page = context.new_page()
+    patient_page.set_default_timeout(10_000)
+    log_in(patient_page, patient_email, DEMO_PASSWORD)
+    patient_page.goto("/portal/appointments")
+    patient_page.get_by_text("1 of 4 sessions done").wait_for()
+    patient_page.get_by_role("link", name="Book my next session").click()
+    patient_page.get_by_role("button", name=re.compile(r"\d\d:\d\d")).first.click()
+    patient_page.get_by_text("Your session is booked.").wait_for()
+    context.close()
