@@ -72,8 +72,9 @@ def register_blueprints(app: Flask) -> None:
     from clinic.auth.views import bp as auth_bp
     from clinic.patients.views import bp as patients_bp
     from clinic.portal.views import bp as portal_bp
+    from clinic.scheduling import blueprints as scheduling_blueprints
 
-    for blueprint in (auth_bp, users_bp, patients_bp, portal_bp, audit_bp):
+    for blueprint in (auth_bp, users_bp, patients_bp, portal_bp, audit_bp, *scheduling_blueprints()):
         app.register_blueprint(blueprint)
     register_routine_blueprints(app)
 

@@ -19,6 +19,7 @@ from clinic.extensions import db
 from clinic.patients.models import CONCERNS, MedicalHistory, Patient
 from clinic.patients.services import PatientDetails, create_patient
 from clinic.routines import demo as routine_demo
+from clinic.scheduling.demo import seed as seed_scheduling
 
 DEMO_PASSWORD = "exosome-demo-2026"  # noqa: S105 - demo data only, printed on purpose
 CLINIC_NAME = "Lumen Skin & Hair Clinic"
@@ -106,6 +107,8 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
         if db.session.scalar(sa.select(User).where(User.email == email)) is None:
             create_user(clinic_id=clinic.id, email=email, full_name=name, role=role, password=DEMO_PASSWORD)
     patients = _seed_patients(clinic, today)
+    db.session.flush()
+    seed_scheduling(clinic, patients, today)
     logins = [(role, email) for role, email, _ in STAFF]
     for patient in patients[:PORTAL_PATIENTS]:
         user = db.session.scalar(sa.select(User).where(User.patient_id == patient.id))

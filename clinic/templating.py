@@ -41,13 +41,16 @@ def nav_items() -> list[tuple[str, str, str]]:
         return []
     items: list[tuple[str, str]] = []
     if current_user.role in CLINICAL_STAFF:
-        items += [("patients.list_patients", "Patients"), ("routines.clinic_adherence", "Adherence")]
+        items += [("patients.list_patients", "Patients"), ("scheduling.week", "Schedule"),
+                  ("followups.queue", "Follow-ups"), ("routines.clinic_adherence", "Adherence")]
     if current_user.role == Role.DERMATOLOGIST:
         items += [("routines.inbox", "Problem reports")]
     if current_user.role == Role.ADMIN:
-        items += [("users.list_users", "Users"), ("audit.list_events", "Audit log")]
+        items += [("users.list_users", "Users"), ("audit.list_events", "Audit log"),
+                  ("scheduling_admin.overview", "Scheduling")]
     if current_user.role == Role.PATIENT:
-        items += [("routine_portal.today", "Today"), ("portal.home", "My record"),
+        items += [("routine_portal.today", "Today"), ("portal_appointments.upcoming", "My appointments"),
+                  ("portal.home", "My record"),
                   ("portal.access_log", "Who viewed my record")]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 

@@ -22,6 +22,10 @@ class Clinic(TimestampMixin, Base):
     # Login session limits (DOMAIN defaults: 30 minutes idle, 12 hours absolute).
     idle_timeout_minutes: Mapped[int] = mapped_column(default=30)
     absolute_session_hours: Mapped[int] = mapped_column(default=12)
+    # Scheduling: patients may move or cancel online until this many hours before; fixed-day protocols
+    # (scalp: days 1, 15, 45...) accept a session this many days either side of its planned day.
+    booking_cutoff_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    series_tolerance_days: Mapped[int] = mapped_column(default=3, server_default="3")
 
     @property
     def zone(self) -> ZoneInfo:

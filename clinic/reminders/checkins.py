@@ -1,12 +1,16 @@
-"""Aftercare check-ins: an e-mail on day 1, 3 and 7 after a procedure, at the patient's morning time."""
+"""Aftercare check-ins: an e-mail on day 1, 3 and 7 after an in-office treatment, at the patient's AM time.
+
+Two events lead here: aftercare applied to a routine (a session logged) and an appointment completed. Both
+use the same key per patient and treatment day, so whichever comes first queues the check-ins and the
+other adds nothing.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
+from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -17,33 +21,31 @@ CHECKIN_DAYS = (1, 3, 7)
 STALE_AFTER = timedelta(hours=12)
 
 
-def enqueue_checkins(patient: Patient, aftercare_id: int, session_day: date) -> int:
-    """Queue the day 1/3/7 check-ins of an aftercare record (idempotent by key); returns how many are new.
+def checkin_key(patient_id: int, treatment_day: date, day: int) -> str:
+    return f"aftercare:{patient_id}:{treatment_day.isoformat()}:day{day}"
 
-    A procedure recorded late does not produce a burst of stale check-ins: ones long past are skipped."""
-    from clinic.auth.models import User
 
-    has_portal = db.session.scalar(
-        sa.select(sa.exists().where(User.patient_id == patient.id, User.active.is_(True)))
-    )
-    if not patient.email or not has_portal:
+def enqueue_checkins(patient: Patient, treatment_day: date) -> int:
+    """Queue the day 1/3/7 check-ins after a treatment on the patient's local `treatment_day`.
+
+    Idempotent by key; returns how many are new. A treatment recorded late does not produce a burst of
+    stale check-ins: ones more than 12 hours past are skipped. The opt-out is checked again at send time.
+    """
+    if not patient.email:
         return 0
-    prefs = get_preferences(patient)
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    am_minute = get_preferences(patient).am_minute
+    at = time(am_minute // 60, am_minute % 60)
     zone = ZoneInfo(patient.timezone)
     added = 0
     for n in CHECKIN_DAYS:
-        local = datetime.combine(session_day + timedelta(days=n), time(0), tzinfo=zone) + timedelta(
-            minutes=prefs.am_minute
-        )
-        if local.astimezone(UTC) < now_utc() - STALE_AFTER:
+        due = datetime.combine(treatment_day + timedelta(days=n), at, tzinfo=zone).astimezone(UTC)
+        if due < now_utc() - STALE_AFTER:
             continue
         added += enqueue(
-            clinic_id=patient.clinic_id,
-            patient_id=patient.id,
-            kind="aftercare_checkin",
-            dedupe_key=f"aftercare:{aftercare_id}:day{n}",
-            recipient=patient.email,
-            due_at=local.astimezone(UTC),
-            payload={"day": n},
+            clinic_id=patient.clinic_id, patient_id=patient.id, kind="aftercare_checkin",
+            dedupe_key=checkin_key(patient.id, treatment_day, n), recipient=patient.email, due_at=due,
+            payload={"day": n, "patient_first_name": patient.first_name, "clinic_name": clinic.name,
+                     "clinic_phone": clinic.phone},
         )
     return added

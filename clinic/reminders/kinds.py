@@ -73,8 +73,13 @@ def _opted_out(row: OutboxMessage, now: datetime) -> str | None:
     return "patient opted out" if prefs.opted_out or not prefs.email_enabled else None
 
 
-def _appointment_subject(text: str) -> Callable[[OutboxMessage, dict], str]:
-    return lambda row, ctx: text
+def _payload_as_p(row: OutboxMessage) -> dict:
+    return {"p": dict(row.payload or {})}
+
+
+def _appointment_reminder_subject(row: OutboxMessage, ctx: dict) -> str:
+    when = {"24h": "tomorrow", "2h": "in 2 hours"}.get(ctx["p"].get("hours_before"), "soon")
+    return f"Reminder: your appointment {when}"
 
 
 REGISTRY: dict[str, Kind] = {
@@ -101,10 +106,15 @@ REGISTRY: dict[str, Kind] = {
         unwanted=_opted_out,
         routine=True,
     ),
-    # Enqueued by the scheduling feature; payload keys used: when (a local date/time text), clinic.
-    "appointment_booked": Kind("appointment_reminder", "Your appointment is booked"),
-    "appointment_24h": Kind("appointment_reminder", "Reminder: your appointment tomorrow"),
-    "appointment_2h": Kind("appointment_reminder", "Reminder: your appointment in 2 hours"),
+    # Enqueued by the scheduling feature (clinic/scheduling/notifications.py); templates read `p` = payload.
+    "appointment_confirmation": Kind("appointment_confirmation", "Your appointment is booked", _payload_as_p),
+    "appointment_rescheduled": Kind("appointment_rescheduled", "Your appointment has moved", _payload_as_p),
+    "appointment_cancelled": Kind("appointment_cancelled", "Your appointment is cancelled", _payload_as_p),
+    "appointment_reminder": Kind("appointment_reminder", _appointment_reminder_subject, _payload_as_p),
+    "appointment_staff_notice": Kind(
+        "appointment_staff_notice", lambda row, ctx: f"Appointment {ctx['p'].get('event', 'changed')} online",
+        _payload_as_p,
+    ),
 }
 
 

@@ -176,7 +176,7 @@ def apply_aftercare(
     db.session.flush()
     from clinic.reminders.checkins import enqueue_checkins
 
-    enqueue_checkins(patient, aftercare.id, day)
+    enqueue_checkins(patient, day)
     record(
         "aftercare.apply",
         patient_id=patient.id,

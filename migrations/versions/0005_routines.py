@@ -1,7 +1,7 @@
 """routines
 
 Revision ID: 0005_routines
-Revises: 0001_foundation
+Revises: 0004_scheduling
 Create Date: 2026-11-26 02:55:08.767728
 
 """
@@ -13,7 +13,7 @@ import clinic.db
 
 # revision identifiers, used by Alembic.
 revision = '0005_routines'
-down_revision = '0001_foundation'
+down_revision = '0004_scheduling'
 branch_labels = None
 depends_on = None
 

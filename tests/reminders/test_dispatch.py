@@ -26,15 +26,17 @@ def _rows():
     return db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
-def _appointment(patient, n: int, kind: str = "appointment_24h") -> None:
+def _appointment(patient, n: int) -> None:
+    """An appointment reminder as clinic/scheduling/notifications.py queues it."""
     enqueue(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
-        kind=kind,
-        dedupe_key=f"{kind}:{n}",
+        kind="appointment_reminder",
+        dedupe_key=f"appt:{n}:remind:24h:20261127T1000Z",
         recipient=patient.email,
         due_at=PM_LONDON - timedelta(minutes=5),
-        payload={"when": "Fri 27 Nov, 10:00", "clinic": "Test Clinic"},
+        payload={"hours_before": "24h", "local_time": "Fri 27 Nov, 10:00", "clinic_name": "Test Clinic",
+                 "patient_first_name": patient.first_name, "provider_name": "Dr. Chen"},
     )
 
 
@@ -191,9 +193,10 @@ def test_aftercare_check_ins_on_day_1_3_and_7(mailbox):
         record = apply_aftercare(patient, procedure(patient.clinic_id), ended)
         db.session.commit()
     checkins = [r for r in _rows() if r.kind == "aftercare_checkin"]
+    assert record.patient_id == patient.id
     assert [(r.dedupe_key, r.due_at) for r in checkins] == [
-        (f"aftercare:{record.id}:day{n}", datetime(2026, 11, 26 + n, 9, 0, tzinfo=UTC)) for n in (1, 3)
-    ] + [(f"aftercare:{record.id}:day7", datetime(2026, 12, 3, 9, 0, tzinfo=UTC))]
+        (f"aftercare:{patient.id}:2026-11-26:day{n}", datetime(2026, 11, 26 + n, 9, 0, tzinfo=UTC)) for n in (1, 3)
+    ] + [(f"aftercare:{patient.id}:2026-11-26:day7", datetime(2026, 12, 3, 9, 0, tzinfo=UTC))]
     result = send_due(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     assert result.sent == 1
     (message,) = mailbox

@@ -1,0 +1,277 @@
+"""The patient's appointments in the portal: upcoming and past, book the next series session, move or
+cancel up to the clinic's cutoff, reminder opt-in and the calendar feed. Everything is the patient's own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from clinic.access import deny, role_required
+from clinic.audit.services import record
+from clinic.auth.roles import Role
+from clinic.extensions import db
+from clinic.patients.access import get_patient
+from clinic.scheduling import access, feeds
+from clinic.scheduling.availability import MAX_SEARCH_DAYS, find_free_slots
+from clinic.scheduling.booking import book_appointment, change_status, reschedule
+from clinic.scheduling.errors import SchedulingError
+from clinic.scheduling.forms import CancelForm, PreferenceForm
+from clinic.scheduling.models import AppointmentPreference
+from clinic.scheduling.patient_schedule import patient_schedule
+from clinic.scheduling.series_rules import session_window
+
+bp = Blueprint("portal_appointments", __name__, url_prefix="/portal/appointments")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today():
+    return _now().astimezone(current_user.clinic.zone).date()
+
+
+def _cutoff() -> timedelta:
+    return timedelta(hours=current_user.clinic.booking_cutoff_hours)
+
+
+def _changeable(appointment) -> bool:
+    return appointment.status == "booked" and appointment.starts_at - _cutoff() > _now()
+
+
+@bp.get("")
+@role_required(Role.PATIENT)
+def upcoming():
+    patient = get_patient(current_user.patient_id)
+    schedule = patient_schedule(patient)
+    preference = db.session.get(AppointmentPreference, patient.id)
+    record(
+        "appointment.list",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        detail="portal",
+    )
+    db.session.commit()
+    return render_template(
+        "portal_appointments/list.html",
+        patient=patient,
+        schedule=schedule,
+        changeable=_changeable,
+        cutoff_hours=current_user.clinic.booking_cutoff_hours,
+        preference_form=PreferenceForm(email_reminders=bool(preference and preference.email_reminders)),
+        feed=feeds.active_feed(current_user.clinic_id, patient_id=patient.id),
+    )
+
+
+def _slots_in(kind, earliest, latest):
+    earliest = max(earliest, (_now() + _cutoff()).astimezone(current_user.clinic.zone).date())
+    latest = min(latest, earliest + timedelta(days=MAX_SEARCH_DAYS))
+    if latest < earliest:
+        return earliest, latest, {}
+    found = find_free_slots(current_user.clinic, kind, earliest, latest, now=_now() + _cutoff())
+    return earliest, latest, found
+
+
+def _parse_choice():
+    """The slot the patient clicked: a UTC start and a provider, both checked again by the booking service."""
+    try:
+        starts_at = datetime.fromisoformat(request.form.get("starts_at", ""))
+    except ValueError:
+        return None, None
+    if starts_at.tzinfo is None:
+        return None, None
+    return starts_at, access.get_provider(request.form.get("provider_id", type=int))
+
+
+@bp.route("/series/<int:series_id>/book", methods=["GET", "POST"])
+@role_required(Role.PATIENT)
+def book_next(series_id: int):
+    series = access.get_series(series_id)
+    patient = get_patient(current_user.patient_id)
+    earliest, latest = session_window(series, current_user.clinic, _today())
+    if request.method == "POST":
+        starts_at, provider = _parse_choice()
+        try:
+            if (
+                starts_at is None
+                or not earliest <= starts_at.astimezone(current_user.clinic.zone).date() <= latest
+            ):
+                raise SchedulingError("Choose one of the times shown, inside the window of your series.")
+            book_appointment(
+                clinic=current_user.clinic,
+                patient=patient,
+                appointment_type=series.appointment_type,
+                provider=provider,
+                starts_at=starts_at,
+                series=series,
+                booked_via="portal",
+                by=current_user,
+            )
+            db.session.commit()
+            flash("Your session is booked. A confirmation is on its way.", "success")
+            return redirect(url_for("portal_appointments.upcoming"))
+        except SchedulingError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            series = access.get_series(series_id)
+    earliest, latest, found = _slots_in(series.appointment_type, earliest, latest)
+    return render_template(
+        "portal_appointments/slots.html",
+        heading=f"Book your next session of {series.protocol.name}",
+        earliest=earliest,
+        latest=latest,
+        found=found,
+        action=url_for("portal_appointments.book_next", series_id=series.id),
+    )
+
+
+@bp.route("/<int:appointment_id>/move", methods=["GET", "POST"])
+@role_required(Role.PATIENT)
+def move(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    if not _changeable(appointment):
+        flash(
+            f"Appointments can be changed online until {current_user.clinic.booking_cutoff_hours} hours "
+            "before. "
+            "Please call the clinic.",
+            "error",
+        )
+        return redirect(url_for("portal_appointments.upcoming"))
+    today = _today()
+    if appointment.series is not None:
+        earliest, latest = session_window(appointment.series, current_user.clinic, today, appointment)
+    else:
+        earliest, latest = today, appointment.local_date + timedelta(days=30)
+    if request.method == "POST":
+        starts_at, provider = _parse_choice()
+        try:
+            if (
+                starts_at is None
+                or not earliest <= starts_at.astimezone(current_user.clinic.zone).date() <= latest
+            ):
+                raise SchedulingError("Choose one of the times shown, inside the window of your series.")
+            reschedule(
+                appointment,
+                clinic=current_user.clinic,
+                starts_at=starts_at,
+                provider=provider,
+                by=current_user,
+                via="portal",
+            )
+            db.session.commit()
+            flash("Your appointment has been moved.", "success")
+            return redirect(url_for("portal_appointments.upcoming"))
+        except SchedulingError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            appointment = access.get_appointment(appointment_id)
+    earliest, latest, found = _slots_in(appointment.appointment_type, earliest, latest)
+    return render_template(
+        "portal_appointments/slots.html",
+        heading="Move your appointment",
+        appointment=appointment,
+        earliest=earliest,
+        latest=latest,
+        found=found,
+        action=url_for("portal_appointments.move", appointment_id=appointment.id),
+    )
+
+
+@bp.post("/<int:appointment_id>/cancel")
+@role_required(Role.PATIENT)
+def cancel(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    form = CancelForm()
+    if not _changeable(appointment):
+        flash(
+            f"Appointments can be cancelled online until {current_user.clinic.booking_cutoff_hours} hours "
+            "before. "
+            "Please call the clinic.",
+            "error",
+        )
+    elif not form.validate_on_submit():
+        flash("Please give a reason for cancelling.", "error")
+    else:
+        change_status(
+            appointment,
+            "cancelled",
+            clinic=current_user.clinic,
+            by=current_user,
+            reason=form.reason.data,
+            via="portal",
+        )
+        db.session.commit()
+        flash("Your appointment is cancelled.", "success")
+    return redirect(url_for("portal_appointments.upcoming"))
+
+
+@bp.get("/<int:appointment_id>.ics")
+@role_required(Role.PATIENT)
+def ics(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    record(
+        "appointment.export",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+        detail="ics portal",
+    )
+    db.session.commit()
+    return Response(
+        feeds.calendar_for([appointment], current_user.clinic),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="appointment-{appointment.id}.ics"'},
+    )
+
+
+@bp.post("/preferences")
+@role_required(Role.PATIENT)
+def preferences():
+    patient = get_patient(current_user.patient_id)
+    form = PreferenceForm()
+    if not form.validate_on_submit():
+        deny(400, detail="preference form invalid", patient_id=patient.id)
+    preference = db.session.get(AppointmentPreference, patient.id) or AppointmentPreference(
+        patient_id=patient.id
+    )
+    preference.email_reminders = form.email_reminders.data
+    db.session.add(preference)
+    record(
+        "appointment.preferences",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        detail=f"email_reminders={form.email_reminders.data}",
+    )
+    db.session.commit()
+    flash("Reminder settings saved.", "success")
+    return redirect(url_for("portal_appointments.upcoming"))
+
+
+@bp.post("/feed")
+@role_required(Role.PATIENT)
+def create_feed():
+    patient = get_patient(current_user.patient_id)
+    token = feeds.create_feed(current_user.clinic_id, patient_id=patient.id)
+    record("calendar.feed_create", patient_id=patient.id, object_type="patient", object_id=patient.id)
+    db.session.commit()
+    return render_template(
+        "scheduling/feed_created.html",
+        owner=patient.full_name,
+        url=url_for("calendar_feeds.feed", token=token, _external=True),
+        back=url_for("portal_appointments.upcoming"),
+    )
+
+
+@bp.post("/feed/revoke")
+@role_required(Role.PATIENT)
+def revoke_feed():
+    patient = get_patient(current_user.patient_id)
+    feeds.revoke_feeds(current_user.clinic_id, patient_id=patient.id)
+    record("calendar.feed_revoke", patient_id=patient.id, object_type="patient", object_id=patient.id)
+    db.session.commit()
+    flash("Your calendar feed address no longer works.", "success")
+    return redirect(url_for("portal_appointments.upcoming"))

@@ -1,0 +1,315 @@
+"""Staff scheduling pages: day and week calendars, free slots, booking, and one appointment's actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from clinic.access import role_required
+from clinic.audit.services import record
+from clinic.auth.roles import CLINICAL_STAFF
+from clinic.extensions import db
+from clinic.patients.access import get_patient
+from clinic.patients.chart import ChartSection, register_chart_section
+from clinic.scheduling import access, calendar, feeds
+from clinic.scheduling.audit import record_viewed
+from clinic.scheduling.availability import find_free_slots
+from clinic.scheduling.booking import book_appointment, change_status, reschedule
+from clinic.scheduling.errors import SchedulingError, SlotTaken
+from clinic.scheduling.forms import (
+    LOCAL_FORMAT,
+    BookingForm,
+    CancelForm,
+    RescheduleForm,
+    SlotSearchForm,
+    to_utc,
+)
+from clinic.scheduling.patient_schedule import patient_schedule
+from clinic.scheduling.series_rules import series_progress
+
+bp = Blueprint("scheduling", __name__, url_prefix="/schedule")
+register_chart_section(ChartSection("scheduling/_chart_appointments.html", order=25))
+STATUS_ACTIONS = {"checked_in": "Check in", "completed": "Complete", "no_show": "No-show"}
+
+
+def _day_arg() -> date:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return datetime.now(UTC).astimezone(current_user.clinic.zone).date()
+
+
+def _provider_arg():
+    provider_id = request.args.get("provider", type=int)
+    return access.get_provider(provider_id) if provider_id else None
+
+
+def _calendar(days: int, template: str):
+    first = _day_arg() if days == 1 else calendar.week_start(_day_arg())
+    provider = _provider_arg()
+    appointments = calendar.appointments_between(
+        current_user.clinic_id, first, first + timedelta(days=days - 1), provider.id if provider else None
+    )
+    record_viewed("schedule.view", {a.patient_id for a in appointments}, f"{template} {first.isoformat()}")
+    html = render_template(
+        f"scheduling/{template}.html",
+        first=first,
+        provider=provider,
+        days=calendar.by_day(appointments, first, days),
+        providers=access.clinic_providers(),
+        timedelta=timedelta,
+    )
+    db.session.commit()  # after rendering: committing first would expire every appointment the page shows
+    return html
+
+
+@bp.get("/week")
+@role_required(*CLINICAL_STAFF)
+def week():
+    return _calendar(7, "week")
+
+
+@bp.get("/day")
+@role_required(*CLINICAL_STAFF)
+def day():
+    return _calendar(1, "day")
+
+
+@bp.get("/slots")
+@role_required(*CLINICAL_STAFF)
+def slots():
+    form = SlotSearchForm(request.args)
+    form.type.choices = [(t.id, t.name) for t in access.clinic_types()]
+    form.provider.choices = [(0, "Any provider")] + [(p.id, p.full_name) for p in access.clinic_providers()]
+    results, patient_id = None, request.args.get("patient", type=int)
+    series_id = request.args.get("series", type=int)
+    if request.args.get("type") and form.validate():
+        kind = access.get_appointment_type(form.type.data)
+        results = find_free_slots(
+            current_user.clinic,
+            kind,
+            form.start.data,
+            form.end.data,
+            provider_ids=[form.provider.data] if form.provider.data else None,
+        )
+    return render_template(
+        "scheduling/slots.html",
+        form=form,
+        results=results,
+        patient_id=patient_id,
+        series_id=series_id,
+        local_format=LOCAL_FORMAT,
+    )
+
+
+def _booking_choices(form: BookingForm) -> None:
+    form.appointment_type_id.choices = [(t.id, t.name) for t in access.clinic_types()]
+    form.provider_id.choices = [(p.id, f"{p.full_name} ({p.role})") for p in access.clinic_providers()]
+
+
+@bp.route("/book", methods=["GET", "POST"])
+@role_required(*CLINICAL_STAFF)
+def book():
+    form = BookingForm(data=_prefill() if request.method == "GET" else None)
+    _booking_choices(form)
+    patient = get_patient(
+        request.values.get("patient_id", type=int) or request.args.get("patient", type=int) or 0
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            series = access.get_series(int(form.series_id.data)) if form.series_id.data else None
+            appointment = book_appointment(
+                clinic=current_user.clinic,
+                patient=patient,
+                appointment_type=access.get_appointment_type(form.appointment_type_id.data),
+                provider=access.get_provider(form.provider_id.data),
+                starts_at=to_utc(form.starts_at.data, current_user.clinic.zone),
+                series=series,
+                by=current_user,
+            )
+            db.session.commit()
+            flash("Appointment booked.", "success")
+            return redirect(url_for("scheduling.appointment", appointment_id=appointment.id))
+        except SchedulingError as error:
+            db.session.rollback()
+            form.starts_at.errors.append(str(error))
+            status = 409 if isinstance(error, SlotTaken) else 422
+        except ValueError as error:  # a local time that does not exist
+            form.starts_at.errors.append(str(error))
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    record(
+        "patient.view",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        detail="booking form",
+    )
+    html = render_template(
+        "scheduling/book.html",
+        form=form,
+        patient=patient,
+        slots=_suggested_slots(form),
+        local_format=LOCAL_FORMAT,
+    )
+    db.session.commit()
+    return html, status
+
+
+def _suggested_slots(form: BookingForm):
+    """Free slots between ?start and ?end (the follow-up queue's window), to fill the form in one click."""
+    try:
+        today = datetime.now(UTC).astimezone(current_user.clinic.zone).date()
+        start = max(date.fromisoformat(request.args.get("start", "")), today)
+        end = min(
+            max(date.fromisoformat(request.args.get("end", "")), start + timedelta(days=6)),
+            start + timedelta(days=31),
+        )
+    except ValueError:
+        return None
+    if not form.appointment_type_id.data:
+        return None
+    kind = access.get_appointment_type(form.appointment_type_id.data)
+    return find_free_slots(current_user.clinic, kind, start, end)
+
+
+def _prefill() -> dict:
+    data = {"patient_id": request.args.get("patient"), "series_id": request.args.get("series")}
+    for field, arg in (("appointment_type_id", "type"), ("provider_id", "provider")):
+        if request.args.get(arg, type=int):
+            data[field] = request.args.get(arg, type=int)
+    try:
+        data["starts_at"] = datetime.strptime(request.args.get("starts", ""), LOCAL_FORMAT)
+    except ValueError:
+        pass
+    return data
+
+
+def _appointment_page(appointment, reschedule_form=None, cancel_form=None, status: int = 200):
+    reschedule_form = reschedule_form or RescheduleForm(
+        provider_id=appointment.provider_id,
+        starts_at=appointment.starts_at.astimezone(current_user.clinic.zone).replace(tzinfo=None),
+    )
+    reschedule_form.provider_id.choices = [(p.id, p.full_name) for p in access.clinic_providers()]
+    return render_template(
+        "scheduling/appointment.html",
+        appointment=appointment,
+        actions=STATUS_ACTIONS,
+        reschedule_form=reschedule_form,
+        cancel_form=cancel_form or CancelForm(),
+        progress=series_progress(appointment.series) if appointment.series else None,
+    ), status
+
+
+@bp.get("/appointments/<int:appointment_id>")
+@role_required(*CLINICAL_STAFF)
+def appointment(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    record(
+        "appointment.view",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+    )
+    db.session.commit()
+    return _appointment_page(appointment)
+
+
+@bp.post("/appointments/<int:appointment_id>/status")
+@role_required(*CLINICAL_STAFF)
+def set_status(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    new_status = request.form.get("status", "")
+    if new_status not in STATUS_ACTIONS:
+        flash("Unknown status.", "error")
+        return redirect(url_for("scheduling.appointment", appointment_id=appointment.id))
+    try:
+        change_status(appointment, new_status, clinic=current_user.clinic, by=current_user)
+        db.session.commit()
+        flash(f"Marked {appointment.status_label.lower()}.", "success")
+    except SchedulingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("scheduling.appointment", appointment_id=appointment_id))
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+@role_required(*CLINICAL_STAFF)
+def cancel(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _appointment_page(appointment, cancel_form=form, status=422)
+    try:
+        change_status(
+            appointment, "cancelled", clinic=current_user.clinic, by=current_user, reason=form.reason.data
+        )
+        db.session.commit()
+        flash("Appointment cancelled.", "success")
+    except SchedulingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("scheduling.appointment", appointment_id=appointment_id))
+
+
+@bp.post("/appointments/<int:appointment_id>/reschedule")
+@role_required(*CLINICAL_STAFF)
+def move(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    form = RescheduleForm()
+    form.provider_id.choices = [(p.id, p.full_name) for p in access.clinic_providers()]
+    if form.validate_on_submit():
+        try:
+            reschedule(
+                appointment,
+                clinic=current_user.clinic,
+                by=current_user,
+                starts_at=to_utc(form.starts_at.data, current_user.clinic.zone),
+                provider=access.get_provider(form.provider_id.data),
+            )
+            db.session.commit()
+            flash("Appointment moved.", "success")
+            return redirect(url_for("scheduling.appointment", appointment_id=appointment_id))
+        except (SchedulingError, ValueError) as error:
+            db.session.rollback()
+            appointment = access.get_appointment(appointment_id)
+            form.starts_at.errors.append(str(error))
+    return _appointment_page(appointment, reschedule_form=form, status=422)
+
+
+@bp.get("/appointments/<int:appointment_id>.ics")
+@role_required(*CLINICAL_STAFF)
+def appointment_ics(appointment_id: int):
+    appointment = access.get_appointment(appointment_id)
+    record(
+        "appointment.export",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+        detail="ics",
+    )
+    db.session.commit()
+    return _ics_response(
+        feeds.calendar_for([appointment], current_user.clinic), f"appointment-{appointment.id}.ics"
+    )
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    return Response(
+        body, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@bp.get("/patients/<int:patient_id>")
+@role_required(*CLINICAL_STAFF)
+def patient_appointments(patient_id: int):
+    patient = get_patient(patient_id)
+    schedule = patient_schedule(patient)
+    record("appointment.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
+    db.session.commit()
+    feed = feeds.active_feed(current_user.clinic_id, patient_id=patient.id)
+    return render_template("scheduling/patient.html", patient=patient, schedule=schedule, feed=feed)

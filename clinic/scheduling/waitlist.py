@@ -1,0 +1,135 @@
+"""The waitlist: patients who want an earlier slot of a treatment within a date range.
+
+A freed slot (a cancellation, or an appointment moved away) is matched to the waiting entries of the same
+treatment whose range contains its date, oldest entry first; staff see the match and book in one click.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from clinic.audit.services import record
+from clinic.auth.models import User
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.scheduling.errors import SchedulingError
+from clinic.scheduling.models import Appointment, AppointmentType, WaitlistEntry
+
+MAX_RANGE_DAYS = 180
+
+
+def add_entry(
+    patient: Patient,
+    appointment_type: AppointmentType,
+    earliest: date,
+    latest: date,
+    *,
+    today: date,
+    by: User | None = None,
+) -> WaitlistEntry:
+    if patient.is_archived:
+        raise SchedulingError("This patient's record is archived.")
+    if latest < earliest:
+        raise SchedulingError("The end date is before the start date.")
+    if earliest < today:
+        raise SchedulingError("The range starts in the past.")
+    if (latest - earliest).days > MAX_RANGE_DAYS:
+        raise SchedulingError(f"Choose a range of at most {MAX_RANGE_DAYS} days.")
+    entry = WaitlistEntry(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        appointment_type_id=appointment_type.id,
+        earliest=earliest,
+        latest=latest,
+        created_by_id=by.id if by else None,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    record(
+        "waitlist.add",
+        patient_id=patient.id,
+        object_type="waitlist_entry",
+        object_id=entry.id,
+        user=by,
+        detail=f"{earliest} - {latest}",
+    )
+    return entry
+
+
+def slot_freed(
+    appointment: Appointment,
+    starts_at: datetime,
+    local_day: date,
+    provider_id: int,
+    now: datetime | None = None,
+) -> WaitlistEntry | None:
+    """Offer a freed time to the oldest waiting entry of the same treatment whose range contains it."""
+    if starts_at <= (now or datetime.now(UTC)):
+        return None
+    entry = db.session.scalars(
+        sa.select(WaitlistEntry)
+        .where(
+            WaitlistEntry.clinic_id == appointment.clinic_id,
+            WaitlistEntry.status == "waiting",
+            WaitlistEntry.appointment_type_id == appointment.appointment_type_id,
+            WaitlistEntry.patient_id != appointment.patient_id,
+            WaitlistEntry.match_starts_at.is_(None),
+            WaitlistEntry.earliest <= local_day,
+            WaitlistEntry.latest >= local_day,
+        )
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        .limit(1)
+    ).first()
+    if entry is not None:
+        entry.match_starts_at, entry.match_provider_id = starts_at, provider_id
+    return entry
+
+
+def fulfil(appointment: Appointment) -> None:
+    """A booking for a waiting patient and treatment inside the range takes the entry off the list."""
+    db.session.execute(
+        sa.update(WaitlistEntry)
+        .where(
+            WaitlistEntry.patient_id == appointment.patient_id,
+            WaitlistEntry.status == "waiting",
+            WaitlistEntry.appointment_type_id == appointment.appointment_type_id,
+            WaitlistEntry.earliest <= appointment.local_date,
+            WaitlistEntry.latest >= appointment.local_date,
+        )
+        .values(status="booked")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def remove(entry: WaitlistEntry, by: User | None = None) -> None:
+    entry.status = "removed"
+    record(
+        "waitlist.remove",
+        patient_id=entry.patient_id,
+        object_type="waitlist_entry",
+        object_id=entry.id,
+        user=by,
+    )
+
+
+def waiting(clinic_id: int, today: date) -> list[WaitlistEntry]:
+    """Waiting entries whose range has not passed, matched ones first."""
+    return list(
+        db.session.scalars(
+            sa.select(WaitlistEntry)
+            .where(
+                WaitlistEntry.clinic_id == clinic_id,
+                WaitlistEntry.status == "waiting",
+                WaitlistEntry.latest >= today,
+            )
+            .options(
+                joinedload(WaitlistEntry.patient),
+                joinedload(WaitlistEntry.appointment_type),
+                joinedload(WaitlistEntry.match_provider),
+            )
+            .order_by(WaitlistEntry.match_starts_at.is_(None), WaitlistEntry.earliest, WaitlistEntry.id)
+        )
+    )
