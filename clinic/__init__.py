@@ -74,6 +74,15 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, users_bp, patients_bp, portal_bp, audit_bp):
         app.register_blueprint(blueprint)
+    register_treatment_blueprints(app)
+
+
+def register_treatment_blueprints(app: Flask) -> None:
+    from clinic.catalog.views import bp as catalog_bp
+    from clinic.treatments.views import bp as treatments_bp
+
+    app.register_blueprint(treatments_bp)
+    app.register_blueprint(catalog_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,3 +6,4 @@ from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag,
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
 from clinic.reminders.models import OutboxMessage  # noqa: F401
+from clinic.treatments import models as treatments_models  # noqa: F401 - sessions, lots used, scores
