@@ -113,9 +113,9 @@ def amend_session(session: TreatmentSession, user, *, field: str, new_value: str
     old = current_value(session, field)
     if (new_value or None) == (old or None):
         raise Invalid({"new_value": "The new value is the same as the current one."})
-    amendment = Amendment(session_id=session.id, author_id=user.id, reason=reason.strip(),
+    amendment = Amendment(author_id=user.id, reason=reason.strip(),
                           changes=[{"field": field, "old": old, "new": new_value or None}])
-    db.session.add(amendment)
+    session.amendments.append(amendment)
     db.session.flush()
     record("treatment.amend", patient_id=session.patient_id, object_type="treatment_session",
            object_id=session.id, user=user, detail=f"field={field}")
