@@ -90,6 +90,9 @@ def attach_problems(form, problems: dict[str, str]) -> None:
             form.form_errors.append(message)
             continue
         field.errors = [*field.errors, message]
+        head = path.partition("-")[0]
+        if head != path and head in form:  # a FieldList keeps its own copy of its rows' errors
+            form[head].errors = [entry.errors for entry in form[head].entries]
 
 
 def _find_field(form, path: str):

@@ -94,7 +94,7 @@ def precheck(patient_id: int):
         blocked = any(f.is_hard_stop for f in findings)
         reasons_ok = form.validate()
         if blocked:
-            record("treatment.precheck_blocked", patient_id=patient.id, outcome="refused",
+            record("treatment.precheck_blocked", patient_id=patient.id, outcome="failure",
                    detail=", ".join(f.code for f in findings if f.is_hard_stop))
             db.session.commit()
         elif reasons_ok:
