@@ -44,6 +44,7 @@ def nav_items() -> list[tuple[str, str, str]]:
         items += [("patients.list_patients", "Patients")]
     if current_user.role == Role.ADMIN:
         items += [("users.list_users", "Users"), ("audit.list_events", "Audit log")]
+        items += [("catalog.index", "Catalog")]
     if current_user.role == Role.PATIENT:
         items += [("portal.home", "My record"), ("portal.access_log", "Who viewed my record")]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]

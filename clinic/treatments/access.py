@@ -8,7 +8,6 @@ from sqlalchemy.orm import selectinload
 
 from clinic.access import deny
 from clinic.auth.roles import Role
-from clinic.catalog.models import ProductLot
 from clinic.extensions import db
 from clinic.treatments.models import Amendment, SessionProduct, TreatmentSession
 
@@ -34,10 +33,3 @@ def get_session(session_id: int) -> TreatmentSession:
         deny(404, detail=f"treatment session {session_id} out of scope")
     return session
 
-
-def get_lot(lot_id: int) -> ProductLot:
-    lot = db.session.scalar(sa.select(ProductLot).where(ProductLot.id == lot_id,
-                                                        ProductLot.clinic_id == current_user.clinic_id))
-    if lot is None:
-        deny(404, detail=f"lot {lot_id} out of scope")
-    return lot
