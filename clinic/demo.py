@@ -18,6 +18,7 @@ from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import CONCERNS, MedicalHistory, Patient
 from clinic.patients.services import PatientDetails, create_patient
+from clinic.treatments import demo as treatments_demo
 
 DEMO_PASSWORD = "exosome-demo-2026"  # noqa: S105 - demo data only, printed on purpose
 CLINIC_NAME = "Lumen Skin & Hair Clinic"
@@ -112,6 +113,7 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
             user = create_user(clinic_id=clinic.id, email=patient.email, full_name=patient.full_name,
                                role="patient", password=DEMO_PASSWORD, patient_id=patient.id)
         logins.append(("patient", user.email))
+    treatments_demo.seed(clinic, patients, today)
     db.session.flush()
     return logins
 

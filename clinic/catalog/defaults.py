@@ -144,7 +144,8 @@ def _ensure_procedure(clinic: Clinic, spec: dict) -> Procedure:
     return procedure
 
 
-def _ensure_contraindication_rules(clinic: Clinic) -> None:
+def install_contraindication_rules(clinic: Clinic) -> None:
+    """Add the default contraindication rules (DOMAIN.md) the clinic does not have yet."""
     have = set(db.session.scalars(
         sa.select(ContraindicationRule.code).where(ContraindicationRule.clinic_id == clinic.id)
     ))
@@ -163,5 +164,5 @@ def install_defaults(clinic: Clinic) -> None:
         _ensure_product(clinic, spec)
     for spec in PROCEDURES:
         _ensure_procedure(clinic, spec)
-    _ensure_contraindication_rules(clinic)
+    install_contraindication_rules(clinic)
     db.session.flush()

@@ -40,10 +40,18 @@ class NoHistory(Exception):
 
 
 def clinic_rules(clinic_id: int) -> Sequence[ContraindicationRule]:
-    return db.session.scalars(
-        sa.select(ContraindicationRule).where(ContraindicationRule.clinic_id == clinic_id)
-        .order_by(ContraindicationRule.position, ContraindicationRule.id)
-    ).all()
+    """The clinic's rules; a clinic that never had any gets DOMAIN.md's defaults first (fail safe, not open)."""
+    query = (sa.select(ContraindicationRule).where(ContraindicationRule.clinic_id == clinic_id)
+             .order_by(ContraindicationRule.position, ContraindicationRule.id))
+    rules = db.session.scalars(query).all()
+    if not rules:
+        from clinic.catalog.defaults import install_contraindication_rules
+        from clinic.clinics.models import Clinic
+
+        install_contraindication_rules(db.session.get(Clinic, clinic_id))
+        db.session.flush()
+        rules = db.session.scalars(query).all()
+    return rules
 
 
 def confirm_history(patient: Patient, user) -> MedicalHistory:

@@ -198,3 +198,13 @@ def test_aftercare_windows_follow_the_session_end(derm):
     assert "No retinoids" in {a.label for a in active}
     assert "No makeup" not in {a.label for a in active}  # 48 h window is over
     assert db.session.scalar(sa.select(sa.func.count(SessionAftercare.id))) == len(session.aftercare)
+
+
+def test_a_clinic_without_rule_rows_gets_the_defaults_not_an_open_door(derm):
+    from clinic.catalog.models import ContraindicationRule
+    from tests.factories import make_clinic
+
+    clinic = make_clinic("Bare clinic")
+    patient = make_patient(clinic, history={"pregnant": True})
+    assert db.session.scalar(sa.select(ContraindicationRule.id).filter_by(clinic_id=clinic.id)) is None
+    assert [f.code for f in pre.screen(patient, [], TODAY)] == ["pregnancy"]
