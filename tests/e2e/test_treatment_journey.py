@@ -1,0 +1,67 @@
+"""A dermatologist checks a patient in, is warned about isotretinoin, overrides with a reason, logs
+microneedling + exosome with a lot, signs, then amends. The session page passes axe-core."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.e2e.conftest import axe_violations, log_in
+from tests.factories import PASSWORD, make_patient, make_user
+
+
+def _world():
+    from tests.treatments.factories import exosome_product, make_lot
+
+    derm = make_user("dermatologist", full_name="Dr. Journey")
+    patient = make_patient(first_name="Ivy", last_name="Isotretinoin",
+                           history={"isotretinoin": "stopped",
+                                    "isotretinoin_stopped_on": date.today() - timedelta(days=60)})
+    make_lot(exosome_product(), lot_number="E2E-LOT-1", quantity=5)
+    return derm.email, patient.id
+
+
+def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
+    email, patient_id = seed(_world)
+    log_in(page, email, PASSWORD)
+    page.goto(f"/patients/{patient_id}")
+    page.get_by_role("link", name="Start a session (pre-check)").click()
+
+    page.get_by_label("Procedure").select_option(label="Microneedling + topical exosome")
+    page.get_by_label("DP Derm Exo-Skin Exosome Therapy").check()
+    page.get_by_label("I re-confirmed the medical history answers with the patient today").check()
+    page.get_by_role("button", name="Run the pre-check").click()
+
+    page.get_by_text("Warning: Isotretinoin now or within the window.").wait_for()
+    page.get_by_label("Override reason: Isotretinoin now or within the window").fill(
+        "Stopped 2 months ago; non-ablative, ASDS 2017 consensus.")
+    page.get_by_role("button", name="Start the session").click()
+    page.get_by_text("Pre-check passed. The session is open as a draft.").wait_for()
+
+    started = page.get_by_label("Started").input_value()
+    page.get_by_label("Ended").fill(started)
+    page.get_by_label("Device").fill("Dermapen 4")
+    page.get_by_label("Passes").fill("3")
+    page.get_by_label("Area 1", exact=True).fill("Cheeks")
+    page.get_by_label("Needle depth (mm), area 1", exact=True).fill("1.5")
+    page.get_by_label("Product 1", exact=True).select_option(label="DP Derm Exo-Skin Exosome Therapy")
+    page.get_by_label("Lot number, product 1", exact=True).fill("E2E-LOT-1")
+    page.get_by_label("Volume (ml), product 1", exact=True).fill("2.5")
+    page.get_by_role("button", name="Save draft").click()
+
+    page.get_by_text("Session saved.").wait_for()
+    page.get_by_text("Override: Stopped 2 months ago").wait_for()
+    page.get_by_text("lot E2E-LOT-1").wait_for()
+    page.get_by_role("button", name="Sign session").click()
+    page.get_by_text("Session signed.").wait_for()
+    page.get_by_text("verified").wait_for()
+    assert page.get_by_role("link", name="Edit the record").count() == 0
+
+    page.get_by_label("Field to correct").select_option(label="Notes")
+    page.get_by_label("Corrected value").fill("Pinpoint bleeding resolved within 10 minutes.")
+    page.get_by_label("Reason for the correction").fill("Added after the post-treatment check")
+    page.get_by_role("button", name="Add amendment").click()
+    page.get_by_text("Amendment added.").wait_for()
+    page.get_by_text("Pinpoint bleeding resolved within 10 minutes.").wait_for()
+    page.get_by_text("Reason: Added after the post-treatment check").wait_for()
+
+    assert axe_violations(page) == []
