@@ -28,9 +28,14 @@ def set_product_tags(product: Product, tags: Sequence[str]) -> None:
 
 
 def check_product_unique(product: Product, brand: str, name: str) -> None:
-    clash = db.session.scalar(sa.select(Product.id).where(
-        Product.clinic_id == product.clinic_id, Product.brand == brand, Product.name == name,
-        Product.id != (product.id or 0)))
+    clash = db.session.scalar(
+        sa.select(Product.id).where(
+            Product.clinic_id == product.clinic_id,
+            Product.brand == brand,
+            Product.name == name,
+            Product.id != (product.id or 0),
+        )
+    )
     if clash:
         raise Invalid({"name": "The catalog already has a product with this brand and name."})
 
@@ -52,9 +57,13 @@ def apply_protocol(protocol: Protocol, form) -> None:
 
 
 def check_lot_unique(lot: ProductLot, product_id: int, lot_number: str) -> None:
-    clash = db.session.scalar(sa.select(ProductLot.id).where(
-        ProductLot.product_id == product_id, sa.func.lower(ProductLot.lot_number) == lot_number.strip().lower(),
-        ProductLot.id != (lot.id or 0)))
+    clash = db.session.scalar(
+        sa.select(ProductLot.id).where(
+            ProductLot.product_id == product_id,
+            sa.func.lower(ProductLot.lot_number) == lot_number.strip().lower(),
+            ProductLot.id != (lot.id or 0),
+        )
+    )
     if clash:
         raise Invalid({"lot_number": "This product already has a lot with that number."})
 
@@ -82,7 +91,16 @@ def lot_recipients(lot: ProductLot) -> list[Recipient]:
 def audit_recall(lot: ProductLot, recipients: list[Recipient], action: str) -> None:
     """One audit event per patient whose data the recall list (or its export) shows."""
     for patient_id in sorted({r.patient.id for r in recipients}):
-        record(action, patient_id=patient_id, object_type="product_lot", object_id=lot.id,
-               detail=f"lot {lot.lot_number}")
-    record(action, object_type="product_lot", object_id=lot.id, detail=f"lot {lot.lot_number}: "
-           f"{len(recipients)} session(s)")
+        record(
+            action,
+            patient_id=patient_id,
+            object_type="product_lot",
+            object_id=lot.id,
+            detail=f"lot {lot.lot_number}",
+        )
+    record(
+        action,
+        object_type="product_lot",
+        object_id=lot.id,
+        detail=f"lot {lot.lot_number}: {len(recipients)} session(s)",
+    )

@@ -21,7 +21,14 @@ from clinic.catalog.forms import (
     ProductForm,
     ProtocolForm,
 )
-from clinic.catalog.models import AftercareRule, ContraindicationRule, Procedure, Product, ProductLot, Protocol
+from clinic.catalog.models import (
+    AftercareRule,
+    ContraindicationRule,
+    Procedure,
+    Product,
+    ProductLot,
+    Protocol,
+)
 from clinic.extensions import db
 from clinic.treatments.errors import Invalid
 from clinic.treatments.rules import RULE_CODES
@@ -55,7 +62,9 @@ def _form_page(form, title: str, back: str, status: int = 200):
 
 
 def _clinic_rows(model, *order):
-    return db.session.scalars(sa.select(model).where(model.clinic_id == current_user.clinic_id).order_by(*order)).all()
+    return db.session.scalars(
+        sa.select(model).where(model.clinic_id == current_user.clinic_id).order_by(*order)
+    ).all()
 
 
 def _today():
@@ -66,11 +75,14 @@ def _today():
 @role_required(Role.ADMIN)
 def index():
     return render_template(
-        "catalog/index.html", products=_clinic_rows(Product, Product.brand, Product.name),
+        "catalog/index.html",
+        products=_clinic_rows(Product, Product.brand, Product.name),
         procedures=_clinic_rows(Procedure, Procedure.name),
         rules=_clinic_rows(ContraindicationRule, ContraindicationRule.position),
-        lots=_clinic_rows(ProductLot, ProductLot.expires_on), warnings=stock_warnings(current_user.clinic_id, _today()),
-        rule_codes=RULE_CODES, today=_today(),
+        lots=_clinic_rows(ProductLot, ProductLot.expires_on),
+        warnings=stock_warnings(current_user.clinic_id, _today()),
+        rule_codes=RULE_CODES,
+        today=_today(),
     )
 
 
@@ -121,7 +133,9 @@ def edit_procedure(procedure_id: int):
         db.session.commit()
         flash(f"Saved {procedure.name}.", "success")
         return redirect(url_for("catalog.view_procedure", procedure_id=procedure.id))
-    return _form_page(form, f"Procedure: {procedure.name}", url_for("catalog.index"), 422 if form.errors else 200)
+    return _form_page(
+        form, f"Procedure: {procedure.name}", url_for("catalog.index"), 422 if form.errors else 200
+    )
 
 
 @bp.get("/procedures/<int:procedure_id>")
@@ -193,15 +207,21 @@ def edit_rule(rule_id: int):
         db.session.commit()
         flash(f"Saved the rule “{rule.label}”.", "success")
         return redirect(url_for("catalog.index") + "#rules")
-    return _form_page(form, f"Contraindication rule ({rule.code})", url_for("catalog.index"),
-                      422 if form.errors else 200)
+    return _form_page(
+        form, f"Contraindication rule ({rule.code})", url_for("catalog.index"), 422 if form.errors else 200
+    )
 
 
 def _lot_form(lot: ProductLot) -> LotForm:
     form = LotForm(obj=lot)
-    form.product_id.choices = [(p.id, p.display_name) for p in db.session.scalars(
-        sa.select(Product).where(Product.clinic_id == current_user.clinic_id, Product.use != "home")
-        .order_by(Product.brand, Product.name))]
+    form.product_id.choices = [
+        (p.id, p.display_name)
+        for p in db.session.scalars(
+            sa.select(Product)
+            .where(Product.clinic_id == current_user.clinic_id, Product.use != "home")
+            .order_by(Product.brand, Product.name)
+        )
+    ]
     if not form.is_submitted():
         form.source.data = lot.source or ""
     return form
@@ -257,15 +277,44 @@ def lot_patients_csv(lot_id: int):
     db.session.commit()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["record_number", "last_name", "first_name", "email", "phone", "session_id", "session_utc",
-                     "volume_ml", "lot_number", "product"])
+    writer.writerow(
+        [
+            "record_number",
+            "last_name",
+            "first_name",
+            "email",
+            "phone",
+            "session_id",
+            "session_utc",
+            "volume_ml",
+            "lot_number",
+            "product",
+        ]
+    )
     for r in recipients:
-        writer.writerow([_cell(v) for v in (r.patient.record_number, r.patient.last_name, r.patient.first_name,
-                         r.patient.email, r.patient.phone, r.session_id, r.started_at.isoformat(), r.volume_ml,
-                         lot.lot_number, lot.product.display_name)])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    r.patient.record_number,
+                    r.patient.last_name,
+                    r.patient.first_name,
+                    r.patient.email,
+                    r.patient.phone,
+                    r.session_id,
+                    r.started_at.isoformat(),
+                    r.volume_ml,
+                    lot.lot_number,
+                    lot.product.display_name,
+                )
+            ]
+        )
     filename = f"lot-{lot.id}-recipients.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _cell(value) -> str:

@@ -20,11 +20,14 @@ def get_session(session_id: int) -> TreatmentSession:
     query = (
         sa.select(TreatmentSession)
         .where(TreatmentSession.id == session_id, TreatmentSession.clinic_id == current_user.clinic_id)
-        .options(selectinload(TreatmentSession.areas), selectinload(TreatmentSession.injection_sites),
-                 selectinload(TreatmentSession.products).selectinload(SessionProduct.lot),
-                 selectinload(TreatmentSession.products).selectinload(SessionProduct.product),
-                 selectinload(TreatmentSession.aftercare),
-                 selectinload(TreatmentSession.amendments).selectinload(Amendment.author))
+        .options(
+            selectinload(TreatmentSession.areas),
+            selectinload(TreatmentSession.injection_sites),
+            selectinload(TreatmentSession.products).selectinload(SessionProduct.lot),
+            selectinload(TreatmentSession.products).selectinload(SessionProduct.product),
+            selectinload(TreatmentSession.aftercare),
+            selectinload(TreatmentSession.amendments).selectinload(Amendment.author),
+        )
     )
     if current_user.role == Role.PATIENT:
         query = query.where(TreatmentSession.patient_id == current_user.patient_id)
@@ -32,4 +35,3 @@ def get_session(session_id: int) -> TreatmentSession:
     if session is None:
         deny(404, detail=f"treatment session {session_id} out of scope")
     return session
-

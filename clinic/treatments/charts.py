@@ -52,14 +52,20 @@ def build_chart(scale_code: str, scores: Sequence[OutcomeScore]) -> Chart:
         values = [float(s.value) for s in scores]
         low = float(scale.low)
         high = max([float(scale.high) if scale.code in ("cea", "iga") else 0.0] + values) or 1.0
-        ticks = [(_y(v, low, high), format(Decimal(str(round(v, 1))).normalize(), "f"))
-                 for v in (low, (low + high) / 2, high)]
+        ticks = [
+            (_y(v, low, high), format(Decimal(str(round(v, 1))).normalize(), "f"))
+            for v in (low, (low + high) / 2, high)
+        ]
     first, last = scores[0].recorded_on, scores[-1].recorded_on
     days = max((last - first).days, 1)
     plot_width = WIDTH - LEFT - RIGHT
     points = [
-        Point(x=LEFT + plot_width * ((s.recorded_on - first).days / days if len(scores) > 1 else 0.5),
-              y=_y(float(s.value), low, high), label=s.label, date_label=s.recorded_on.strftime("%d %b %Y"))
+        Point(
+            x=LEFT + plot_width * ((s.recorded_on - first).days / days if len(scores) > 1 else 0.5),
+            y=_y(float(s.value), low, high),
+            label=s.label,
+            date_label=s.recorded_on.strftime("%d %b %Y"),
+        )
         for s in scores
     ]
     unit = f" ({scale.unit})" if scale.unit else ""

@@ -38,11 +38,16 @@ class MultiCheckboxField(SelectMultipleField):
 
 class PrecheckForm(FlaskForm):
     procedure_id = SelectField("Procedure", coerce=int, validators=[InputRequired()])
-    product_ids = MultiCheckboxField("Products planned", coerce=int,
-                                     description="Their ingredients are checked against the patient's allergies.")
+    product_ids = MultiCheckboxField(
+        "Products planned",
+        coerce=int,
+        description="Their ingredients are checked against the patient's allergies.",
+    )
     history_confirmed = MultiCheckboxField(
-        "History", choices=[("yes", "I re-confirmed the medical history answers with the patient today")],
-        validators=[DataRequired(message="Re-confirm the history with the patient first.")])
+        "History",
+        choices=[("yes", "I re-confirmed the medical history answers with the patient today")],
+        validators=[DataRequired(message="Re-confirm the history with the patient first.")],
+    )
     submit = SubmitField("Run the pre-check")
 
 
@@ -55,10 +60,14 @@ def precheck_form_with_overrides(findings: list[Finding]) -> type[PrecheckForm]:
     for finding in findings:
         if not finding.is_hard_stop:
             field = TextAreaField(
-                f"Override reason: {finding.label}", description=finding.reason,
-                validators=[DataRequired(message="Write why you proceed despite this warning."),
-                            Length(min=5, max=1000, message="Write why you proceed (at least 5 characters).")],
-                render_kw={"rows": 2})
+                f"Override reason: {finding.label}",
+                description=finding.reason,
+                validators=[
+                    DataRequired(message="Write why you proceed despite this warning."),
+                    Length(min=5, max=1000, message="Write why you proceed (at least 5 characters)."),
+                ],
+                render_kw={"rows": 2},
+            )
             setattr(WithOverrides, f"override_{finding.code}", field)
     # A new field sorts after the reasons: the button stays last.
     WithOverrides.submit = SubmitField("Start the session")
@@ -109,9 +118,12 @@ class SignForm(FlaskForm):
 
 class AmendForm(FlaskForm):
     field = SelectField("Field to correct", choices=[("", "Choose…")] + list(AMENDABLE.items()))
-    new_value = TextAreaField("Corrected value", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2})
-    reason = TextAreaField("Reason for the correction", validators=[DataRequired(), Length(max=1000)],
-                           render_kw={"rows": 2})
+    new_value = TextAreaField(
+        "Corrected value", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2}
+    )
+    reason = TextAreaField(
+        "Reason for the correction", validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2}
+    )
     submit = SubmitField("Add amendment")
 
 
@@ -119,16 +131,25 @@ class ScoreForm(FlaskForm):
     scale = SelectField("Scale", choices=[(s.code, s.label) for s in SCALES.values()])
     checkpoint = SelectField("Checkpoint", choices=list(CHECKPOINTS.items()))
     recorded_on = DateField("Date", validators=[InputRequired()])
-    value = StringField("Value", validators=[Optional(), Length(max=20)],
-                        description="Glogau I–IV; Norwood I–VII (IIa, IIIa, IIIvertex, IVa, Va); Ludwig I–III; "
-                                    "density hairs/cm²; diameter µm; CEA and IGA 0–4. Leave empty for MASI/mMASI.")
+    value = StringField(
+        "Value",
+        validators=[Optional(), Length(max=20)],
+        description="Glogau I–IV; Norwood I–VII (IIa, IIIa, IIIvertex, IVa, Va); Ludwig I–III; "
+        "density hairs/cm²; diameter µm; CEA and IGA 0–4. Leave empty for MASI/mMASI.",
+    )
     submit = SubmitField("Record score")
 
 
 for _region, (_label, _weight) in MASI_REGIONS.items():
     setattr(ScoreForm, f"{_region}_area", IntegerField(f"MASI {_label}: area (0–6)", validators=[Optional()]))
-    setattr(ScoreForm, f"{_region}_darkness", IntegerField(f"MASI {_label}: darkness (0–4)",
-                                                           validators=[Optional()]))
-    setattr(ScoreForm, f"{_region}_homogeneity", IntegerField(f"MASI {_label}: homogeneity (0–4, MASI only)",
-                                                              validators=[Optional()]))
+    setattr(
+        ScoreForm,
+        f"{_region}_darkness",
+        IntegerField(f"MASI {_label}: darkness (0–4)", validators=[Optional()]),
+    )
+    setattr(
+        ScoreForm,
+        f"{_region}_homogeneity",
+        IntegerField(f"MASI {_label}: homogeneity (0–4, MASI only)", validators=[Optional()]),
+    )
 ScoreForm.submit = SubmitField("Record score")  # after the MASI fields

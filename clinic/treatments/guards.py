@@ -32,8 +32,10 @@ def _was_signed(session_row: TreatmentSession) -> bool:
 
 def refuse_changes_to_signed(session: Session, flush_context, instances) -> None:  # noqa: ARG001
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, TreatmentSession) and _was_signed(obj) and (
-            obj in session.deleted or session.is_modified(obj, include_collections=False)
+        if (
+            isinstance(obj, TreatmentSession)
+            and _was_signed(obj)
+            and (obj in session.deleted or session.is_modified(obj, include_collections=False))
         ):
             raise SessionSigned
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):

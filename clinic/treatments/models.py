@@ -52,22 +52,29 @@ class TreatmentSession(TimestampMixin, Base):
     assistant = relationship("User", foreign_keys=[assistant_id])
     signed_by = relationship("User", foreign_keys=[signed_by_id])
     areas: Mapped[list[SessionArea]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="SessionArea.position")
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionArea.position"
+    )
     injection_sites: Mapped[list[InjectionSite]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="InjectionSite.position")
+        back_populates="session", cascade="all, delete-orphan", order_by="InjectionSite.position"
+    )
     products: Mapped[list[SessionProduct]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="SessionProduct.position")
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionProduct.position"
+    )
     aftercare: Mapped[list[SessionAftercare]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="SessionAftercare.position")
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionAftercare.position"
+    )
     amendments: Mapped[list[Amendment]] = relationship(
-        back_populates="session", order_by="Amendment.created_at")
+        back_populates="session", order_by="Amendment.created_at"
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.CheckConstraint("status IN ('draft', 'signed')", name="status"),
         sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
-        sa.CheckConstraint("status = 'draft' OR (signed_at IS NOT NULL AND signature_sha256 IS NOT NULL)",
-                           name="signed_complete"),
+        sa.CheckConstraint(
+            "status = 'draft' OR (signed_at IS NOT NULL AND signature_sha256 IS NOT NULL)",
+            name="signed_complete",
+        ),
     )
 
     @property
@@ -146,7 +153,9 @@ class SessionAftercare(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    aftercare_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_rule.id", ondelete="SET NULL"))
+    aftercare_rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("aftercare_rule.id", ondelete="SET NULL")
+    )
     position: Mapped[int] = mapped_column(default=0)
     action: Mapped[str] = mapped_column(sa.String(12))
     ingredient_tag: Mapped[str | None] = mapped_column(sa.String(30))

@@ -17,9 +17,11 @@ from clinic.treatments.models import TreatmentSession
 from clinic.treatments.rules import Finding, evaluate, hard_stops, missing_overrides
 from clinic.treatments.windows import apply_aftercare
 
-HISTORY_FIELDS = [c.key for c in MedicalHistory.__table__.columns
-                  if c.key not in ("patient_id", "created_at", "updated_at", "version", "confirmed_at",
-                                   "confirmed_by_id")]
+HISTORY_FIELDS = [
+    c.key
+    for c in MedicalHistory.__table__.columns
+    if c.key not in ("patient_id", "created_at", "updated_at", "version", "confirmed_at", "confirmed_by_id")
+]
 
 
 class PrecheckBlocked(Exception):
@@ -40,9 +42,12 @@ class NoHistory(Exception):
 
 
 def clinic_rules(clinic_id: int) -> Sequence[ContraindicationRule]:
-    """The clinic's rules; a clinic that never had any gets DOMAIN.md's defaults first (fail safe, not open)."""
-    query = (sa.select(ContraindicationRule).where(ContraindicationRule.clinic_id == clinic_id)
-             .order_by(ContraindicationRule.position, ContraindicationRule.id))
+    """The clinic's rules; a clinic that never had any gets DOMAIN.md's defaults first (fail safe)."""
+    query = (
+        sa.select(ContraindicationRule)
+        .where(ContraindicationRule.clinic_id == clinic_id)
+        .order_by(ContraindicationRule.position, ContraindicationRule.id)
+    )
     rules = db.session.scalars(query).all()
     if not rules:
         from clinic.catalog.defaults import install_contraindication_rules
@@ -67,12 +72,19 @@ def confirm_history(patient: Patient, user) -> MedicalHistory:
 def screen(patient: Patient, products: Sequence[Product], on: date) -> list[Finding]:
     if patient.history is None:
         raise NoHistory
-    return evaluate(clinic_rules(patient.clinic_id), history=patient.history, patient=patient,
-                    products=products, on=on)
+    return evaluate(
+        clinic_rules(patient.clinic_id), history=patient.history, patient=patient, products=products, on=on
+    )
 
 
-def _snapshot(patient: Patient, findings: list[Finding], reasons: dict[str, str], products: Sequence[Product],
-              user, at: datetime) -> dict:
+def _snapshot(
+    patient: Patient,
+    findings: list[Finding],
+    reasons: dict[str, str],
+    products: Sequence[Product],
+    user,
+    at: datetime,
+) -> dict:
     history = patient.history
     return {
         "run_at": at.isoformat(),
@@ -93,8 +105,14 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def start_session(patient: Patient, procedure: Procedure, products: Sequence[Product], user,
-                  reasons: dict[str, str], on: date) -> TreatmentSession:
+def start_session(
+    patient: Patient,
+    procedure: Procedure,
+    products: Sequence[Product],
+    user,
+    reasons: dict[str, str],
+    on: date,
+) -> TreatmentSession:
     """Open a draft session after a passed pre-check; the snapshot keeps findings and override reasons."""
     findings = screen(patient, products, on)
     if hard_stops(findings):
@@ -104,13 +122,22 @@ def start_session(patient: Patient, procedure: Procedure, products: Sequence[Pro
         raise OverridesMissing(findings, missing)
     at = now_utc()
     session = TreatmentSession(
-        clinic_id=patient.clinic_id, patient_id=patient.id, procedure_id=procedure.id, provider_id=user.id,
-        started_at=at, precheck=_snapshot(patient, findings, reasons, products, user, at),
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        procedure_id=procedure.id,
+        provider_id=user.id,
+        started_at=at,
+        precheck=_snapshot(patient, findings, reasons, products, user, at),
     )
     session.procedure = procedure
     db.session.add(session)
     apply_aftercare(session)
     db.session.flush()
-    record("treatment.start", patient_id=patient.id, object_type="treatment_session", object_id=session.id,
-           detail=f"{procedure.code}; overrides: {', '.join(f.code for f in findings) or 'none'}")
+    record(
+        "treatment.start",
+        patient_id=patient.id,
+        object_type="treatment_session",
+        object_id=session.id,
+        detail=f"{procedure.code}; overrides: {', '.join(f.code for f in findings) or 'none'}",
+    )
     return session

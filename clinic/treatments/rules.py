@@ -1,4 +1,4 @@
-"""The contraindication rules engine: pure functions from (rules, history, patient, products, date) to findings.
+"""The contraindication rules engine: pure functions of (rules, history, patient, products, date).
 
 Each rule row (catalog.models.ContraindicationRule) names a check by `code`; the clinic sets its label,
 severity, whether it runs and its window. Nothing here touches the database, so every rule is unit-tested
@@ -69,8 +69,22 @@ DEFAULT_RULES: list[tuple[str, str, str, int | None, int | None, int | None]] = 
     ("filler_or_surgery", "Filler or surgery in the area within the window", "warn", 12, None, None),
     ("neuromodulator", "Neuromodulator within the window", "warn", 3, None, None),
     ("deep_peel", "Deep peel within the window", "warn", None, 30, None),
-    ("hsv_without_prophylaxis", "Cold-sore (HSV) history without antiviral prophylaxis", "warn", None, None, None),
-    ("fitzpatrick_pih", "Fitzpatrick IV–VI: risk of post-inflammatory hyperpigmentation", "warn", None, None, 4),
+    (
+        "hsv_without_prophylaxis",
+        "Cold-sore (HSV) history without antiviral prophylaxis",
+        "warn",
+        None,
+        None,
+        None,
+    ),
+    (
+        "fitzpatrick_pih",
+        "Fitzpatrick IV–VI: risk of post-inflammatory hyperpigmentation",
+        "warn",
+        None,
+        None,
+        4,
+    ),
 ]
 
 
@@ -118,7 +132,9 @@ def _isotretinoin(rule: RuleLike, ctx: Context) -> str | None:
         if h.isotretinoin_stopped_on is None:
             return "Stopped isotretinoin on an unknown date."
         if _within(h.isotretinoin_stopped_on, rule, ctx.on):
-            return f"Stopped isotretinoin on {h.isotretinoin_stopped_on:%d %b %Y}, within {_window_text(rule)}."
+            return (
+                f"Stopped isotretinoin on {h.isotretinoin_stopped_on:%d %b %Y}, within {_window_text(rule)}."
+            )
     return None
 
 
@@ -126,7 +142,8 @@ def _dated(*fields: str) -> Check:
     def check(rule: RuleLike, ctx: Context) -> str | None:
         hits = [
             f"{name.removesuffix('_on').replace('_', ' ')} on {getattr(ctx.history, name):%d %b %Y}"
-            for name in fields if _within(getattr(ctx.history, name), rule, ctx.on)
+            for name in fields
+            if _within(getattr(ctx.history, name), rule, ctx.on)
         ]
         return ("; ".join(hits).capitalize() + f", within {_window_text(rule)}.") if hits else None
 
@@ -164,23 +181,30 @@ CHECKS: dict[str, Check] = {
     "ingredient_allergy": _ingredient_allergy,
     "open_wound": _when(lambda c: c.history.open_wound, "Open wound in the area."),
     "isotretinoin": _isotretinoin,
-    "bleeding_risk": _when(lambda c: c.history.anticoagulants or c.history.bleeding_disorder,
-                           "Anticoagulants or a bleeding disorder."),
+    "bleeding_risk": _when(
+        lambda c: c.history.anticoagulants or c.history.bleeding_disorder,
+        "Anticoagulants or a bleeding disorder.",
+    ),
     "keloid": _when(lambda c: c.history.keloid_history, "Keloid or hypertrophic scarring history."),
-    "uncontrolled_diabetes": _when(lambda c: c.history.diabetes == "uncontrolled", "Diabetes is uncontrolled."),
+    "uncontrolled_diabetes": _when(
+        lambda c: c.history.diabetes == "uncontrolled", "Diabetes is uncontrolled."
+    ),
     "skin_flare": _when(lambda c: c.history.skin_flare, "Active skin flare in the area."),
     "filler_or_surgery": _dated("filler_on", "surgery_on"),
     "neuromodulator": _dated("neuromodulator_on"),
     "deep_peel": _dated("deep_peel_on"),
-    "hsv_without_prophylaxis": _when(lambda c: c.history.hsv_history and not c.history.hsv_prophylaxis,
-                                     "Cold-sore history and no antiviral prophylaxis."),
+    "hsv_without_prophylaxis": _when(
+        lambda c: c.history.hsv_history and not c.history.hsv_prophylaxis,
+        "Cold-sore history and no antiviral prophylaxis.",
+    ),
     "fitzpatrick_pih": _fitzpatrick,
 }
 RULE_CODES: dict[str, str] = {code: label for code, label, *_ in DEFAULT_RULES}
 
 
-def evaluate(rules: Iterable[RuleLike], *, history: Any, patient: Any, products: Iterable[Any],
-             on: date) -> list[Finding]:
+def evaluate(
+    rules: Iterable[RuleLike], *, history: Any, patient: Any, products: Iterable[Any], on: date
+) -> list[Finding]:
     """Every enabled rule that fires, hard stops first. Unknown codes are ignored (never guessed at)."""
     ctx = Context(history=history, patient=patient, products=tuple(products), on=on)
     findings = []

@@ -11,8 +11,13 @@ from clinic.extensions import db
 from clinic.treatments.errors import Invalid
 from clinic.treatments.models import OutcomeScore
 
-CHECKPOINTS: dict[str, str] = {"baseline": "Baseline", "3m": "3 months", "6m": "6 months", "9m": "9 months",
-                               "other": "Other"}
+CHECKPOINTS: dict[str, str] = {
+    "baseline": "Baseline",
+    "3m": "3 months",
+    "6m": "6 months",
+    "9m": "9 months",
+    "other": "Other",
+}
 MASI_REGIONS: dict[str, tuple[str, Decimal]] = {
     "forehead": ("Forehead", Decimal("0.3")),
     "right_malar": ("Right malar", Decimal("0.3")),
@@ -26,7 +31,7 @@ class Scale:
     code: str
     label: str
     categories: tuple[str, ...] = ()  # ordered; the value is the index + 1
-    low: Decimal | None = None        # numeric scales
+    low: Decimal | None = None  # numeric scales
     high: Decimal | None = None
     unit: str = ""
 
@@ -35,18 +40,24 @@ class Scale:
         return bool(self.categories)
 
 
-SCALES: dict[str, Scale] = {s.code: s for s in [
-    Scale("glogau", "Glogau photoaging", categories=("I", "II", "III", "IV")),
-    Scale("norwood", "Hamilton–Norwood", categories=("I", "II", "IIa", "III", "IIIa", "IIIvertex", "IV", "IVa",
-                                                      "V", "Va", "VI", "VII")),
-    Scale("ludwig", "Ludwig", categories=("I", "II", "III")),
-    Scale("density", "Trichoscopy density", low=Decimal(0), high=Decimal(600), unit="hairs/cm²"),
-    Scale("diameter", "Trichoscopy shaft diameter", low=Decimal(0), high=Decimal(200), unit="µm"),
-    Scale("masi", "MASI", low=Decimal(0), high=Decimal(48)),
-    Scale("mmasi", "mMASI", low=Decimal(0), high=Decimal(24)),
-    Scale("cea", "Clinician Erythema Assessment", low=Decimal(0), high=Decimal(4)),
-    Scale("iga", "Investigator Global Assessment", low=Decimal(0), high=Decimal(4)),
-]}
+SCALES: dict[str, Scale] = {
+    s.code: s
+    for s in [
+        Scale("glogau", "Glogau photoaging", categories=("I", "II", "III", "IV")),
+        Scale(
+            "norwood",
+            "Hamilton–Norwood",
+            categories=("I", "II", "IIa", "III", "IIIa", "IIIvertex", "IV", "IVa", "V", "Va", "VI", "VII"),
+        ),
+        Scale("ludwig", "Ludwig", categories=("I", "II", "III")),
+        Scale("density", "Trichoscopy density", low=Decimal(0), high=Decimal(600), unit="hairs/cm²"),
+        Scale("diameter", "Trichoscopy shaft diameter", low=Decimal(0), high=Decimal(200), unit="µm"),
+        Scale("masi", "MASI", low=Decimal(0), high=Decimal(48)),
+        Scale("mmasi", "mMASI", low=Decimal(0), high=Decimal(24)),
+        Scale("cea", "Clinician Erythema Assessment", low=Decimal(0), high=Decimal(4)),
+        Scale("iga", "Investigator Global Assessment", low=Decimal(0), high=Decimal(4)),
+    ]
+}
 INTEGER_SCALES = {"cea", "iga"}
 
 
@@ -86,16 +97,29 @@ def parse_value(scale: Scale, raw: str | None) -> tuple[Decimal, str]:
         value = Decimal(text)
     except ArithmeticError:
         value = None
-    if value is None or not value.is_finite() or not (scale.low <= value <= scale.high) or (
-            scale.code in INTEGER_SCALES and value != value.to_integral_value()):
+    if (
+        value is None
+        or not value.is_finite()
+        or not (scale.low <= value <= scale.high)
+        or (scale.code in INTEGER_SCALES and value != value.to_integral_value())
+    ):
         whole = " (whole numbers)" if scale.code in INTEGER_SCALES else ""
         raise Invalid({"value": f"{scale.label}: a number from {scale.low} to {scale.high}{whole}."})
     return value, format(value.normalize(), "f")
 
 
-def record_score(patient, user, *, scale_code: str, checkpoint: str, recorded_on: date, today: date,
-                 raw_value: str | None = None, components: dict | None = None,
-                 session_id: int | None = None) -> OutcomeScore:
+def record_score(
+    patient,
+    user,
+    *,
+    scale_code: str,
+    checkpoint: str,
+    recorded_on: date,
+    today: date,
+    raw_value: str | None = None,
+    components: dict | None = None,
+    session_id: int | None = None,
+) -> OutcomeScore:
     scale = SCALES.get(scale_code)
     problems = {}
     if scale is None:
@@ -112,11 +136,26 @@ def record_score(patient, user, *, scale_code: str, checkpoint: str, recorded_on
     else:
         value, label = parse_value(scale, raw_value)
         components = None
-    score = OutcomeScore(clinic_id=patient.clinic_id, patient_id=patient.id, session_id=session_id,
-                         scale=scale.code, checkpoint=checkpoint, recorded_on=recorded_on, value=value,
-                         label=label, components=components, recorded_by_id=user.id)
+    score = OutcomeScore(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        session_id=session_id,
+        scale=scale.code,
+        checkpoint=checkpoint,
+        recorded_on=recorded_on,
+        value=value,
+        label=label,
+        components=components,
+        recorded_by_id=user.id,
+    )
     db.session.add(score)
     db.session.flush()
-    record("outcome.record", patient_id=patient.id, object_type="outcome_score", object_id=score.id,
-           user=user, detail=f"{scale.code}={label}")
+    record(
+        "outcome.record",
+        patient_id=patient.id,
+        object_type="outcome_score",
+        object_id=score.id,
+        user=user,
+        detail=f"{scale.code}={label}",
+    )
     return score

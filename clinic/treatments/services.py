@@ -61,9 +61,20 @@ class SessionDetails:
     notes: str | None = None
 
 
-SCALAR_FIELDS = ("started_at", "ended_at", "assistant_id", "device", "passes", "anaesthetic",
-                 "laser_wavelength_nm", "laser_fluence_j_cm2", "laser_spot_size_mm", "skin_response",
-                 "adverse_events", "notes")
+SCALAR_FIELDS = (
+    "started_at",
+    "ended_at",
+    "assistant_id",
+    "device",
+    "passes",
+    "anaesthetic",
+    "laser_wavelength_nm",
+    "laser_fluence_j_cm2",
+    "laser_spot_size_mm",
+    "skin_response",
+    "adverse_events",
+    "notes",
+)
 
 
 def require_draft(session: TreatmentSession) -> None:
@@ -90,8 +101,12 @@ def _check_times(d: SessionDetails, problems: dict[str, str]) -> None:
 
 
 def _check_settings(d: SessionDetails, problems: dict[str, str]) -> None:
-    for name, unit in (("passes", "passes"), ("laser_wavelength_nm", "nm"), ("laser_fluence_j_cm2", "J/cm²"),
-                       ("laser_spot_size_mm", "mm")):
+    for name, unit in (
+        ("passes", "passes"),
+        ("laser_wavelength_nm", "nm"),
+        ("laser_fluence_j_cm2", "J/cm²"),
+        ("laser_spot_size_mm", "mm"),
+    ):
         if problem := _range_problem(name, getattr(d, name), unit):
             problems[name] = problem
     for i, (area, depth) in enumerate(d.areas):
@@ -146,10 +161,18 @@ def _replace_products(session: TreatmentSession, resolved: list) -> None:
         except OutOfStock:
             db.session.refresh(lot)
             problems[f"products-{i}-lot_number"] = (
-                f"Lot {lot.lot_number} has only {lot.quantity_on_hand} unit(s) left.")
+                f"Lot {lot.lot_number} has only {lot.quantity_on_hand} unit(s) left."
+            )
             continue
-        session.products.append(SessionProduct(position=i, product_id=product.id, lot_id=lot.id,
-                                               volume_ml=use.volume_ml, units_used=use.units_used))
+        session.products.append(
+            SessionProduct(
+                position=i,
+                product_id=product.id,
+                lot_id=lot.id,
+                volume_ml=use.volume_ml,
+                units_used=use.units_used,
+            )
+        )
     if problems:
         raise Invalid(problems)  # the view rolls back: stock returns to what it was
 
@@ -167,12 +190,20 @@ def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version
         raise Invalid(problems)
     for name in SCALAR_FIELDS:
         setattr(session, name, getattr(d, name))
-    session.areas = [SessionArea(position=i, area=a, needle_depth_mm=depth) for i, (a, depth) in enumerate(d.areas)]
-    session.injection_sites = [InjectionSite(position=i, site=s, volume_ml=v)
-                               for i, (s, v) in enumerate(d.injection_sites)]
+    session.areas = [
+        SessionArea(position=i, area=a, needle_depth_mm=depth) for i, (a, depth) in enumerate(d.areas)
+    ]
+    session.injection_sites = [
+        InjectionSite(position=i, site=s, volume_ml=v) for i, (s, v) in enumerate(d.injection_sites)
+    ]
     _replace_products(session, resolved)
     apply_aftercare(session)
     session.updated_at = now_utc()  # always bumps `version`, even when only child rows changed
     db.session.flush()
-    record("treatment.update", patient_id=session.patient_id, object_type="treatment_session",
-           object_id=session.id, user=user)
+    record(
+        "treatment.update",
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        user=user,
+    )

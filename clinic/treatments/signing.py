@@ -24,12 +24,32 @@ from clinic.treatments.models import Amendment, TreatmentSession
 
 #: Fields a signed session's amendment may correct, with their labels.
 AMENDABLE: dict[str, str] = {
-    "device": "Device", "anaesthetic": "Anaesthetic", "skin_response": "Skin response",
-    "adverse_events": "Adverse events", "notes": "Notes",
+    "device": "Device",
+    "anaesthetic": "Anaesthetic",
+    "skin_response": "Skin response",
+    "adverse_events": "Adverse events",
+    "notes": "Notes",
 }
-SIGNED_FIELDS = ("id", "clinic_id", "patient_id", "procedure_id", "provider_id", "assistant_id", "started_at",
-                 "ended_at", "precheck", "device", "passes", "anaesthetic", "laser_wavelength_nm",
-                 "laser_fluence_j_cm2", "laser_spot_size_mm", "skin_response", "adverse_events", "notes")
+SIGNED_FIELDS = (
+    "id",
+    "clinic_id",
+    "patient_id",
+    "procedure_id",
+    "provider_id",
+    "assistant_id",
+    "started_at",
+    "ended_at",
+    "precheck",
+    "device",
+    "passes",
+    "anaesthetic",
+    "laser_wavelength_nm",
+    "laser_fluence_j_cm2",
+    "laser_spot_size_mm",
+    "skin_response",
+    "adverse_events",
+    "notes",
+)
 
 
 class NotAllowed(Exception):
@@ -52,8 +72,10 @@ def signed_content(session: TreatmentSession, signed_by_id: int, signed_at: date
         "areas": [[a.area, _plain(a.needle_depth_mm)] for a in session.areas],
         "injection_sites": [[s.site, _plain(s.volume_ml)] for s in session.injection_sites],
         "products": [[p.product_id, p.lot_id, _plain(p.volume_ml), p.units_used] for p in session.products],
-        "aftercare": [[a.action, a.ingredient_tag, a.label, _plain(a.starts_at), _plain(a.ends_at)]
-                      for a in session.aftercare],
+        "aftercare": [
+            [a.action, a.ingredient_tag, a.label, _plain(a.starts_at), _plain(a.ends_at)]
+            for a in session.aftercare
+        ],
         "signed_by_id": signed_by_id,
         "signed_at": _plain(signed_at),
     }
@@ -76,17 +98,31 @@ def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> Non
     digest = content_hash(signed_content(session, user.id, signed_at))
     result = db.session.execute(
         sa.update(TreatmentSession)
-        .where(TreatmentSession.id == session.id, TreatmentSession.status == "draft",
-               TreatmentSession.version == loaded_version)
-        .values(status="signed", signed_at=signed_at, signed_by_id=user.id, signature_sha256=digest,
-                version=TreatmentSession.version + 1, updated_at=now_utc())
+        .where(
+            TreatmentSession.id == session.id,
+            TreatmentSession.status == "draft",
+            TreatmentSession.version == loaded_version,
+        )
+        .values(
+            status="signed",
+            signed_at=signed_at,
+            signed_by_id=user.id,
+            signature_sha256=digest,
+            version=TreatmentSession.version + 1,
+            updated_at=now_utc(),
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise StaleSession
     db.session.expire(session)
-    record("treatment.sign", patient_id=session.patient_id, object_type="treatment_session",
-           object_id=session.id, user=user)
+    record(
+        "treatment.sign",
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        user=user,
+    )
 
 
 def verify_signature(session: TreatmentSession) -> bool:
@@ -97,7 +133,9 @@ def verify_signature(session: TreatmentSession) -> bool:
     return hmac.compare_digest(digest, session.signature_sha256)
 
 
-def amend_session(session: TreatmentSession, user, *, field: str, new_value: str | None, reason: str) -> Amendment:
+def amend_session(
+    session: TreatmentSession, user, *, field: str, new_value: str | None, reason: str
+) -> Amendment:
     """Add a dated correction under a signed session; the signed record itself never changes."""
     if user.role != Role.DERMATOLOGIST:
         raise NotAllowed("Only a dermatologist can amend a session.")
@@ -113,12 +151,21 @@ def amend_session(session: TreatmentSession, user, *, field: str, new_value: str
     old = current_value(session, field)
     if (new_value or None) == (old or None):
         raise Invalid({"new_value": "The new value is the same as the current one."})
-    amendment = Amendment(author_id=user.id, reason=reason.strip(),
-                          changes=[{"field": field, "old": old, "new": new_value or None}])
+    amendment = Amendment(
+        author_id=user.id,
+        reason=reason.strip(),
+        changes=[{"field": field, "old": old, "new": new_value or None}],
+    )
     session.amendments.append(amendment)
     db.session.flush()
-    record("treatment.amend", patient_id=session.patient_id, object_type="treatment_session",
-           object_id=session.id, user=user, detail=f"field={field}")
+    record(
+        "treatment.amend",
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        user=user,
+        detail=f"field={field}",
+    )
     return amendment
 
 

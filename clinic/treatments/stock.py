@@ -19,8 +19,11 @@ class OutOfStock(Exception):
 
 def find_lot(clinic_id: int, lot_number: str) -> ProductLot | None:
     return db.session.scalar(
-        sa.select(ProductLot).where(ProductLot.clinic_id == clinic_id,
-                                    sa.func.lower(ProductLot.lot_number) == lot_number.strip().lower())
+        sa.select(ProductLot)
+        .where(
+            ProductLot.clinic_id == clinic_id,
+            sa.func.lower(ProductLot.lot_number) == lot_number.strip().lower(),
+        )
         .order_by(ProductLot.id)
     )
 
@@ -51,7 +54,8 @@ def draw(lot: ProductLot, units: int) -> None:
 
 def give_back(lot_id: int, units: int) -> None:
     db.session.execute(
-        sa.update(ProductLot).where(ProductLot.id == lot_id)
+        sa.update(ProductLot)
+        .where(ProductLot.id == lot_id)
         .values(quantity_on_hand=ProductLot.quantity_on_hand + units)
         .execution_options(synchronize_session=False)
     )
@@ -66,7 +70,8 @@ class LotWarning:
 def stock_warnings(clinic_id: int, on: date) -> list[LotWarning]:
     """Low stock and expiry within 30 days (or already expired but still on hand)."""
     lots = db.session.scalars(
-        sa.select(ProductLot).where(ProductLot.clinic_id == clinic_id, ProductLot.quantity_on_hand > 0)
+        sa.select(ProductLot)
+        .where(ProductLot.clinic_id == clinic_id, ProductLot.quantity_on_hand > 0)
         .order_by(ProductLot.expires_on)
     ).all()
     found = []

@@ -28,19 +28,26 @@ def to_utc(local: datetime | None) -> datetime | None:
 
 
 def to_local(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(current_user.clinic.zone).replace(tzinfo=None, second=0,
-                                                                                         microsecond=0)
+    return (
+        None
+        if value is None
+        else value.astimezone(current_user.clinic.zone).replace(tzinfo=None, second=0, microsecond=0)
+    )
 
 
 def setup_session_form(form: SessionForm, session: TreatmentSession) -> None:
     staff = db.session.scalars(
-        sa.select(User).where(User.clinic_id == session.clinic_id, User.active,
-                              User.role.in_([r.value for r in CLINICAL_STAFF])).order_by(User.full_name)
+        sa.select(User)
+        .where(
+            User.clinic_id == session.clinic_id, User.active, User.role.in_([r.value for r in CLINICAL_STAFF])
+        )
+        .order_by(User.full_name)
     )
     form.assistant_id.choices = [(0, "None")] + [(u.id, u.full_name) for u in staff]
     products = db.session.scalars(
-        sa.select(Product).where(Product.clinic_id == session.clinic_id, Product.active,
-                                 Product.use.in_(("in_office", "both"))).order_by(Product.brand, Product.name)
+        sa.select(Product)
+        .where(Product.clinic_id == session.clinic_id, Product.active, Product.use.in_(("in_office", "both")))
+        .order_by(Product.brand, Product.name)
     )
     choices = [(0, "None")] + [(p.id, p.display_name) for p in products]
     for entry in form.products:
@@ -52,8 +59,17 @@ def fill_session_form(form: SessionForm, s: TreatmentSession) -> None:
     form.version.data = str(s.version)
     form.started_at.data, form.ended_at.data = to_local(s.started_at), to_local(s.ended_at)
     form.assistant_id.data = s.assistant_id or 0
-    for name in ("device", "passes", "anaesthetic", "laser_wavelength_nm", "laser_fluence_j_cm2",
-                 "laser_spot_size_mm", "skin_response", "adverse_events", "notes"):
+    for name in (
+        "device",
+        "passes",
+        "anaesthetic",
+        "laser_wavelength_nm",
+        "laser_fluence_j_cm2",
+        "laser_spot_size_mm",
+        "skin_response",
+        "adverse_events",
+        "notes",
+    ):
         form[name].data = getattr(s, name)
     for entry, row in zip(form.areas, s.areas, strict=False):
         entry.area.data, entry.needle_depth_mm.data = row.area, row.needle_depth_mm
@@ -66,19 +82,35 @@ def fill_session_form(form: SessionForm, s: TreatmentSession) -> None:
 
 def details_from_form(form: SessionForm) -> SessionDetails:
     """Rows left empty are skipped; a half-filled row keeps its index so problems land beside it."""
-    d = SessionDetails(started_at=to_utc(form.started_at.data), ended_at=to_utc(form.ended_at.data),
-                       assistant_id=form.assistant_id.data or None)
+    d = SessionDetails(
+        started_at=to_utc(form.started_at.data),
+        ended_at=to_utc(form.ended_at.data),
+        assistant_id=form.assistant_id.data or None,
+    )
     for name in ("device", "anaesthetic", "skin_response", "adverse_events", "notes"):
         setattr(d, name, (form[name].data or "").strip() or None)
     for name in ("passes", "laser_wavelength_nm", "laser_fluence_j_cm2", "laser_spot_size_mm"):
         setattr(d, name, form[name].data)
-    d.areas = [((e.area.data or "").strip(), e.needle_depth_mm.data) for e in form.areas
-               if (e.area.data or "").strip() or e.needle_depth_mm.data is not None]
-    d.injection_sites = [((e.site.data or "").strip(), e.volume_ml.data) for e in form.injection_sites
-                         if (e.site.data or "").strip() or e.volume_ml.data is not None]
-    d.products = [ProductUse(product_id=e.product_id.data or 0, lot_number=(e.lot_number.data or "").strip(),
-                             volume_ml=e.volume_ml.data, units_used=e.units_used.data or 1)
-                  for e in form.products if e.product_id.data or (e.lot_number.data or "").strip()]
+    d.areas = [
+        ((e.area.data or "").strip(), e.needle_depth_mm.data)
+        for e in form.areas
+        if (e.area.data or "").strip() or e.needle_depth_mm.data is not None
+    ]
+    d.injection_sites = [
+        ((e.site.data or "").strip(), e.volume_ml.data)
+        for e in form.injection_sites
+        if (e.site.data or "").strip() or e.volume_ml.data is not None
+    ]
+    d.products = [
+        ProductUse(
+            product_id=e.product_id.data or 0,
+            lot_number=(e.lot_number.data or "").strip(),
+            volume_ml=e.volume_ml.data,
+            units_used=e.units_used.data or 1,
+        )
+        for e in form.products
+        if e.product_id.data or (e.lot_number.data or "").strip()
+    ]
     return d
 
 

@@ -45,11 +45,22 @@ STALE = "Someone else saved or signed this session meanwhile. Reload it and make
 
 def _precheck_choices(form: PrecheckForm) -> None:
     clinic_id = current_user.clinic_id
-    form.procedure_id.choices = [(p.id, p.name) for p in db.session.scalars(
-        sa.select(Procedure).where(Procedure.clinic_id == clinic_id, Procedure.active).order_by(Procedure.name))]
-    form.product_ids.choices = [(p.id, p.display_name) for p in db.session.scalars(
-        sa.select(Product).where(Product.clinic_id == clinic_id, Product.active,
-                                 Product.use.in_(("in_office", "both"))).order_by(Product.brand, Product.name))]
+    form.procedure_id.choices = [
+        (p.id, p.name)
+        for p in db.session.scalars(
+            sa.select(Procedure)
+            .where(Procedure.clinic_id == clinic_id, Procedure.active)
+            .order_by(Procedure.name)
+        )
+    ]
+    form.product_ids.choices = [
+        (p.id, p.display_name)
+        for p in db.session.scalars(
+            sa.select(Product)
+            .where(Product.clinic_id == clinic_id, Product.active, Product.use.in_(("in_office", "both")))
+            .order_by(Product.brand, Product.name)
+        )
+    ]
 
 
 @bp.get("/patients/<int:patient_id>/treatments")
@@ -62,15 +73,25 @@ def patient_treatments(patient_id: int):
 
 def _patient_page(patient, score_form: ScoreForm | None, status: int = 200):
     sessions = db.session.scalars(
-        sa.select(TreatmentSession).where(TreatmentSession.patient_id == patient.id)
+        sa.select(TreatmentSession)
+        .where(TreatmentSession.patient_id == patient.id)
         .order_by(TreatmentSession.started_at.desc())
     ).all()
-    scores = db.session.scalars(sa.select(OutcomeScore).where(OutcomeScore.patient_id == patient.id)
-                                .order_by(OutcomeScore.recorded_on, OutcomeScore.id)).all()
+    scores = db.session.scalars(
+        sa.select(OutcomeScore)
+        .where(OutcomeScore.patient_id == patient.id)
+        .order_by(OutcomeScore.recorded_on, OutcomeScore.id)
+    ).all()
     record("treatment.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
     db.session.commit()
-    return render_template("treatments/patient.html", patient=patient, sessions=sessions, scores=scores,
-                           charts=charts_for(scores), score_form=score_form), status
+    return render_template(
+        "treatments/patient.html",
+        patient=patient,
+        sessions=sessions,
+        scores=scores,
+        charts=charts_for(scores),
+        score_form=score_form,
+    ), status
 
 
 @bp.route("/patients/<int:patient_id>/treatments/new", methods=["GET", "POST"])
@@ -94,8 +115,12 @@ def precheck(patient_id: int):
         blocked = any(f.is_hard_stop for f in findings)
         reasons_ok = form.validate()
         if blocked:
-            record("treatment.precheck_blocked", patient_id=patient.id, outcome="failure",
-                   detail=", ".join(f.code for f in findings if f.is_hard_stop))
+            record(
+                "treatment.precheck_blocked",
+                patient_id=patient.id,
+                outcome="failure",
+                detail=", ".join(f.code for f in findings if f.is_hard_stop),
+            )
             db.session.commit()
         elif reasons_ok:
             reasons = {f.code: form[f"override_{f.code}"].data for f in findings if not f.is_hard_stop}
@@ -109,15 +134,18 @@ def precheck(patient_id: int):
         record("treatment.precheck_view", patient_id=patient.id, object_type="patient", object_id=patient.id)
         db.session.commit()
     status = 422 if form.errors or blocked else 200
-    return render_template("treatments/precheck.html", patient=patient, form=form, findings=findings,
-                           blocked=blocked), status
+    return render_template(
+        "treatments/precheck.html", patient=patient, form=form, findings=findings, blocked=blocked
+    ), status
 
 
 @bp.get("/treatments/<int:session_id>")
 @role_required(*CLINICAL_STAFF)
 def view_session(session_id: int):
     session = get_session(session_id)
-    record("treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id)
+    record(
+        "treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id
+    )
     db.session.commit()
     return render_template("treatments/session.html", **session_page_context(session))
 
@@ -133,8 +161,12 @@ def edit_session(session_id: int):
     setup_session_form(form, session)
     if form.validate_on_submit():
         try:
-            save_session(session, details_from_form(form), loaded_version=int(form.version.data or 0),
-                         user=current_user)
+            save_session(
+                session,
+                details_from_form(form),
+                loaded_version=int(form.version.data or 0),
+                user=current_user,
+            )
             db.session.commit()
             flash("Session saved.", "success")
             return redirect(url_for("treatments.view_session", session_id=session.id))
@@ -146,7 +178,9 @@ def edit_session(session_id: int):
             flash(STALE, "error")
     elif not form.is_submitted():
         fill_session_form(form, session)
-    record("treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id)
+    record(
+        "treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id
+    )
     db.session.commit()
     session = get_session(session_id)
     return render_template("treatments/edit.html", session=session, form=form), 422 if form.errors else 200
@@ -167,12 +201,18 @@ def sign(session_id: int):
             flash(str(error), "warning")
         except StaleSession:
             db.session.rollback()
-            flash("Not signed: the session was changed or signed by someone else meanwhile. "
-                  "Review it and sign again if needed.", "error")
+            flash(
+                "Not signed: the session was changed or signed by someone else meanwhile. "
+                "Review it and sign again if needed.",
+                "error",
+            )
         except (Invalid, NotAllowed) as error:
             db.session.rollback()
-            flash("Not signed: " + (" ".join(error.problems.values()) if isinstance(error, Invalid) else str(error)),
-                  "error")
+            flash(
+                "Not signed: "
+                + (" ".join(error.problems.values()) if isinstance(error, Invalid) else str(error)),
+                "error",
+            )
     return redirect(url_for("treatments.view_session", session_id=session_id))
 
 
@@ -183,8 +223,13 @@ def amend(session_id: int):
     form = AmendForm()
     if form.validate_on_submit():
         try:
-            amend_session(session, current_user, field=form.field.data, new_value=form.new_value.data,
-                          reason=form.reason.data)
+            amend_session(
+                session,
+                current_user,
+                field=form.field.data,
+                new_value=form.new_value.data,
+                reason=form.reason.data,
+            )
             db.session.commit()
             flash("Amendment added.", "success")
             return redirect(url_for("treatments.view_session", session_id=session.id))
@@ -203,9 +248,16 @@ def add_score(patient_id: int):
     if form.validate_on_submit():
         try:
             raw_value, components = score_inputs(form)
-            record_score(patient, current_user, scale_code=form.scale.data, checkpoint=form.checkpoint.data,
-                         recorded_on=form.recorded_on.data, today=clinic_today(), raw_value=raw_value,
-                         components=components)
+            record_score(
+                patient,
+                current_user,
+                scale_code=form.scale.data,
+                checkpoint=form.checkpoint.data,
+                recorded_on=form.recorded_on.data,
+                today=clinic_today(),
+                raw_value=raw_value,
+                components=components,
+            )
             db.session.commit()
             flash("Score recorded.", "success")
             return redirect(url_for("treatments.patient_treatments", patient_id=patient.id) + "#scores")

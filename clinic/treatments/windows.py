@@ -20,9 +20,14 @@ def apply_aftercare(session: TreatmentSession) -> None:
     base = session.ended_at or session.started_at
     session.aftercare = [
         SessionAftercare(
-            patient_id=session.patient_id, aftercare_rule_id=rule.id, position=rule.position,
-            action=rule.action, ingredient_tag=rule.ingredient_tag, label=rule.label,
-            patient_instruction=rule.patient_instruction, step_slot=rule.step_slot,
+            patient_id=session.patient_id,
+            aftercare_rule_id=rule.id,
+            position=rule.position,
+            action=rule.action,
+            ingredient_tag=rule.ingredient_tag,
+            label=rule.label,
+            patient_instruction=rule.patient_instruction,
+            step_slot=rule.step_slot,
             starts_at=base + timedelta(hours=rule.starts_after_hours),
             ends_at=base + timedelta(hours=rule.starts_after_hours + rule.window_hours),
         )
@@ -34,7 +39,10 @@ def active_aftercare(patient_id: int, at: datetime) -> Sequence[SessionAftercare
     """The patient's aftercare rows whose window contains `at`, earliest end first."""
     return db.session.scalars(
         sa.select(SessionAftercare)
-        .where(SessionAftercare.patient_id == patient_id, SessionAftercare.starts_at <= at,
-               SessionAftercare.ends_at > at)
+        .where(
+            SessionAftercare.patient_id == patient_id,
+            SessionAftercare.starts_at <= at,
+            SessionAftercare.ends_at > at,
+        )
         .order_by(SessionAftercare.ends_at, SessionAftercare.id)
     ).all()

@@ -13,9 +13,11 @@ def _world():
     from tests.treatments.factories import exosome_product, make_lot
 
     derm = make_user("dermatologist", full_name="Dr. Journey")
-    patient = make_patient(first_name="Ivy", last_name="Isotretinoin",
-                           history={"isotretinoin": "stopped",
-                                    "isotretinoin_stopped_on": date.today() - timedelta(days=60)})
+    patient = make_patient(
+        first_name="Ivy",
+        last_name="Isotretinoin",
+        history={"isotretinoin": "stopped", "isotretinoin_stopped_on": date.today() - timedelta(days=60)},
+    )
     make_lot(exosome_product(), lot_number="E2E-LOT-1", quantity=5)
     return derm.email, patient.id
 
@@ -33,7 +35,8 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
 
     page.get_by_text("Warning: Isotretinoin now or within the window.").wait_for()
     page.get_by_label("Override reason: Isotretinoin now or within the window").fill(
-        "Stopped 2 months ago; non-ablative, ASDS 2017 consensus.")
+        "Stopped 2 months ago; non-ablative, ASDS 2017 consensus."
+    )
     page.get_by_role("button", name="Start the session").click()
     page.get_by_text("Pre-check passed. The session is open as a draft.").wait_for()
 

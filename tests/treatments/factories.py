@@ -34,13 +34,26 @@ def exosome_product(clinic: Clinic | None = None) -> Product:
     return db.session.scalar(sa.select(Product).filter_by(clinic_id=clinic.id, brand="DP Derm"))
 
 
-def make_lot(product: Product | None = None, *, lot_number: str | None = None, quantity: int = 10,
-             expires_on: date | None = None, **extra) -> ProductLot:
+def make_lot(
+    product: Product | None = None,
+    *,
+    lot_number: str | None = None,
+    quantity: int = 10,
+    expires_on: date | None = None,
+    **extra,
+) -> ProductLot:
     product = product or exosome_product()
-    lot = ProductLot(clinic_id=product.clinic_id, product_id=product.id,
-                     lot_number=lot_number or f"LOT-{product.id}-{db.session.scalar(sa.select(sa.func.count(ProductLot.id))) + 1}",
-                     expires_on=expires_on or date.today() + timedelta(days=365), quantity_on_hand=quantity,
-                     manufacturer=extra.pop("manufacturer", "DP Derm Labs"), source="human_adipose_msc", **extra)
+    lot = ProductLot(
+        clinic_id=product.clinic_id,
+        product_id=product.id,
+        lot_number=lot_number
+        or f"LOT-{product.id}-{db.session.scalar(sa.select(sa.func.count(ProductLot.id))) + 1}",
+        expires_on=expires_on or date.today() + timedelta(days=365),
+        quantity_on_hand=quantity,
+        manufacturer=extra.pop("manufacturer", "DP Derm Labs"),
+        source="human_adipose_msc",
+        **extra,
+    )
     db.session.add(lot)
     db.session.flush()
     return lot
@@ -49,8 +62,14 @@ def make_lot(product: Product | None = None, *, lot_number: str | None = None, q
 def make_session(patient, provider, *, code: str = "microneedling_exosome") -> TreatmentSession:
     """A draft session opened without the pre-check (tests of later steps)."""
     proc = procedure(code, db.session.get(Clinic, patient.clinic_id))
-    session = TreatmentSession(clinic_id=patient.clinic_id, patient_id=patient.id, procedure_id=proc.id,
-                               provider_id=provider.id, started_at=now_utc() - timedelta(hours=1), precheck={})
+    session = TreatmentSession(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        procedure_id=proc.id,
+        provider_id=provider.id,
+        started_at=now_utc() - timedelta(hours=1),
+        precheck={},
+    )
     session.procedure = proc
     db.session.add(session)
     db.session.flush()
@@ -60,9 +79,14 @@ def make_session(patient, provider, *, code: str = "microneedling_exosome") -> T
 def recorded_session(patient, provider, lot: ProductLot | None = None) -> TreatmentSession:
     session = make_session(patient, provider)
     lot = lot or make_lot()
-    details = SessionDetails(started_at=session.started_at, ended_at=now_utc() - timedelta(minutes=5),
-                             device="Dermapen 4", passes=3, areas=[("Cheeks", Decimal("1.0"))],
-                             products=[ProductUse(lot.product_id, lot.lot_number, Decimal("2.5"))])
+    details = SessionDetails(
+        started_at=session.started_at,
+        ended_at=now_utc() - timedelta(minutes=5),
+        device="Dermapen 4",
+        passes=3,
+        areas=[("Cheeks", Decimal("1.0"))],
+        products=[ProductUse(lot.product_id, lot.lot_number, Decimal("2.5"))],
+    )
     save_session(session, details, loaded_version=session.version, user=provider)
     return session
 

@@ -8,7 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
-from clinic.catalog.models import AftercareRule, ContraindicationRule, Procedure, Product, ProductLot, Protocol
+from clinic.catalog.models import (
+    AftercareRule,
+    ContraindicationRule,
+    Procedure,
+    Product,
+    ProductLot,
+    Protocol,
+)
 from clinic.extensions import db
 from tests.factories import make_clinic, make_patient, make_user
 from tests.treatments.factories import catalog, exosome_product, make_lot, procedure, recorded_session
@@ -23,9 +30,16 @@ def cat(app):
     patient = make_patient(first_name="Recall", last_name="=Target")
     recorded_session(patient, derm, lot)
     ids = dict(
-        product=exosome_product().id, procedure=proc.id, protocol=proc.protocols[0].id,
-        aftercare=proc.aftercare_rules[0].id, lot=lot.id, patient=patient.id, derm=derm,
-        rule=db.session.scalar(sa.select(ContraindicationRule.id).filter_by(clinic_id=clinic.id, code="isotretinoin")),
+        product=exosome_product().id,
+        procedure=proc.id,
+        protocol=proc.protocols[0].id,
+        aftercare=proc.aftercare_rules[0].id,
+        lot=lot.id,
+        patient=patient.id,
+        derm=derm,
+        rule=db.session.scalar(
+            sa.select(ContraindicationRule.id).filter_by(clinic_id=clinic.id, code="isotretinoin")
+        ),
     )
     db.session.commit()
     return ids
@@ -34,8 +48,10 @@ def cat(app):
 def admin_routes(c) -> list[tuple[str, str]]:
     return [
         ("get", "/admin/catalog"),
-        ("get", "/admin/catalog/products/new"), ("post", "/admin/catalog/products/new"),
-        ("get", f"/admin/catalog/products/{c['product']}/edit"), ("post", f"/admin/catalog/products/{c['product']}/edit"),
+        ("get", "/admin/catalog/products/new"),
+        ("post", "/admin/catalog/products/new"),
+        ("get", f"/admin/catalog/products/{c['product']}/edit"),
+        ("post", f"/admin/catalog/products/{c['product']}/edit"),
         ("get", f"/admin/catalog/procedures/{c['procedure']}"),
         ("get", f"/admin/catalog/procedures/{c['procedure']}/edit"),
         ("post", f"/admin/catalog/procedures/{c['procedure']}/edit"),
@@ -44,14 +60,20 @@ def admin_routes(c) -> list[tuple[str, str]]:
         ("get", f"/admin/catalog/procedures/{c['procedure']}/aftercare/new"),
         ("get", f"/admin/catalog/aftercare/{c['aftercare']}/edit"),
         ("post", f"/admin/catalog/aftercare/{c['aftercare']}/edit"),
-        ("get", f"/admin/catalog/rules/{c['rule']}/edit"), ("post", f"/admin/catalog/rules/{c['rule']}/edit"),
-        ("get", "/admin/catalog/lots/new"), ("post", "/admin/catalog/lots/new"),
-        ("get", f"/admin/catalog/lots/{c['lot']}/edit"), ("post", f"/admin/catalog/lots/{c['lot']}/edit"),
+        ("get", f"/admin/catalog/rules/{c['rule']}/edit"),
+        ("post", f"/admin/catalog/rules/{c['rule']}/edit"),
+        ("get", "/admin/catalog/lots/new"),
+        ("post", "/admin/catalog/lots/new"),
+        ("get", f"/admin/catalog/lots/{c['lot']}/edit"),
+        ("post", f"/admin/catalog/lots/{c['lot']}/edit"),
     ]
 
 
 def recall_routes(c):
-    return [("get", f"/admin/catalog/lots/{c['lot']}/patients"), ("get", f"/admin/catalog/lots/{c['lot']}/patients.csv")]
+    return [
+        ("get", f"/admin/catalog/lots/{c['lot']}/patients"),
+        ("get", f"/admin/catalog/lots/{c['lot']}/patients.csv"),
+    ]
 
 
 def _call(client, method, url):
@@ -65,8 +87,9 @@ def test_only_admins_change_the_catalog(cat, login_as, role):
         assert _call(client, method, url).status_code == 403, (role, method, url)
 
 
-@pytest.mark.parametrize("role, status", [("admin", 200), ("dermatologist", 200), ("aesthetician", 403),
-                                          ("patient", 403)])
+@pytest.mark.parametrize(
+    "role, status", [("admin", 200), ("dermatologist", 200), ("aesthetician", 403), ("patient", 403)]
+)
 def test_recall_roles(cat, login_as, role, status):
     client, _ = login_as(role)
     for method, url in recall_routes(cat):
@@ -90,65 +113,122 @@ def test_admin_pages_render(cat, login_as):
 
 def test_admin_edits_a_rule_window_and_it_is_used(cat, login_as):
     client, _ = login_as("admin")
-    response = client.post(f"/admin/catalog/rules/{cat['rule']}/edit",
-                           data={"label": "Isotretinoin in the last 3 months", "severity": "hard_stop", "enabled": "y",
-                                 "window_months": "3"})
+    response = client.post(
+        f"/admin/catalog/rules/{cat['rule']}/edit",
+        data={
+            "label": "Isotretinoin in the last 3 months",
+            "severity": "hard_stop",
+            "enabled": "y",
+            "window_months": "3",
+        },
+    )
     assert response.status_code == 302
     rule = db.session.get(ContraindicationRule, cat["rule"])
     db.session.refresh(rule)
     assert (rule.window_months, rule.severity, rule.code) == (3, "hard_stop", "isotretinoin")
-    bad = client.post(f"/admin/catalog/rules/{cat['rule']}/edit", data={"label": "x", "severity": "warn",
-                                                                         "window_months": "-1"})
+    bad = client.post(
+        f"/admin/catalog/rules/{cat['rule']}/edit",
+        data={"label": "x", "severity": "warn", "window_months": "-1"},
+    )
     assert bad.status_code == 422
 
 
 def test_admin_creates_a_product_with_tags(cat, login_as):
     client, _ = login_as("admin")
-    response = client.post("/admin/catalog/products/new", data={
-        "brand": "Acme", "name": "Exo Vial", "category": "in_office_exosome", "use": "in_office",
-        "ingredients": "Exosomes, saline", "tags": ["exosome", "hyaluronic_acid"], "exosome_source": "plant",
-        "active": "y"})
+    response = client.post(
+        "/admin/catalog/products/new",
+        data={
+            "brand": "Acme",
+            "name": "Exo Vial",
+            "category": "in_office_exosome",
+            "use": "in_office",
+            "ingredients": "Exosomes, saline",
+            "tags": ["exosome", "hyaluronic_acid"],
+            "exosome_source": "plant",
+            "active": "y",
+        },
+    )
     assert response.status_code == 302, response.text
     product = db.session.scalar(sa.select(Product).filter_by(brand="Acme"))
     assert product.tags == ["exosome", "hyaluronic_acid"] and product.exosome_source == "plant"
-    duplicate = client.post("/admin/catalog/products/new", data={
-        "brand": "Acme", "name": "Exo Vial", "category": "serum", "use": "home", "exosome_source": ""})
+    duplicate = client.post(
+        "/admin/catalog/products/new",
+        data={"brand": "Acme", "name": "Exo Vial", "category": "serum", "use": "home", "exosome_source": ""},
+    )
     assert duplicate.status_code == 422 and "already has a product" in duplicate.text
 
 
 def test_admin_edits_protocol_and_aftercare(cat, login_as):
     client, _ = login_as("admin")
-    ok = client.post(f"/admin/catalog/protocols/{cat['protocol']}/edit", data={
-        "name": "Face: 5 sessions", "induction_count": "5", "min_interval_days": "28", "max_interval_days": "42",
-        "checkpoint_months": "0, 3, 6, 9, 12", "active": "y"})
+    ok = client.post(
+        f"/admin/catalog/protocols/{cat['protocol']}/edit",
+        data={
+            "name": "Face: 5 sessions",
+            "induction_count": "5",
+            "min_interval_days": "28",
+            "max_interval_days": "42",
+            "checkpoint_months": "0, 3, 6, 9, 12",
+            "active": "y",
+        },
+    )
     assert ok.status_code == 302
     protocol = db.session.get(Protocol, cat["protocol"])
     db.session.refresh(protocol)
     assert protocol.checkpoint_months == [0, 3, 6, 9, 12] and protocol.induction_count == 5
-    bad = client.post(f"/admin/catalog/protocols/{cat['protocol']}/edit", data={
-        "name": "x", "induction_count": "5", "min_interval_days": "42", "max_interval_days": "28",
-        "checkpoint_months": "0"})
+    bad = client.post(
+        f"/admin/catalog/protocols/{cat['protocol']}/edit",
+        data={
+            "name": "x",
+            "induction_count": "5",
+            "min_interval_days": "42",
+            "max_interval_days": "28",
+            "checkpoint_months": "0",
+        },
+    )
     assert bad.status_code == 422
-    added = client.post(f"/admin/catalog/procedures/{cat['procedure']}/aftercare/new", data={
-        "action": "pause_tag", "ingredient_tag": "bergamot", "label": "No bergamot", "starts_after_hours": "0",
-        "window_hours": "72", "step_slot": ""})
+    added = client.post(
+        f"/admin/catalog/procedures/{cat['procedure']}/aftercare/new",
+        data={
+            "action": "pause_tag",
+            "ingredient_tag": "bergamot",
+            "label": "No bergamot",
+            "starts_after_hours": "0",
+            "window_hours": "72",
+            "step_slot": "",
+        },
+    )
     assert added.status_code == 302
     assert db.session.scalar(sa.select(AftercareRule).filter_by(label="No bergamot")).window_hours == 72
-    no_tag = client.post(f"/admin/catalog/procedures/{cat['procedure']}/aftercare/new", data={
-        "action": "pause_tag", "ingredient_tag": "", "label": "No what?", "starts_after_hours": "0",
-        "window_hours": "72"})
+    no_tag = client.post(
+        f"/admin/catalog/procedures/{cat['procedure']}/aftercare/new",
+        data={
+            "action": "pause_tag",
+            "ingredient_tag": "",
+            "label": "No what?",
+            "starts_after_hours": "0",
+            "window_hours": "72",
+        },
+    )
     assert no_tag.status_code == 422
 
 
 def test_admin_adds_lots_and_sees_warnings(cat, login_as):
     client, _ = login_as("admin")
-    data = {"product_id": cat["product"], "lot_number": "EXO-B2", "expires_on": date.today() + timedelta(days=10),
-            "manufacturer": "DP Derm Labs", "source": "human_adipose_msc", "quantity_on_hand": "20",
-            "low_stock_threshold": "3"}
+    data = {
+        "product_id": cat["product"],
+        "lot_number": "EXO-B2",
+        "expires_on": date.today() + timedelta(days=10),
+        "manufacturer": "DP Derm Labs",
+        "source": "human_adipose_msc",
+        "quantity_on_hand": "20",
+        "low_stock_threshold": "3",
+    }
     assert client.post("/admin/catalog/lots/new", data=data).status_code == 302
     duplicate = client.post("/admin/catalog/lots/new", data={**data, "lot_number": "exo-b2"})
     assert duplicate.status_code == 422 and "already has a lot" in duplicate.text
-    negative = client.post("/admin/catalog/lots/new", data={**data, "lot_number": "EXO-C3", "quantity_on_hand": "-1"})
+    negative = client.post(
+        "/admin/catalog/lots/new", data={**data, "lot_number": "EXO-C3", "quantity_on_hand": "-1"}
+    )
     assert negative.status_code == 422
     page = client.get("/admin/catalog")
     assert "Lot EXO-B2 expires on" in page.text  # within 30 days
@@ -164,7 +244,9 @@ def test_recall_lists_recipients_exports_csv_and_audits(cat, login_as):
     lines = export.text.strip().splitlines()
     assert lines[0].startswith("record_number,") and len(lines) == 2
     assert ",'=Target," in lines[1]  # a formula-looking name is neutralised
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.patient_id == cat["patient"])).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.patient_id == cat["patient"])
+    ).all()
     assert "lot.recall_view" in actions and "lot.recall_export" in actions
 
 

@@ -63,12 +63,16 @@ class Product:
     tags: list = field(default_factory=list)
 
 
-RULES = [Rule(code, label, severity, months, days, threshold)
-         for code, label, severity, months, days, threshold in DEFAULT_RULES]
+RULES = [
+    Rule(code, label, severity, months, days, threshold)
+    for code, label, severity, months, days, threshold in DEFAULT_RULES
+]
 
 
 def codes(history=None, patient=None, products=(), rules=RULES, on=TODAY) -> set[str]:
-    findings = evaluate(rules, history=history or History(), patient=patient or Patient(), products=products, on=on)
+    findings = evaluate(
+        rules, history=history or History(), patient=patient or Patient(), products=products, on=on
+    )
     return {f.code for f in findings}
 
 
@@ -76,61 +80,76 @@ def test_a_clean_history_raises_nothing():
     assert codes() == set()
 
 
-@pytest.mark.parametrize("history, code", [
-    (History(active_infection=True), "active_infection"),
-    (History(pregnant=True), "pregnancy"),
-    (History(breastfeeding=True), "pregnancy"),
-    (History(cancer_treatment=True), "cancer_treatment"),
-    (History(anaesthetic_allergy=True), "anaesthetic_allergy"),
-    (History(open_wound=True), "open_wound"),
-])
+@pytest.mark.parametrize(
+    "history, code",
+    [
+        (History(active_infection=True), "active_infection"),
+        (History(pregnant=True), "pregnancy"),
+        (History(breastfeeding=True), "pregnancy"),
+        (History(cancer_treatment=True), "cancer_treatment"),
+        (History(anaesthetic_allergy=True), "anaesthetic_allergy"),
+        (History(open_wound=True), "open_wound"),
+    ],
+)
 def test_hard_stops_fire_and_block(history, code):
     findings = evaluate(RULES, history=history, patient=Patient(), products=(), on=TODAY)
     assert [f.code for f in hard_stops(findings)] == [code]
     assert warnings(findings) == []
 
 
-@pytest.mark.parametrize("history, code", [
-    (History(isotretinoin="current"), "isotretinoin"),
-    (History(anticoagulants=True), "bleeding_risk"),
-    (History(bleeding_disorder=True), "bleeding_risk"),
-    (History(keloid_history=True), "keloid"),
-    (History(diabetes="uncontrolled"), "uncontrolled_diabetes"),
-    (History(skin_flare=True), "skin_flare"),
-    (History(hsv_history=True), "hsv_without_prophylaxis"),
-])
+@pytest.mark.parametrize(
+    "history, code",
+    [
+        (History(isotretinoin="current"), "isotretinoin"),
+        (History(anticoagulants=True), "bleeding_risk"),
+        (History(bleeding_disorder=True), "bleeding_risk"),
+        (History(keloid_history=True), "keloid"),
+        (History(diabetes="uncontrolled"), "uncontrolled_diabetes"),
+        (History(skin_flare=True), "skin_flare"),
+        (History(hsv_history=True), "hsv_without_prophylaxis"),
+    ],
+)
 def test_flag_warnings_fire(history, code):
     findings = evaluate(RULES, history=history, patient=Patient(), products=(), on=TODAY)
     assert [f.code for f in warnings(findings)] == [code]
     assert hard_stops(findings) == []
 
 
-@pytest.mark.parametrize("history", [
-    History(diabetes="controlled"),
-    History(hsv_history=True, hsv_prophylaxis=True),
-    History(isotretinoin="never"),
-])
+@pytest.mark.parametrize(
+    "history",
+    [
+        History(diabetes="controlled"),
+        History(hsv_history=True, hsv_prophylaxis=True),
+        History(isotretinoin="never"),
+    ],
+)
 def test_flag_warnings_stay_quiet_when_answer_is_safe(history):
     assert codes(history) == set()
 
 
-@pytest.mark.parametrize("stopped_on, fires", [
-    (date(2026, 5, 27), True),   # 5 months 30 days ago: inside 6 months
-    (date(2026, 5, 26), False),  # exactly 6 months ago: the window has passed
-    (date(2025, 1, 1), False),
-    (None, True),                # stopped on an unknown date: warn rather than guess
-])
+@pytest.mark.parametrize(
+    "stopped_on, fires",
+    [
+        (date(2026, 5, 27), True),  # 5 months 30 days ago: inside 6 months
+        (date(2026, 5, 26), False),  # exactly 6 months ago: the window has passed
+        (date(2025, 1, 1), False),
+        (None, True),  # stopped on an unknown date: warn rather than guess
+    ],
+)
 def test_isotretinoin_stopped_window(stopped_on, fires):
     history = History(isotretinoin="stopped", isotretinoin_stopped_on=stopped_on)
     assert ("isotretinoin" in codes(history)) is fires
 
 
-@pytest.mark.parametrize("field_name, code, inside, outside", [
-    ("filler_on", "filler_or_surgery", date(2025, 11, 27), date(2025, 11, 26)),
-    ("surgery_on", "filler_or_surgery", date(2025, 11, 27), date(2025, 11, 26)),
-    ("neuromodulator_on", "neuromodulator", date(2026, 8, 27), date(2026, 8, 26)),
-    ("deep_peel_on", "deep_peel", date(2026, 10, 28), date(2026, 10, 27)),
-])
+@pytest.mark.parametrize(
+    "field_name, code, inside, outside",
+    [
+        ("filler_on", "filler_or_surgery", date(2025, 11, 27), date(2025, 11, 26)),
+        ("surgery_on", "filler_or_surgery", date(2025, 11, 27), date(2025, 11, 26)),
+        ("neuromodulator_on", "neuromodulator", date(2026, 8, 27), date(2026, 8, 26)),
+        ("deep_peel_on", "deep_peel", date(2026, 10, 28), date(2026, 10, 27)),
+    ],
+)
 def test_dated_windows_and_their_boundary(field_name, code, inside, outside):
     assert code in codes(History(**{field_name: inside}))
     assert code not in codes(History(**{field_name: outside}))
@@ -148,13 +167,16 @@ def test_fitzpatrick_iv_to_vi_warns(fitzpatrick, fires):
     assert ("fitzpatrick_pih" in codes(patient=Patient(fitzpatrick=fitzpatrick))) is fires
 
 
-@pytest.mark.parametrize("allergies, fires", [
-    ("Vitamin E", True),
-    ("penicillin, VITAMIN e", True),
-    ("latex; bergamot", True),
-    ("Penicillin", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    "allergies, fires",
+    [
+        ("Vitamin E", True),
+        ("penicillin, VITAMIN e", True),
+        ("latex; bergamot", True),
+        ("Penicillin", False),
+        (None, False),
+    ],
+)
 def test_ingredient_allergy_is_case_insensitive(allergies, fires):
     product = Product(ingredients="Exosomes, vitamin E, bergamot fruit oil")
     assert ("ingredient_allergy" in codes(patient=Patient(allergies=allergies), products=[product])) is fires
@@ -185,15 +207,31 @@ def test_every_default_rule_has_a_check():
 
 
 def test_override_reasons_are_required_per_warning():
-    findings = evaluate(RULES, history=History(keloid_history=True, isotretinoin="current"), patient=Patient(),
-                        products=(), on=TODAY)
+    findings = evaluate(
+        RULES,
+        history=History(keloid_history=True, isotretinoin="current"),
+        patient=Patient(),
+        products=(),
+        on=TODAY,
+    )
     assert sorted(missing_overrides(findings, {})) == ["isotretinoin", "keloid"]
-    assert missing_overrides(findings, {"isotretinoin": "ok", "keloid": "Discussed scarring risk."}) == ["isotretinoin"]
-    assert missing_overrides(findings, {"isotretinoin": "ASDS 2017: no delay needed for non-ablative.",
-                                        "keloid": "Discussed scarring risk."}) == []
+    assert missing_overrides(findings, {"isotretinoin": "ok", "keloid": "Discussed scarring risk."}) == [
+        "isotretinoin"
+    ]
+    assert (
+        missing_overrides(
+            findings,
+            {
+                "isotretinoin": "ASDS 2017: no delay needed for non-ablative.",
+                "keloid": "Discussed scarring risk.",
+            },
+        )
+        == []
+    )
 
 
 def test_hard_stops_come_first():
-    findings = evaluate(RULES, history=History(keloid_history=True, pregnant=True), patient=Patient(),
-                        products=(), on=TODAY)
+    findings = evaluate(
+        RULES, history=History(keloid_history=True, pregnant=True), patient=Patient(), products=(), on=TODAY
+    )
     assert [f.severity for f in findings] == ["hard_stop", "warn"]

@@ -71,8 +71,11 @@ def test_no_history_cannot_be_screened(derm):
 
 
 def _details(session, **changes) -> SessionDetails:
-    fields = dict(started_at=session.started_at, ended_at=now_utc() - timedelta(minutes=1),
-                  areas=[("Cheeks", Decimal("1.0"))])
+    fields = dict(
+        started_at=session.started_at,
+        ended_at=now_utc() - timedelta(minutes=1),
+        areas=[("Cheeks", Decimal("1.0"))],
+    )
     fields.update(changes)
     return SessionDetails(**fields)
 
@@ -81,16 +84,19 @@ def _save(session, derm, **changes):
     save_session(session, _details(session, **changes), loaded_version=session.version, user=derm)
 
 
-@pytest.mark.parametrize("changes, field", [
-    (dict(areas=[("Cheeks", Decimal("0.2"))]), "areas-0-needle_depth_mm"),
-    (dict(areas=[("Cheeks", Decimal("2.6"))]), "areas-0-needle_depth_mm"),
-    (dict(areas=[("", Decimal("1.0"))]), "areas-0-area"),
-    (dict(injection_sites=[("Vertex", Decimal("1.5"))]), "injection_sites-0-volume_ml"),
-    (dict(injection_sites=[("Vertex", None)]), "injection_sites-0-volume_ml"),
-    (dict(passes=0), "passes"),
-    (dict(laser_fluence_j_cm2=Decimal("500")), "laser_fluence_j_cm2"),
-    (dict(ended_at=now_utc() + timedelta(hours=2)), "ended_at"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        (dict(areas=[("Cheeks", Decimal("0.2"))]), "areas-0-needle_depth_mm"),
+        (dict(areas=[("Cheeks", Decimal("2.6"))]), "areas-0-needle_depth_mm"),
+        (dict(areas=[("", Decimal("1.0"))]), "areas-0-area"),
+        (dict(injection_sites=[("Vertex", Decimal("1.5"))]), "injection_sites-0-volume_ml"),
+        (dict(injection_sites=[("Vertex", None)]), "injection_sites-0-volume_ml"),
+        (dict(passes=0), "passes"),
+        (dict(laser_fluence_j_cm2=Decimal("500")), "laser_fluence_j_cm2"),
+        (dict(ended_at=now_utc() + timedelta(hours=2)), "ended_at"),
+    ],
+)
 def test_out_of_range_values_are_refused_beside_their_field(derm, changes, field):
     session = make_session(make_patient(), derm)
     with pytest.raises(Invalid) as invalid:

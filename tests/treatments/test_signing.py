@@ -1,4 +1,4 @@
-"""Signing: only dermatologists, exactly one winner, read-only afterwards everywhere, amendments, hash check."""
+"""Signing: only dermatologists, one winner, read-only afterwards everywhere, amendments, hash check."""
 
 from __future__ import annotations
 
@@ -34,8 +34,11 @@ def test_signing_stores_a_hash_that_verifies(derm):
 def test_tampering_with_the_stored_row_breaks_verification(derm):
     session = signed_session(make_patient(), derm)
     db.session.commit()
-    db.session.execute(sa.update(TreatmentSession).where(TreatmentSession.id == session.id)
-                       .values(notes="changed behind the app's back"))
+    db.session.execute(
+        sa.update(TreatmentSession)
+        .where(TreatmentSession.id == session.id)
+        .values(notes="changed behind the app's back")
+    )
     db.session.expire_all()
     assert not verify_signature(db.session.get(TreatmentSession, session.id))
 
@@ -79,8 +82,12 @@ def _sign_draft_copy(session_id, user, version):
 def test_signing_an_edited_draft_with_an_old_version_is_refused(derm):
     session = recorded_session(make_patient(), derm)
     old = session.version
-    save_session(session, SessionDetails(started_at=session.started_at, ended_at=session.ended_at, notes="x"),
-                 loaded_version=session.version, user=derm)
+    save_session(
+        session,
+        SessionDetails(started_at=session.started_at, ended_at=session.ended_at, notes="x"),
+        loaded_version=session.version,
+        user=derm,
+    )
     with pytest.raises(StaleSession):
         sign_session(session, derm, loaded_version=old)
 
@@ -88,8 +95,9 @@ def test_signing_an_edited_draft_with_an_old_version_is_refused(derm):
 def test_signed_sessions_refuse_every_service(derm):
     session = signed_session(make_patient(), derm)
     with pytest.raises(SessionSigned):
-        save_session(session, SessionDetails(started_at=session.started_at), loaded_version=session.version,
-                     user=derm)
+        save_session(
+            session, SessionDetails(started_at=session.started_at), loaded_version=session.version, user=derm
+        )
     with pytest.raises(SessionSigned):
         sign_session(session, derm, loaded_version=session.version)
 
@@ -118,24 +126,32 @@ def test_signed_sessions_refuse_any_flush(derm, change):
 def test_amendments_keep_the_original_and_list_changes(derm):
     session = signed_session(make_patient(), derm)
     db.session.commit()
-    amend_session(session, derm, field="notes", new_value="Mild erythema resolved at 2 h.", reason="Late note")
-    amend_session(session, derm, field="notes", new_value="Erythema resolved at 3 h.", reason="Corrected time")
+    amend_session(
+        session, derm, field="notes", new_value="Mild erythema resolved at 2 h.", reason="Late note"
+    )
+    amend_session(
+        session, derm, field="notes", new_value="Erythema resolved at 3 h.", reason="Corrected time"
+    )
     db.session.commit()
     db.session.expire_all()
     session = db.session.get(TreatmentSession, session.id)
     assert session.notes is None  # the signed record itself is unchanged
     assert [a.reason for a in session.amendments] == ["Late note", "Corrected time"]
-    assert session.amendments[1].changes == [{"field": "notes", "old": "Mild erythema resolved at 2 h.",
-                                              "new": "Erythema resolved at 3 h."}]
+    assert session.amendments[1].changes == [
+        {"field": "notes", "old": "Mild erythema resolved at 2 h.", "new": "Erythema resolved at 3 h."}
+    ]
     assert current_value(session, "notes") == "Erythema resolved at 3 h."
     assert verify_signature(session)
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(field="notes", new_value="x", reason=""), "reason"),
-    (dict(field="status", new_value="draft", reason="Reopen it"), "field"),
-    (dict(field="device", new_value="Dermapen 4", reason="Same value"), "new_value"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(field="notes", new_value="x", reason=""), "reason"),
+        (dict(field="status", new_value="draft", reason="Reopen it"), "field"),
+        (dict(field="device", new_value="Dermapen 4", reason="Same value"), "new_value"),
+    ],
+)
 def test_bad_amendments_are_refused(derm, kwargs, field):
     session = signed_session(make_patient(), derm)
     with pytest.raises(Invalid) as invalid:

@@ -13,7 +13,14 @@ from clinic.catalog.models import ProductLot
 from clinic.extensions import db
 from clinic.treatments.models import Amendment, OutcomeScore, TreatmentSession
 from tests.factories import make_clinic, make_patient, make_user
-from tests.treatments.factories import catalog, exosome_product, make_lot, procedure, recorded_session, signed_session
+from tests.treatments.factories import (
+    catalog,
+    exosome_product,
+    make_lot,
+    procedure,
+    recorded_session,
+    signed_session,
+)
 
 
 def local(dt: datetime) -> str:
@@ -24,8 +31,12 @@ def local(dt: datetime) -> str:
 def world(app):
     catalog()
     derm = make_user("dermatologist")
-    patient = make_patient(history={"isotretinoin": "stopped",
-                                    "isotretinoin_stopped_on": datetime.now().date() - timedelta(days=60)})
+    patient = make_patient(
+        history={
+            "isotretinoin": "stopped",
+            "isotretinoin_stopped_on": datetime.now().date() - timedelta(days=60),
+        }
+    )
     draft = recorded_session(patient, derm)
     signed = signed_session(make_patient(), derm)
     lot = make_lot(lot_number="EXO-2026-01", quantity=4)
@@ -84,8 +95,14 @@ def test_precheck_journey_warns_then_starts_with_reason(world, login_as):
     assert first.status_code == 422
     assert "Isotretinoin" in first.text and "Write why you proceed" in first.text
     before = db.session.scalar(sa.select(sa.func.count(TreatmentSession.id)))
-    second = client.post(url, data={"procedure_id": proc, "history_confirmed": "yes",
-                                     "override_isotretinoin": "Stopped 2 months ago; ASDS 2017 consensus."})
+    second = client.post(
+        url,
+        data={
+            "procedure_id": proc,
+            "history_confirmed": "yes",
+            "override_isotretinoin": "Stopped 2 months ago; ASDS 2017 consensus.",
+        },
+    )
     assert second.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(TreatmentSession.id))) == before + 1
@@ -96,7 +113,9 @@ def test_precheck_journey_warns_then_starts_with_reason(world, login_as):
 
 def test_precheck_needs_history_confirmation(world, login_as):
     client, _ = login_as(user=world["derm"])
-    response = client.post(f"/patients/{world['patient'].id}/treatments/new", data={"procedure_id": procedure().id})
+    response = client.post(
+        f"/patients/{world['patient'].id}/treatments/new", data={"procedure_id": procedure().id}
+    )
     assert response.status_code == 422 and "Re-confirm the history" in response.text
 
 
@@ -104,19 +123,34 @@ def test_hard_stop_blocks_in_the_browser_flow(world, login_as):
     client, _ = login_as(user=world["derm"])
     patient = make_patient(history={"active_infection": True})
     db.session.commit()
-    response = client.post(f"/patients/{patient.id}/treatments/new",
-                           data={"procedure_id": procedure().id, "history_confirmed": "yes"})
+    response = client.post(
+        f"/patients/{patient.id}/treatments/new",
+        data={"procedure_id": procedure().id, "history_confirmed": "yes"},
+    )
     assert response.status_code == 422 and "The session cannot start" in response.text
-    assert db.session.scalar(sa.select(sa.func.count(TreatmentSession.id)).where(
-        TreatmentSession.patient_id == patient.id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(TreatmentSession.id)).where(TreatmentSession.patient_id == patient.id)
+        )
+        == 0
+    )
 
 
 def _record_form(session, lot_number, **changes):
-    data = {"version": session.version, "started_at": local(session.started_at),
-            "ended_at": local(session.started_at + timedelta(minutes=50)), "assistant_id": 0,
-            "device": "Dermapen 4", "passes": 3, "areas-0-area": "Cheeks", "areas-0-needle_depth_mm": "1.5",
-            "products-0-product_id": exosome_product().id, "products-0-lot_number": lot_number,
-            "products-0-volume_ml": "2.5", "products-0-units_used": 1}
+    data = {
+        "version": session.version,
+        "started_at": local(session.started_at),
+        "ended_at": local(session.started_at + timedelta(minutes=50)),
+        "assistant_id": 0,
+        "device": "Dermapen 4",
+        "passes": 3,
+        "areas-0-area": "Cheeks",
+        "areas-0-needle_depth_mm": "1.5",
+        "products-0-product_id": exosome_product().id,
+        "products-0-lot_number": lot_number,
+        "products-0-volume_ml": "2.5",
+        "products-0-units_used": 1,
+    }
     data.update(changes)
     return data
 
@@ -131,15 +165,20 @@ def test_record_form_saves_and_draws_stock(world, login_as):
     assert db.session.get(TreatmentSession, session.id).areas[0].needle_depth_mm == 1.5
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"areas-0-needle_depth_mm": "3.0"}, "between 0.25 and 2.5"),
-    ({"products-0-lot_number": "NOPE"}, "Unknown lot"),
-    ({"started_at": "2099-01-01T10:00", "ended_at": ""}, "cannot be in the future"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"areas-0-needle_depth_mm": "3.0"}, "between 0.25 and 2.5"),
+        ({"products-0-lot_number": "NOPE"}, "Unknown lot"),
+        ({"started_at": "2099-01-01T10:00", "ended_at": ""}, "cannot be in the future"),
+    ],
+)
 def test_record_form_shows_problems_beside_fields_and_saves_nothing(world, login_as, changes, message):
     client, _ = login_as(user=world["derm"])
     session = world["draft"]
-    response = client.post(f"/treatments/{session.id}/edit", data=_record_form(session, "EXO-2026-01", **changes))
+    response = client.post(
+        f"/treatments/{session.id}/edit", data=_record_form(session, "EXO-2026-01", **changes)
+    )
     assert response.status_code == 422 and message in response.text
     assert "invalid-feedback" in response.text
     db.session.expire_all()
@@ -161,11 +200,13 @@ def test_sign_then_read_only_through_every_route(world, login_as):
     assert client.post(f"/treatments/{session.id}/sign", data={"version": session.version}).status_code == 302
     page = client.get(f"/treatments/{session.id}")
     assert "verified" in page.text and "Amend the record" in page.text
-    again = client.post(f"/treatments/{session.id}/sign", data={"version": session.version + 1},
-                        follow_redirects=True)
+    again = client.post(
+        f"/treatments/{session.id}/sign", data={"version": session.version + 1}, follow_redirects=True
+    )
     assert "already signed" in again.text
-    edit = client.post(f"/treatments/{session.id}/edit", data=_record_form(session, "EXO-2026-01"),
-                       follow_redirects=True)
+    edit = client.post(
+        f"/treatments/{session.id}/edit", data=_record_form(session, "EXO-2026-01"), follow_redirects=True
+    )
     assert "signed and read-only" in edit.text
     db.session.expire_all()
     assert db.session.get(ProductLot, world["lot"].id).quantity_on_hand == 4
@@ -188,8 +229,15 @@ def test_amend_shows_under_the_original(world, login_as):
     url = f"/treatments/{world['signed'].id}/amend"
     bad = client.post(url, data={"field": "notes", "new_value": "x", "reason": ""})
     assert bad.status_code == 422
-    ok = client.post(url, data={"field": "notes", "new_value": "Slight pinpoint bleeding, resolved.",
-                                "reason": "Added after review"}, follow_redirects=True)
+    ok = client.post(
+        url,
+        data={
+            "field": "notes",
+            "new_value": "Slight pinpoint bleeding, resolved.",
+            "reason": "Added after review",
+        },
+        follow_redirects=True,
+    )
     assert "Slight pinpoint bleeding" in ok.text and "Added after review" in ok.text
     assert db.session.scalar(sa.select(sa.func.count(Amendment.id))) == 1
 
@@ -198,10 +246,24 @@ def test_scores_are_recorded_validated_and_charted(world, login_as):
     client, _ = login_as(user=world["derm"])
     url = f"/patients/{world['patient'].id}/scores"
     today = datetime.now(ZoneInfo("America/New_York")).date()
-    assert client.post(url, data={"scale": "iga", "checkpoint": "baseline", "recorded_on": today - timedelta(days=90),
-                                  "value": "3"}).status_code == 302
-    assert client.post(url, data={"scale": "iga", "checkpoint": "3m", "recorded_on": today,
-                                  "value": "1"}).status_code == 302
+    assert (
+        client.post(
+            url,
+            data={
+                "scale": "iga",
+                "checkpoint": "baseline",
+                "recorded_on": today - timedelta(days=90),
+                "value": "3",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            url, data={"scale": "iga", "checkpoint": "3m", "recorded_on": today, "value": "1"}
+        ).status_code
+        == 302
+    )
     bad = client.post(url, data={"scale": "iga", "checkpoint": "3m", "recorded_on": today, "value": "9"})
     assert bad.status_code == 422 and "a number from 0 to 4" in bad.text
     page = client.get(f"/patients/{world['patient'].id}/treatments")
