@@ -4,6 +4,7 @@ from clinic.audit.models import AuditEvent  # noqa: F401
 from clinic.auth.models import LoginSession, OneTimeToken, User  # noqa: F401
 from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
+from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
 from clinic.reminders.models import OutboxMessage  # noqa: F401
 from clinic.treatments import models as treatments_models  # noqa: F401 - sessions, lots used, scores

@@ -166,3 +166,7 @@ def install_defaults(clinic: Clinic) -> None:
         _ensure_procedure(clinic, spec)
     install_contraindication_rules(clinic)
     db.session.flush()
+    from clinic.consents.defaults import install_consent_forms
+
+    install_consent_forms(clinic)
+    db.session.flush()

@@ -4,15 +4,19 @@ Idempotent: lots are matched by number, and sessions are only added to a clinic 
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw
 
 from clinic.auth.models import User
 from clinic.catalog.models import Procedure, Product, ProductLot
 from clinic.clinics.models import Clinic
+from clinic.consents.services import current_forms, digest, render_text, sign_consent
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.treatments.models import TreatmentSession
@@ -142,6 +146,33 @@ def _scores(patient: Patient, derm: User, first_day: date, today: date) -> None:
             )
 
 
+def _signature_png_url(name: str) -> str:
+    """A drawn-looking demo signature (a wavy line whose shape depends on the name)."""
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    points = [(40 + i * 26, 110 + (ord(ch) % 7 - 3) * 12) for i, ch in enumerate(name[:20])]
+    ImageDraw.Draw(image).line(points, fill=(20, 20, 60, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _consents(patients: Sequence[Patient], procedures: dict[str, Procedure], witness: User) -> None:
+    """Valid treatment and photo consents for the demo patients who can be treated."""
+    forms = current_forms(witness.clinic_id)
+    for patient in patients:
+        for form in forms:
+            if form.kind == "photo" or form.procedure.code in procedures:
+                sign_consent(
+                    patient,
+                    form,
+                    signer_name=patient.full_name,
+                    witness=witness,
+                    ip=None,
+                    signature_data_url=_signature_png_url(patient.full_name),
+                    text_digest=digest(render_text(form)),
+                )
+
+
 def seed(clinic: Clinic, patients: Sequence[Patient], today: date) -> None:
     """Lots and a few signed sessions with scores; adds no sessions if the clinic already has some."""
     product = db.session.scalar(sa.select(Product).filter_by(clinic_id=clinic.id, brand="DP Derm"))
@@ -154,6 +185,7 @@ def seed(clinic: Clinic, patients: Sequence[Patient], today: date) -> None:
         sa.select(User).where(User.clinic_id == clinic.id, User.role == "dermatologist").order_by(User.id)
     )
     procedures = {p.code: p for p in db.session.scalars(sa.select(Procedure).filter_by(clinic_id=clinic.id))}
+    _consents(_treatable(patients[:12], today, product), procedures, derm)
     for index, patient in enumerate(_treatable(patients, today, product)[:4]):
         code = "scalp_exosome_topical" if "hair_loss" in patient.concerns else "microneedling_exosome"
         first_day = today - timedelta(days=130)

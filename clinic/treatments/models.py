@@ -32,6 +32,8 @@ class TreatmentSession(TimestampMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The pre-check as it was: findings, override reasons, who confirmed the history and when.
     precheck: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The signed consent the session rests on (None when the procedure needs none).
+    consent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("consent.id"))
     device: Mapped[str | None] = mapped_column(sa.String(120))
     passes: Mapped[int | None] = mapped_column()
     anaesthetic: Mapped[str | None] = mapped_column(sa.String(120))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from clinic.audit.services import record
 from clinic.catalog.models import ContraindicationRule, Procedure, Product
+from clinic.consents.services import require_treatment_consent
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import MedicalHistory, Patient
@@ -117,10 +118,11 @@ def start_session(
     findings = screen(patient, products, on)
     if hard_stops(findings):
         raise PrecheckBlocked(findings)
+    at = now_utc()
+    consent = require_treatment_consent(patient, procedure, at)
     missing = missing_overrides(findings, reasons)
     if missing:
         raise OverridesMissing(findings, missing)
-    at = now_utc()
     session = TreatmentSession(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
@@ -128,6 +130,7 @@ def start_session(
         provider_id=user.id,
         started_at=at,
         precheck=_snapshot(patient, findings, reasons, products, user, at),
+        consent_id=consent.id if consent else None,
     )
     session.procedure = procedure
     db.session.add(session)

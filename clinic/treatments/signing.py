@@ -40,6 +40,7 @@ SIGNED_FIELDS = (
     "started_at",
     "ended_at",
     "precheck",
+    "consent_id",
     "device",
     "passes",
     "anaesthetic",

@@ -11,6 +11,8 @@ from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.catalog.models import Procedure, Product
+from clinic.consents.services import ConsentMissing, require_treatment_consent
+from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.treatments import precheck as pre
@@ -100,7 +102,7 @@ def precheck(patient_id: int):
     patient = get_patient(patient_id)
     form = PrecheckForm()
     _precheck_choices(form)
-    findings, blocked = [], False
+    findings, blocked, consent_missing = [], False, None
     if form.validate_on_submit():
         procedure = db.session.get(Procedure, form.procedure_id.data)
         products = [db.session.get(Product, pid) for pid in form.product_ids.data or []]
@@ -110,16 +112,18 @@ def precheck(patient_id: int):
         except pre.NoHistory:
             flash("This patient has no medical history on file; record it before a treatment.", "error")
             return render_template("treatments/precheck.html", patient=patient, form=form, findings=[]), 422
+        consent_missing = _consent_problem(patient, procedure)
         form = precheck_form_with_overrides(findings)()
         _precheck_choices(form)
-        blocked = any(f.is_hard_stop for f in findings)
+        blocked = any(f.is_hard_stop for f in findings) or consent_missing is not None
         reasons_ok = form.validate()
         if blocked:
+            codes = [f.code for f in findings if f.is_hard_stop] + (["consent"] if consent_missing else [])
             record(
                 "treatment.precheck_blocked",
                 patient_id=patient.id,
                 outcome="failure",
-                detail=", ".join(f.code for f in findings if f.is_hard_stop),
+                detail=", ".join(codes),
             )
             db.session.commit()
         elif reasons_ok:
@@ -135,8 +139,21 @@ def precheck(patient_id: int):
         db.session.commit()
     status = 422 if form.errors or blocked else 200
     return render_template(
-        "treatments/precheck.html", patient=patient, form=form, findings=findings, blocked=blocked
+        "treatments/precheck.html",
+        patient=patient,
+        form=form,
+        findings=findings,
+        blocked=blocked,
+        consent_missing=consent_missing,
     ), status
+
+
+def _consent_problem(patient, procedure) -> ConsentMissing | None:
+    try:
+        require_treatment_consent(patient, procedure, now_utc())
+    except ConsentMissing as missing:
+        return missing
+    return None
 
 
 @bp.get("/treatments/<int:session_id>")

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_treatments
 Revises: 0001_foundation
-Create Date: 2026-11-26 02:59:29.703662
+Create Date: 2026-11-26 03:07:15.865159
 
 """
 from alembic import op
@@ -43,6 +43,28 @@ def upgrade():
     with op.batch_alter_table('contraindication_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contraindication_rule_clinic_id'), ['clinic_id'], unique=False)
 
+    op.create_table('consent_form',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('clinic_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('procedure_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('valid_months', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind = 'photo' OR procedure_id IS NOT NULL", name=op.f('ck_consent_form_treatment_has_procedure')),
+    sa.CheckConstraint("kind IN ('treatment', 'photo')", name=op.f('ck_consent_form_kind')),
+    sa.CheckConstraint('valid_months > 0', name=op.f('ck_consent_form_valid_months_positive')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_consent_form_clinic_id_clinic')),
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedure.id'], name=op.f('fk_consent_form_procedure_id_procedure')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_form')),
+    sa.UniqueConstraint('clinic_id', 'kind', 'procedure_id', 'version', name='uq_consent_form_version')
+    )
+    with op.batch_alter_table('consent_form', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_form_clinic_id'), ['clinic_id'], unique=False)
+
     op.create_table('product_lot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
@@ -66,6 +88,43 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_product_lot_clinic_id'), ['clinic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_lot_product_id'), ['product_id'], unique=False)
 
+    op.create_table('consent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('clinic_id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('form_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('procedure_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('form_version', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('signer_name', sa.String(length=120), nullable=False),
+    sa.Column('signature_png', sa.LargeBinary(), nullable=False),
+    sa.Column('signature_sha256', sa.String(length=64), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.Column('signed_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('witnessed_by_id', sa.Integer(), nullable=True),
+    sa.Column('expires_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', clinic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoke_reason', sa.String(length=500), nullable=True),
+    sa.CheckConstraint("kind IN ('treatment', 'photo')", name=op.f('ck_consent_kind')),
+    sa.CheckConstraint("method IN ('staff_tablet', 'portal')", name=op.f('ck_consent_method')),
+    sa.CheckConstraint('expires_at > signed_at', name=op.f('ck_consent_expires_after_signing')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_consent_clinic_id_clinic')),
+    sa.ForeignKeyConstraint(['form_id'], ['consent_form.id'], name=op.f('fk_consent_form_id_consent_form')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_consent_patient_id_patient')),
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedure.id'], name=op.f('fk_consent_procedure_id_procedure')),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['user.id'], name=op.f('fk_consent_revoked_by_id_user')),
+    sa.ForeignKeyConstraint(['witnessed_by_id'], ['user.id'], name=op.f('fk_consent_witnessed_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent'))
+    )
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_clinic_id'), ['clinic_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consent_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index('ix_consent_patient_kind', ['patient_id', 'kind', 'procedure_id'], unique=False)
+
     op.create_table('treatment_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
@@ -77,6 +136,7 @@ def upgrade():
     sa.Column('started_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ended_at', clinic.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('precheck', sa.JSON(), nullable=False),
+    sa.Column('consent_id', sa.Integer(), nullable=True),
     sa.Column('device', sa.String(length=120), nullable=True),
     sa.Column('passes', sa.Integer(), nullable=True),
     sa.Column('anaesthetic', sa.String(length=120), nullable=True),
@@ -97,6 +157,7 @@ def upgrade():
     sa.CheckConstraint('ended_at IS NULL OR ended_at >= started_at', name=op.f('ck_treatment_session_ends_after_start')),
     sa.ForeignKeyConstraint(['assistant_id'], ['user.id'], name=op.f('fk_treatment_session_assistant_id_user')),
     sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_treatment_session_clinic_id_clinic')),
+    sa.ForeignKeyConstraint(['consent_id'], ['consent.id'], name=op.f('fk_treatment_session_consent_id_consent')),
     sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_treatment_session_patient_id_patient')),
     sa.ForeignKeyConstraint(['procedure_id'], ['procedure.id'], name=op.f('fk_treatment_session_procedure_id_procedure')),
     sa.ForeignKeyConstraint(['provider_id'], ['user.id'], name=op.f('fk_treatment_session_provider_id_user')),
@@ -250,11 +311,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_treatment_session_clinic_id'))
 
     op.drop_table('treatment_session')
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.drop_index('ix_consent_patient_kind')
+        batch_op.drop_index(batch_op.f('ix_consent_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_consent_clinic_id'))
+
+    op.drop_table('consent')
     with op.batch_alter_table('product_lot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_lot_product_id'))
         batch_op.drop_index(batch_op.f('ix_product_lot_clinic_id'))
 
     op.drop_table('product_lot')
+    with op.batch_alter_table('consent_form', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_form_clinic_id'))
+
+    op.drop_table('consent_form')
     with op.batch_alter_table('contraindication_rule', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contraindication_rule_clinic_id'))
 

@@ -10,7 +10,8 @@ from tests.factories import PASSWORD, make_patient, make_user
 
 
 def _world():
-    from tests.treatments.factories import exosome_product, make_lot
+    from tests.consents.factories import make_consent
+    from tests.treatments.factories import exosome_product, make_lot, procedure
 
     derm = make_user("dermatologist", full_name="Dr. Journey")
     patient = make_patient(
@@ -19,6 +20,7 @@ def _world():
         history={"isotretinoin": "stopped", "isotretinoin_stopped_on": date.today() - timedelta(days=60)},
     )
     make_lot(exosome_product(), lot_number="E2E-LOT-1", quantity=5)
+    make_consent(patient, procedure())
     return derm.email, patient.id
 
 
@@ -68,3 +70,34 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     page.get_by_text("Reason: Added after the post-treatment check").wait_for()
 
     assert axe_violations(page) == []
+
+
+def test_consent_is_signed_on_the_tablet_with_a_drawn_signature(page, seed):
+    def world():
+        from tests.treatments.factories import catalog
+
+        catalog()
+        return make_user("aesthetician").email, make_patient(first_name="Tab", last_name="Let").id
+
+    email, patient_id = seed(world)
+    log_in(page, email, PASSWORD)
+    page.goto(f"/patients/{patient_id}/consents")
+    page.get_by_role("link", name="Consent: Microneedling + topical exosome").click()
+    page.get_by_text("there are no FDA-approved exosome products").wait_for()
+    assert axe_violations(page) == []
+    page.get_by_label("The patient has read this consent and agrees to it").check()
+    page.get_by_label("Full name of the signer (typed)").fill("Tab Let")
+    page.get_by_role("button", name="Sign consent").click()
+    page.get_by_text("The signature is empty").wait_for()  # refused by the server, nothing stored
+
+    page.get_by_label("The patient has read this consent and agrees to it").check()
+    page.locator("#signature-pad").scroll_into_view_if_needed()
+    box = page.locator("#signature-pad").bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 60)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 30 + step * 25, box["y"] + 60 + (step % 3) * 20)
+    page.mouse.up()
+    page.get_by_role("button", name="Sign consent").click()
+    page.get_by_text("Consent: Microneedling + topical exosome signed.").wait_for()
+    page.get_by_role("cell", name="valid until").wait_for()

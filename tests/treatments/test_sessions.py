@@ -16,6 +16,7 @@ from clinic.treatments.errors import Invalid, StaleSession
 from clinic.treatments.models import SessionAftercare, SessionProduct, TreatmentSession
 from clinic.treatments.services import ProductUse, SessionDetails, save_session
 from clinic.treatments.windows import active_aftercare
+from tests.consents.factories import make_consent
 from tests.factories import make_patient, make_user
 from tests.treatments.factories import exosome_product, make_lot, make_session, procedure, recorded_session
 
@@ -27,6 +28,12 @@ def derm(app):
     return make_user("dermatologist")
 
 
+def _consented(**kwargs):
+    patient = make_patient(**kwargs)
+    make_consent(patient, procedure())
+    return patient
+
+
 def test_hard_stop_blocks_the_session(derm):
     patient = make_patient(history={"pregnant": True})
     with pytest.raises(pre.PrecheckBlocked) as blocked:
@@ -36,14 +43,14 @@ def test_hard_stop_blocks_the_session(derm):
 
 
 def test_ingredient_allergy_to_a_planned_product_blocks(derm):
-    patient = make_patient(allergies="Exosomes")
+    patient = _consented(allergies="Exosomes")
     with pytest.raises(pre.PrecheckBlocked):
         pre.start_session(patient, procedure(), [exosome_product()], derm, {}, TODAY)
     assert pre.start_session(patient, procedure(), [], derm, {}, TODAY).status == "draft"
 
 
 def test_each_warning_needs_a_reason_which_is_kept(derm):
-    patient = make_patient(history={"isotretinoin": "current", "keloid_history": True})
+    patient = _consented(history={"isotretinoin": "current", "keloid_history": True})
     with pytest.raises(pre.OverridesMissing) as missing:
         pre.start_session(patient, procedure(), [], derm, {"keloid": "Discussed the scarring risk."}, TODAY)
     assert missing.value.codes == ["isotretinoin"]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from clinic.catalog.models import ProductLot
 from clinic.extensions import db
 from clinic.treatments.models import Amendment, OutcomeScore, TreatmentSession
+from tests.consents.factories import make_consent
 from tests.factories import make_clinic, make_patient, make_user
 from tests.treatments.factories import (
     catalog,
@@ -37,6 +38,7 @@ def world(app):
             "isotretinoin_stopped_on": datetime.now().date() - timedelta(days=60),
         }
     )
+    make_consent(patient, procedure())
     draft = recorded_session(patient, derm)
     signed = signed_session(make_patient(), derm)
     lot = make_lot(lot_number="EXO-2026-01", quantity=4)
