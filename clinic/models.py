@@ -6,5 +6,6 @@ from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag,
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
+from clinic.photos import models as photo_models  # noqa: F401 - clinical photographs
 from clinic.reminders.models import OutboxMessage  # noqa: F401
 from clinic.treatments import models as treatments_models  # noqa: F401 - sessions, lots used, scores

@@ -19,6 +19,7 @@ from clinic.audit.services import record
 from clinic.auth.roles import Role
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.photos.services import session_photos
 from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
 from clinic.treatments.models import Amendment, TreatmentSession
 
@@ -77,6 +78,7 @@ def signed_content(session: TreatmentSession, signed_by_id: int, signed_at: date
             [a.action, a.ingredient_tag, a.label, _plain(a.starts_at), _plain(a.ends_at)]
             for a in session.aftercare
         ],
+        "photos": [[p.view, p.phase, p.sha256] for p in session_photos(session.id)],
         "signed_by_id": signed_by_id,
         "signed_at": _plain(signed_at),
     }

@@ -11,6 +11,8 @@ from clinic.auth.models import User
 from clinic.auth.roles import CLINICAL_STAFF
 from clinic.catalog.models import Product
 from clinic.extensions import db
+from clinic.photos.forms import PhotoForm
+from clinic.photos.services import session_photos
 from clinic.treatments.forms import AmendForm, ScoreForm, SessionForm, SignForm
 from clinic.treatments.models import TreatmentSession
 from clinic.treatments.scores import MASI_REGIONS
@@ -154,4 +156,6 @@ def session_page_context(session: TreatmentSession, amend_form: AmendForm | None
         "signature_ok": verify_signature(session) if session.is_signed else None,
         "current": {name: current_value(session, name) for name in AMENDABLE},
         "amendable": AMENDABLE,
+        "photos": session_photos(session.id),
+        "photo_form": PhotoForm(),
     }

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_treatments
 Revises: 0001_foundation
-Create Date: 2026-11-26 03:07:15.865159
+Create Date: 2026-11-26 03:12:17.520991
 
 """
 from alembic import op
@@ -205,6 +205,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outcome_score_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index('ix_outcome_score_patient_scale', ['patient_id', 'scale', 'recorded_on'], unique=False)
 
+    op.create_table('photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('clinic_id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=True),
+    sa.Column('view', sa.String(length=20), nullable=False),
+    sa.Column('phase', sa.String(length=6), nullable=False),
+    sa.Column('taken_on', sa.Date(), nullable=False),
+    sa.Column('storage_name', sa.String(length=80), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("phase IN ('before', 'after')", name=op.f('ck_photo_phase')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_photo_clinic_id_clinic')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_photo_patient_id_patient')),
+    sa.ForeignKeyConstraint(['session_id'], ['treatment_session.id'], name=op.f('fk_photo_session_id_treatment_session')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_photo_uploaded_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_photo')),
+    sa.UniqueConstraint('storage_name', name=op.f('uq_photo_storage_name'))
+    )
+    with op.batch_alter_table('photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_photo_clinic_id'), ['clinic_id'], unique=False)
+        batch_op.create_index('ix_photo_patient_view', ['patient_id', 'view', 'taken_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photo_session_id'), ['session_id'], unique=False)
+
     op.create_table('session_aftercare',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -296,6 +324,12 @@ def downgrade():
         batch_op.drop_index('ix_session_aftercare_patient_window')
 
     op.drop_table('session_aftercare')
+    with op.batch_alter_table('photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_photo_session_id'))
+        batch_op.drop_index('ix_photo_patient_view')
+        batch_op.drop_index(batch_op.f('ix_photo_clinic_id'))
+
+    op.drop_table('photo')
     with op.batch_alter_table('outcome_score', schema=None) as batch_op:
         batch_op.drop_index('ix_outcome_score_patient_scale')
         batch_op.drop_index(batch_op.f('ix_outcome_score_patient_id'))

@@ -8,6 +8,7 @@ import io
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
+from clinic.clinics.models import Clinic
 from clinic.consents.models import Consent, ConsentForm
 from clinic.consents.services import digest, render_text, sign_consent
 from clinic.extensions import db
@@ -35,6 +36,19 @@ def consent_form(procedure=None, kind: str = "treatment", clinic=None) -> Consen
 
 def make_consent(patient, procedure, witness=None) -> Consent:
     form = consent_form(procedure)
+    return sign_consent(
+        patient,
+        form,
+        signer_name=patient.full_name,
+        signature_data_url=signature_data_url(),
+        witness=witness,
+        ip="127.0.0.1",
+        text_digest=digest(render_text(form)),
+    )
+
+
+def make_photo_consent(patient, witness=None) -> Consent:
+    form = consent_form(kind="photo", clinic=db.session.get(Clinic, patient.clinic_id))
     return sign_consent(
         patient,
         form,

@@ -1,16 +1,31 @@
 """A dermatologist checks a patient in, is warned about isotretinoin, overrides with a reason, logs
-microneedling + exosome with a lot, signs, then amends. The session page passes axe-core."""
+microneedling + exosome with a lot and two photos, signs, then amends. The session page passes axe-core.
+Consent signing on the tablet with a drawn signature is a second journey."""
 
 from __future__ import annotations
 
+import io
+import os
+import tempfile
 from datetime import date, timedelta
+
+from PIL import Image
 
 from tests.e2e.conftest import axe_violations, log_in
 from tests.factories import PASSWORD, make_patient, make_user
 
+# The live server stores uploaded photos here (read from the environment when the server starts).
+os.environ.setdefault("CLINIC_PHOTO_DIR", tempfile.mkdtemp(prefix="clinic-e2e-photos-"))
+
+
+def _jpeg(colour) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
 
 def _world():
-    from tests.consents.factories import make_consent
+    from tests.consents.factories import make_consent, make_photo_consent
     from tests.treatments.factories import exosome_product, make_lot, procedure
 
     derm = make_user("dermatologist", full_name="Dr. Journey")
@@ -21,6 +36,7 @@ def _world():
     )
     make_lot(exosome_product(), lot_number="E2E-LOT-1", quantity=5)
     make_consent(patient, procedure())
+    make_photo_consent(patient)
     return derm.email, patient.id
 
 
@@ -56,6 +72,15 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     page.get_by_text("Session saved.").wait_for()
     page.get_by_text("Override: Stopped 2 months ago").wait_for()
     page.get_by_text("lot E2E-LOT-1").wait_for()
+    for phase, colour in (("Before", (190, 140, 120)), ("After", (200, 160, 140))):
+        page.get_by_label("Standard view").select_option(label="Face, front")
+        page.get_by_label("Before or after").select_option(label=phase)
+        page.get_by_label("Photo (JPEG, PNG or WebP, up to 10 MB)").set_input_files(
+            {"name": f"{phase.lower()}.jpg", "mimeType": "image/jpeg", "buffer": _jpeg(colour)}
+        )
+        page.get_by_role("button", name="Upload photo").click()
+        page.get_by_text("Photo added.").wait_for()
+    assert page.get_by_role("img", name="Face, front, after").count() == 1
     page.get_by_role("button", name="Sign session").click()
     page.get_by_text("Session signed.").wait_for()
     page.get_by_text("verified").wait_for()
