@@ -166,3 +166,44 @@ def test_drafts_are_not_amended_and_aestheticians_cannot_amend(derm):
     signed = signed_session(make_patient(), derm)
     with pytest.raises(NotAllowed):
         amend_session(signed, make_user("aesthetician"), field="notes", new_value="x", reason="Because")
+
+
+def test_two_dermatologists_signing_at_the_same_moment_one_wins(app, derm):
+    """Two threads, two database connections, one barrier: exactly one signature lands."""
+    import threading
+
+    session_id = recorded_session(make_patient(), derm).id
+    signers = [derm.id, make_user("dermatologist").id]
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def sign_as(user_id: int) -> None:
+        from clinic.auth.models import User
+
+        with app.app_context():
+            try:
+                session = db.session.get(TreatmentSession, session_id)
+                user = db.session.get(User, user_id)
+                version = session.version
+                _ = (session.areas, session.products, session.aftercare, session.injection_sites)
+                barrier.wait(timeout=10)
+                sign_session(session, user, loaded_version=version)
+                db.session.commit()
+                outcomes[user_id] = "signed"
+            except (StaleSession, SessionSigned):
+                db.session.rollback()
+                outcomes[user_id] = "refused"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=sign_as, args=(uid,)) for uid in signers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["refused", "signed"]
+    db.session.expire_all()
+    row = db.session.get(TreatmentSession, session_id)
+    winner = next(uid for uid, outcome in outcomes.items() if outcome == "signed")
+    assert row.signed_by_id == winner and verify_signature(row)
