@@ -265,6 +265,7 @@ def lot_patients(lot_id: int):
     recipients = services.lot_recipients(lot)
     services.audit_recall(lot, recipients, "lot.recall_view")
     db.session.commit()
+    recipients = services.lot_recipients(lot)  # reloaded in one query: the commit expired the rows
     return render_template("catalog/lot_patients.html", lot=lot, recipients=recipients)
 
 
@@ -275,6 +276,7 @@ def lot_patients_csv(lot_id: int):
     recipients = services.lot_recipients(lot)
     services.audit_recall(lot, recipients, "lot.recall_export")
     db.session.commit()
+    recipients = services.lot_recipients(lot)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(

@@ -49,11 +49,11 @@ def _get_consent(consent_id: int) -> Consent:
 @role_required(*CLINICAL_STAFF)
 def patient_consents(patient_id: int):
     patient = get_patient(patient_id)
+    record("consent.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
+    db.session.commit()  # first: a commit would expire the list loaded before it
     consents = db.session.scalars(
         sa.select(Consent).where(Consent.patient_id == patient.id).order_by(Consent.signed_at.desc())
     ).all()
-    record("consent.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     return render_template(
         "consents/patient.html",
         patient=patient,

@@ -75,7 +75,6 @@ def image(photo_id: int):
 def compare(patient_id: int):
     """All photos by view; `?left=<id>&right=<id>` shows two of the same view side by side."""
     patient = get_patient(patient_id)
-    grouped = patient_photos(patient.id)
     pair = []
     for key in ("left", "right"):
         photo_id = request.args.get(key, type=int)
@@ -89,6 +88,7 @@ def compare(patient_id: int):
         pair = []
     record("photo.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
     db.session.commit()
+    grouped = patient_photos(patient.id)
     return render_template(
         "photos/compare.html", patient=patient, grouped=grouped, pair=pair, views=STANDARD_VIEWS
     )

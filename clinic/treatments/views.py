@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from clinic.access import role_required
 from clinic.audit.services import record
@@ -74,9 +75,12 @@ def patient_treatments(patient_id: int):
 
 
 def _patient_page(patient, score_form: ScoreForm | None, status: int = 200):
+    record("treatment.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
+    db.session.commit()  # before loading the lists: a commit would expire them and reload row by row
     sessions = db.session.scalars(
         sa.select(TreatmentSession)
         .where(TreatmentSession.patient_id == patient.id)
+        .options(selectinload(TreatmentSession.procedure), selectinload(TreatmentSession.provider))
         .order_by(TreatmentSession.started_at.desc())
     ).all()
     scores = db.session.scalars(
@@ -84,8 +88,6 @@ def _patient_page(patient, score_form: ScoreForm | None, status: int = 200):
         .where(OutcomeScore.patient_id == patient.id)
         .order_by(OutcomeScore.recorded_on, OutcomeScore.id)
     ).all()
-    record("treatment.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     return render_template(
         "treatments/patient.html",
         patient=patient,
@@ -164,6 +166,7 @@ def view_session(session_id: int):
         "treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id
     )
     db.session.commit()
+    session = get_session(session_id)  # reload with its rows: the commit expired them
     return render_template("treatments/session.html", **session_page_context(session))
 
 
