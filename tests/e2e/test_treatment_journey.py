@@ -52,12 +52,14 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     page.get_by_role("button", name="Run the pre-check").click()
 
     page.get_by_text("Warning: Isotretinoin now or within the window.").wait_for()
+    assert axe_violations(page) == []
     page.get_by_label("Override reason: Isotretinoin now or within the window").fill(
         "Stopped 2 months ago; non-ablative, ASDS 2017 consensus."
     )
     page.get_by_role("button", name="Start the session").click()
     page.get_by_text("Pre-check passed. The session is open as a draft.").wait_for()
 
+    assert axe_violations(page) == []
     started = page.get_by_label("Started").input_value()
     page.get_by_label("Ended").fill(started)
     page.get_by_label("Device").fill("Dermapen 4")
@@ -94,6 +96,13 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     page.get_by_text("Pinpoint bleeding resolved within 10 minutes.").wait_for()
     page.get_by_text("Reason: Added after the post-treatment check").wait_for()
 
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="All treatments of Ivy Isotretinoin").click()
+    page.get_by_label("Scale").select_option(label="Investigator Global Assessment")
+    page.get_by_label("Value").fill("2")
+    page.get_by_role("button", name="Record score").click()
+    page.get_by_text("Score recorded.").wait_for()
+    page.get_by_role("img", name="Investigator Global Assessment over time").wait_for()
     assert axe_violations(page) == []
 
 
