@@ -185,7 +185,7 @@ def seed(clinic: Clinic, patients: Sequence[Patient], today: date) -> None:
         sa.select(User).where(User.clinic_id == clinic.id, User.role == "dermatologist").order_by(User.id)
     )
     procedures = {p.code: p for p in db.session.scalars(sa.select(Procedure).filter_by(clinic_id=clinic.id))}
-    _consents(_treatable(patients[:12], today, product), procedures, derm)
+    _consents(_treatable(patients, today, product), procedures, derm)
     for index, patient in enumerate(_treatable(patients, today, product)[:4]):
         code = "scalp_exosome_topical" if "hair_loss" in patient.concerns else "microneedling_exosome"
         first_day = today - timedelta(days=130)
