@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import deny, role_required
@@ -16,7 +14,6 @@ from clinic.catalog import services
 from clinic.catalog.forms import (
     AftercareRuleForm,
     ContraindicationRuleForm,
-    LotForm,
     ProcedureForm,
     ProductForm,
     ProtocolForm,
@@ -38,7 +35,7 @@ from clinic.treatments.view_helpers import attach_problems
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 
 
-def _scoped(model, object_id: int):
+def scoped_row(model, object_id: int):
     """A catalog row of the admin's clinic, else 404."""
     obj = db.session.get(model, object_id)
     clinic_id = None
@@ -49,7 +46,7 @@ def _scoped(model, object_id: int):
     return obj
 
 
-def _copy(form, obj) -> None:
+def copy_columns(form, obj) -> None:
     """Like populate_obj, but only into the model's own columns (never ids, tags or buttons)."""
     columns = set(sa.inspect(type(obj)).columns.keys()) - {"id", "clinic_id", "procedure_id"}
     for field in form:
@@ -57,7 +54,7 @@ def _copy(form, obj) -> None:
             setattr(obj, field.name, field.data)
 
 
-def _form_page(form, title: str, back: str, status: int = 200):
+def form_page(form, title: str, back: str, status: int = 200):
     return render_template("catalog/form.html", form=form, title=title, back=back), status
 
 
@@ -92,8 +89,8 @@ def _save_product(product: Product, form: ProductForm, creating: bool):
             services.check_product_unique(product, form.brand.data, form.name.data)
         except Invalid as problems:
             attach_problems(form, problems.problems)
-            return _form_page(form, "Product", url_for("catalog.index"), 422)
-        _copy(form, product)
+            return form_page(form, "Product", url_for("catalog.index"), 422)
+        copy_columns(form, product)
         product.exosome_source = form.exosome_source.data or None
         services.set_product_tags(product, form.tags.data or [])
         if creating:
@@ -101,7 +98,7 @@ def _save_product(product: Product, form: ProductForm, creating: bool):
         db.session.commit()
         flash(f"Saved {product.display_name}.", "success")
         return redirect(url_for("catalog.index"))
-    return _form_page(form, "Product", url_for("catalog.index"), 422 if form.errors else 200)
+    return form_page(form, "Product", url_for("catalog.index"), 422 if form.errors else 200)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -115,7 +112,7 @@ def new_product():
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_product(product_id: int):
-    product = _scoped(Product, product_id)
+    product = scoped_row(Product, product_id)
     form = ProductForm(obj=product)
     if not form.is_submitted():
         form.tags.data = product.tags
@@ -126,14 +123,14 @@ def edit_product(product_id: int):
 @bp.route("/procedures/<int:procedure_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_procedure(procedure_id: int):
-    procedure = _scoped(Procedure, procedure_id)
+    procedure = scoped_row(Procedure, procedure_id)
     form = ProcedureForm(obj=procedure)
     if form.validate_on_submit():
-        _copy(form, procedure)
+        copy_columns(form, procedure)
         db.session.commit()
         flash(f"Saved {procedure.name}.", "success")
         return redirect(url_for("catalog.view_procedure", procedure_id=procedure.id))
-    return _form_page(
+    return form_page(
         form, f"Procedure: {procedure.name}", url_for("catalog.index"), 422 if form.errors else 200
     )
 
@@ -141,14 +138,14 @@ def edit_procedure(procedure_id: int):
 @bp.get("/procedures/<int:procedure_id>")
 @role_required(Role.ADMIN)
 def view_procedure(procedure_id: int):
-    procedure = _scoped(Procedure, procedure_id)
+    procedure = scoped_row(Procedure, procedure_id)
     return render_template("catalog/procedure.html", procedure=procedure)
 
 
 @bp.route("/protocols/<int:protocol_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_protocol(protocol_id: int):
-    protocol = _scoped(Protocol, protocol_id)
+    protocol = scoped_row(Protocol, protocol_id)
     form = ProtocolForm(obj=protocol)
     if not form.is_submitted():
         form.induction_day_offsets.data = ", ".join(map(str, protocol.induction_day_offsets or []))
@@ -162,13 +159,13 @@ def edit_protocol(protocol_id: int):
             return redirect(back)
         except Invalid as problems:
             attach_problems(form, problems.problems)
-    return _form_page(form, f"Protocol: {protocol.name}", back, 422 if form.errors else 200)
+    return form_page(form, f"Protocol: {protocol.name}", back, 422 if form.errors else 200)
 
 
 def _save_aftercare(rule: AftercareRule, form: AftercareRuleForm, procedure: Procedure):
     back = url_for("catalog.view_procedure", procedure_id=procedure.id)
     if form.validate_on_submit():
-        _copy(form, rule)
+        copy_columns(form, rule)
         rule.ingredient_tag = form.ingredient_tag.data or None
         rule.step_slot = form.step_slot.data or None
         rule.position = form.position.data or 0
@@ -177,20 +174,20 @@ def _save_aftercare(rule: AftercareRule, form: AftercareRuleForm, procedure: Pro
         db.session.commit()
         flash("Aftercare rule saved. New sessions use it; logged sessions keep their copy.", "success")
         return redirect(back)
-    return _form_page(form, f"Aftercare: {procedure.name}", back, 422 if form.errors else 200)
+    return form_page(form, f"Aftercare: {procedure.name}", back, 422 if form.errors else 200)
 
 
 @bp.route("/procedures/<int:procedure_id>/aftercare/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def new_aftercare(procedure_id: int):
-    procedure = _scoped(Procedure, procedure_id)
+    procedure = scoped_row(Procedure, procedure_id)
     return _save_aftercare(AftercareRule(), AftercareRuleForm(), procedure)
 
 
 @bp.route("/aftercare/<int:rule_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_aftercare(rule_id: int):
-    rule = _scoped(AftercareRule, rule_id)
+    rule = scoped_row(AftercareRule, rule_id)
     form = AftercareRuleForm(obj=rule)
     if not form.is_submitted():
         form.ingredient_tag.data, form.step_slot.data = rule.ingredient_tag or "", rule.step_slot or ""
@@ -200,126 +197,16 @@ def edit_aftercare(rule_id: int):
 @bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_rule(rule_id: int):
-    rule = _scoped(ContraindicationRule, rule_id)
+    rule = scoped_row(ContraindicationRule, rule_id)
     form = ContraindicationRuleForm(obj=rule)
     if form.validate_on_submit():
-        _copy(form, rule)
+        copy_columns(form, rule)
         db.session.commit()
         flash(f"Saved the rule “{rule.label}”.", "success")
         return redirect(url_for("catalog.index") + "#rules")
-    return _form_page(
+    return form_page(
         form, f"Contraindication rule ({rule.code})", url_for("catalog.index"), 422 if form.errors else 200
     )
 
 
-def _lot_form(lot: ProductLot) -> LotForm:
-    form = LotForm(obj=lot)
-    form.product_id.choices = [
-        (p.id, p.display_name)
-        for p in db.session.scalars(
-            sa.select(Product)
-            .where(Product.clinic_id == current_user.clinic_id, Product.use != "home")
-            .order_by(Product.brand, Product.name)
-        )
-    ]
-    if not form.is_submitted():
-        form.source.data = lot.source or ""
-    return form
-
-
-def _save_lot(lot: ProductLot, form: LotForm):
-    if form.validate_on_submit():
-        try:
-            services.check_lot_unique(lot, form.product_id.data, form.lot_number.data)
-            _copy(form, lot)
-            lot.product_id = form.product_id.data
-            lot.lot_number = lot.lot_number.strip()
-            lot.source = form.source.data or None
-            db.session.add(lot)
-            db.session.commit()
-            flash(f"Saved lot {lot.lot_number}.", "success")
-            return redirect(url_for("catalog.index") + "#lots")
-        except Invalid as problems:
-            attach_problems(form, problems.problems)
-    return _form_page(form, "Lot", url_for("catalog.index"), 422 if form.errors else 200)
-
-
-@bp.route("/lots/new", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def new_lot():
-    lot = ProductLot(clinic_id=current_user.clinic_id)
-    return _save_lot(lot, _lot_form(lot))
-
-
-@bp.route("/lots/<int:lot_id>/edit", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def edit_lot(lot_id: int):
-    lot = _scoped(ProductLot, lot_id)
-    return _save_lot(lot, _lot_form(lot))
-
-
-@bp.get("/lots/<int:lot_id>/patients")
-@role_required(Role.ADMIN, Role.DERMATOLOGIST)
-def lot_patients(lot_id: int):
-    lot = _scoped(ProductLot, lot_id)
-    recipients = services.lot_recipients(lot)
-    services.audit_recall(lot, recipients, "lot.recall_view")
-    db.session.commit()
-    recipients = services.lot_recipients(lot)  # reloaded in one query: the commit expired the rows
-    return render_template("catalog/lot_patients.html", lot=lot, recipients=recipients)
-
-
-@bp.get("/lots/<int:lot_id>/patients.csv")
-@role_required(Role.ADMIN, Role.DERMATOLOGIST)
-def lot_patients_csv(lot_id: int):
-    lot = _scoped(ProductLot, lot_id)
-    recipients = services.lot_recipients(lot)
-    services.audit_recall(lot, recipients, "lot.recall_export")
-    db.session.commit()
-    recipients = services.lot_recipients(lot)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "record_number",
-            "last_name",
-            "first_name",
-            "email",
-            "phone",
-            "session_id",
-            "session_utc",
-            "volume_ml",
-            "lot_number",
-            "product",
-        ]
-    )
-    for r in recipients:
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    r.patient.record_number,
-                    r.patient.last_name,
-                    r.patient.first_name,
-                    r.patient.email,
-                    r.patient.phone,
-                    r.session_id,
-                    r.started_at.isoformat(),
-                    r.volume_ml,
-                    lot.lot_number,
-                    lot.product.display_name,
-                )
-            ]
-        )
-    filename = f"lot-{lot.id}-recipients.csv"
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _cell(value) -> str:
-    """CSV cell safe to open in a spreadsheet: no formula injection."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+from clinic.catalog import lot_views  # noqa: E402,F401 - lot and recall pages on this blueprint
