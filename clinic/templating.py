@@ -42,6 +42,7 @@ def nav_items() -> list[tuple[str, str, str]]:
     items: list[tuple[str, str]] = []
     if current_user.role in CLINICAL_STAFF:
         items += [("patients.list_patients", "Patients")]
+        items += [("treatments.adverse_events", "Adverse events")]
     if current_user.role == Role.ADMIN:
         items += [("users.list_users", "Users"), ("audit.list_events", "Audit log")]
         items += [("catalog.index", "Catalog")]

@@ -285,3 +285,6 @@ def add_score(patient_id: int):
             db.session.rollback()
             attach_problems(form, problems.problems)
     return _patient_page(patient, form, 422)
+
+
+from clinic.treatments import report_views  # noqa: E402,F401 - clinic-wide reports on this blueprint

@@ -12,38 +12,17 @@ import sqlalchemy as sa
 from clinic.catalog.models import ProductLot
 from clinic.extensions import db
 from clinic.treatments.models import Amendment, OutcomeScore, TreatmentSession
-from tests.consents.factories import make_consent
 from tests.factories import make_clinic, make_patient, make_user
 from tests.treatments.factories import (
     catalog,
     exosome_product,
     make_lot,
     procedure,
-    recorded_session,
-    signed_session,
 )
 
 
 def local(dt: datetime) -> str:
     return dt.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%dT%H:%M")
-
-
-@pytest.fixture
-def world(app):
-    catalog()
-    derm = make_user("dermatologist")
-    patient = make_patient(
-        history={
-            "isotretinoin": "stopped",
-            "isotretinoin_stopped_on": datetime.now().date() - timedelta(days=60),
-        }
-    )
-    make_consent(patient, procedure())
-    draft = recorded_session(patient, derm)
-    signed = signed_session(make_patient(), derm)
-    lot = make_lot(lot_number="EXO-2026-01", quantity=4)
-    db.session.commit()
-    return dict(derm=derm, patient=patient, draft=draft, signed=signed, lot=lot)
 
 
 def routes(w) -> list[tuple[str, str, dict | None]]:
@@ -285,73 +264,3 @@ def test_lot_of_another_clinic_is_unknown(world, login_as):
     session = world["draft"]
     response = client.post(f"/treatments/{session.id}/edit", data=_record_form(session, "FOREIGN-1"))
     assert response.status_code == 422 and "Unknown lot" in response.text
-
-
-def test_patient_page_query_count_does_not_grow_with_sessions(world, login_as):
-    client, derm = login_as(user=world["derm"])
-    patient_id = world["patient"].id
-    from clinic.treatments.scores import record_score
-
-    def count_queries() -> int:
-        statements = []
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            assert client.get(f"/patients/{patient_id}/treatments").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-        return len(statements)
-
-    baseline = count_queries()
-    for _ in range(4):
-        recorded_session(world["patient"], make_user("dermatologist"))
-    for days in (1, 30, 60):
-        record_score(
-            world["patient"],
-            derm,
-            scale_code="iga",
-            checkpoint="other",
-            raw_value="2",
-            recorded_on=datetime.now().date() - timedelta(days=days),
-            today=datetime.now().date(),
-        )
-    db.session.commit()
-    assert count_queries() == baseline
-
-
-def test_session_page_query_count_does_not_grow_with_products(world, login_as):
-    from decimal import Decimal
-
-    from clinic.treatments.services import ProductUse, SessionDetails, save_session
-
-    client, derm = login_as(user=world["derm"])
-    session = world["draft"]
-
-    def count() -> int:
-        statements = []
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            assert client.get(f"/treatments/{session.id}").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before)
-        return len(statements)
-
-    baseline = count()
-    lots = [make_lot(lot_number=f"MANY-{i}") for i in range(4)]
-    details = SessionDetails(
-        started_at=session.started_at,
-        ended_at=session.ended_at,
-        areas=[(f"Area {i}", Decimal("1.0")) for i in range(5)],
-        products=[ProductUse(lot.product_id, lot.lot_number, Decimal("1")) for lot in lots],
-    )
-    save_session(session, details, loaded_version=session.version, user=derm)
-    db.session.commit()
-    assert count() == baseline
