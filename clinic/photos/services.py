@@ -53,7 +53,11 @@ def add_photo(session: TreatmentSession, user, *, upload, view: str, phase: str)
         uploaded_by_id=user.id,
     )
     db.session.add(photo)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except Exception:
+        storage.remove(name)  # keep disk and database in step: no file without its row
+        raise
     record(
         "photo.add",
         patient_id=session.patient_id,

@@ -86,7 +86,9 @@ class SiteForm(Form):
 
 class ProductUseForm(Form):
     product_id = SelectField("Product", coerce=int, validators=[Optional()])
-    lot_number = StringField("Lot number", validators=[Optional(), Length(max=60)])
+    lot_number = StringField(
+        "Lot number", validators=[Optional(), Length(max=60)], render_kw={"list": "usable-lots"}
+    )
     volume_ml = DecimalField("Volume (ml)", places=2, validators=[Optional()])
     units_used = IntegerField("Units from stock", default=1, validators=[Optional()])
 

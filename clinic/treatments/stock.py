@@ -61,6 +61,21 @@ def give_back(lot_id: int, units: int) -> None:
     )
 
 
+def usable_lots(clinic_id: int, on: date) -> list[ProductLot]:
+    """Lots with stock that have not expired: what the record form suggests."""
+    return list(
+        db.session.scalars(
+            sa.select(ProductLot)
+            .where(
+                ProductLot.clinic_id == clinic_id,
+                ProductLot.quantity_on_hand > 0,
+                ProductLot.expires_on >= on,
+            )
+            .order_by(ProductLot.expires_on, ProductLot.lot_number)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class LotWarning:
     lot: ProductLot

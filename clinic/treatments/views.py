@@ -32,6 +32,7 @@ from clinic.treatments.models import OutcomeScore, TreatmentSession
 from clinic.treatments.scores import record_score
 from clinic.treatments.services import save_session
 from clinic.treatments.signing import NotAllowed, amend_session, sign_session
+from clinic.treatments.stock import usable_lots
 from clinic.treatments.view_helpers import (
     attach_problems,
     clinic_today,
@@ -203,7 +204,10 @@ def edit_session(session_id: int):
     )
     db.session.commit()
     session = get_session(session_id)
-    return render_template("treatments/edit.html", session=session, form=form), 422 if form.errors else 200
+    lots = usable_lots(session.clinic_id, clinic_today())
+    return render_template(
+        "treatments/edit.html", session=session, form=form, usable_lots=lots
+    ), 422 if form.errors else 200
 
 
 @bp.post("/treatments/<int:session_id>/sign")

@@ -264,3 +264,15 @@ def test_lot_of_another_clinic_is_unknown(world, login_as):
     session = world["draft"]
     response = client.post(f"/treatments/{session.id}/edit", data=_record_form(session, "FOREIGN-1"))
     assert response.status_code == 422 and "Unknown lot" in response.text
+
+
+def test_record_form_suggests_only_usable_lots(world, login_as):
+    from datetime import date
+
+    make_lot(lot_number="EXPIRED-9", expires_on=date.today() - timedelta(days=10))
+    make_lot(lot_number="EMPTY-9", quantity=0)
+    db.session.commit()
+    client, _ = login_as(user=world["derm"])
+    page = client.get(f"/treatments/{world['draft'].id}/edit")
+    assert '<option value="EXO-2026-01">' in page.text
+    assert "EXPIRED-9" not in page.text and "EMPTY-9" not in page.text
