@@ -151,3 +151,15 @@ class LotForm(FlaskForm):
         "Warn at or below", default=3, validators=[InputRequired(), NumberRange(min=0, max=10000)]
     )
     submit = SubmitField("Save lot")
+
+
+class TreatmentLimitForm(FlaskForm):
+    low = DecimalField("Lowest accepted", places=3, validators=[InputRequired(), NumberRange(min=0)])
+    high = DecimalField("Highest accepted", places=3, validators=[InputRequired(), NumberRange(min=0)])
+    submit = SubmitField("Save range")
+
+    def validate_high(self, field) -> None:
+        from wtforms.validators import ValidationError
+
+        if self.low.data is not None and field.data is not None and field.data <= self.low.data:
+            raise ValidationError("The highest value must be above the lowest.")

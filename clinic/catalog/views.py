@@ -17,6 +17,7 @@ from clinic.catalog.forms import (
     ProcedureForm,
     ProductForm,
     ProtocolForm,
+    TreatmentLimitForm,
 )
 from clinic.catalog.models import (
     AftercareRule,
@@ -28,6 +29,7 @@ from clinic.catalog.models import (
 )
 from clinic.extensions import db
 from clinic.treatments.errors import Invalid
+from clinic.treatments.limits import LIMIT_DEFAULTS, clinic_limits, set_limit
 from clinic.treatments.rules import RULE_CODES
 from clinic.treatments.stock import stock_warnings
 from clinic.treatments.view_helpers import attach_problems
@@ -79,6 +81,10 @@ def index():
         lots=_clinic_rows(ProductLot, ProductLot.expires_on),
         warnings=stock_warnings(current_user.clinic_id, _today()),
         rule_codes=RULE_CODES,
+        limits=[
+            (code, LIMIT_DEFAULTS[code], bounds)
+            for code, bounds in clinic_limits(current_user.clinic_id).items()
+        ],
         today=_today(),
     )
 
@@ -206,6 +212,24 @@ def edit_rule(rule_id: int):
         return redirect(url_for("catalog.index") + "#rules")
     return form_page(
         form, f"Contraindication rule ({rule.code})", url_for("catalog.index"), 422 if form.errors else 200
+    )
+
+
+@bp.route("/limits/<code>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_limit(code: str):
+    if code not in LIMIT_DEFAULTS:
+        deny(404, detail=f"treatment limit {code} unknown")
+    label, unit, _, _ = LIMIT_DEFAULTS[code]
+    low, high = clinic_limits(current_user.clinic_id)[code]
+    form = TreatmentLimitForm(low=low, high=high)
+    if form.validate_on_submit():
+        set_limit(current_user.clinic_id, code, form.low.data, form.high.data)
+        db.session.commit()
+        flash(f"{label}: accepted from {form.low.data} to {form.high.data} {unit}.", "success")
+        return redirect(url_for("catalog.index") + "#limits")
+    return form_page(
+        form, f"Accepted range: {label} ({unit})", url_for("catalog.index"), 422 if form.errors else 200
     )
 
 

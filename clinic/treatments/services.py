@@ -16,21 +16,11 @@ from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
+from clinic.treatments.limits import clinic_limits
 from clinic.treatments.models import InjectionSite, SessionArea, SessionProduct, TreatmentSession
 from clinic.treatments.stock import OutOfStock, draw, find_lot, give_back, lot_problem
 from clinic.treatments.windows import apply_aftercare
 
-#: (low, high) per setting; DOMAIN.md's typical ranges.
-LIMITS: dict[str, tuple[Decimal, Decimal]] = {
-    "needle_depth_mm": (Decimal("0.25"), Decimal("2.5")),
-    "injection_volume_ml": (Decimal("0.01"), Decimal("1.0")),
-    "product_volume_ml": (Decimal("0.1"), Decimal("10")),
-    "passes": (Decimal(1), Decimal(10)),
-    "laser_wavelength_nm": (Decimal(300), Decimal(11000)),
-    "laser_fluence_j_cm2": (Decimal("0.1"), Decimal(200)),
-    "laser_spot_size_mm": (Decimal("0.1"), Decimal(30)),
-    "units_used": (Decimal(1), Decimal(20)),
-}
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -82,8 +72,8 @@ def require_draft(session: TreatmentSession) -> None:
         raise SessionSigned
 
 
-def _range_problem(kind: str, value, unit: str) -> str | None:
-    low, high = LIMITS[kind]
+def _range_problem(limits: dict, kind: str, value, unit: str) -> str | None:
+    low, high = limits[kind]
     if value is not None and not (low <= Decimal(value) <= high):
         return f"Must be between {low} and {high} {unit}."
     return None
@@ -100,30 +90,32 @@ def _check_times(d: SessionDetails, problems: dict[str, str]) -> None:
             problems["ended_at"] = "The end must be after the start."
 
 
-def _check_settings(d: SessionDetails, problems: dict[str, str]) -> None:
+def _check_settings(d: SessionDetails, problems: dict[str, str], limits: dict) -> None:
     for name, unit in (
         ("passes", "passes"),
         ("laser_wavelength_nm", "nm"),
         ("laser_fluence_j_cm2", "J/cm²"),
         ("laser_spot_size_mm", "mm"),
     ):
-        if problem := _range_problem(name, getattr(d, name), unit):
+        if problem := _range_problem(limits, name, getattr(d, name), unit):
             problems[name] = problem
     for i, (area, depth) in enumerate(d.areas):
         if not area:
             problems[f"areas-{i}-area"] = "Name the area treated."
-        if problem := _range_problem("needle_depth_mm", depth, "mm"):
+        if problem := _range_problem(limits, "needle_depth_mm", depth, "mm"):
             problems[f"areas-{i}-needle_depth_mm"] = problem
     for i, (site, volume) in enumerate(d.injection_sites):
         if not site:
             problems[f"injection_sites-{i}-site"] = "Name the injection site."
         if volume is None:
             problems[f"injection_sites-{i}-volume_ml"] = "Enter the volume injected at this site."
-        elif problem := _range_problem("injection_volume_ml", volume, "ml per site"):
+        elif problem := _range_problem(limits, "injection_volume_ml", volume, "ml per site"):
             problems[f"injection_sites-{i}-volume_ml"] = problem
 
 
-def _check_products(session: TreatmentSession, d: SessionDetails, problems: dict[str, str]) -> list:
+def _check_products(
+    session: TreatmentSession, d: SessionDetails, problems: dict[str, str], limits: dict
+) -> list:
     """Resolve each product use to (product, lot, use); collect problems beside the right field."""
     resolved = []
     on = d.started_at.astimezone(db.session.get(Clinic, session.clinic_id).zone).date()
@@ -134,9 +126,9 @@ def _check_products(session: TreatmentSession, d: SessionDetails, problems: dict
             continue
         if use.volume_ml is None:
             problems[f"products-{i}-volume_ml"] = "Enter the volume applied."
-        elif problem := _range_problem("product_volume_ml", use.volume_ml, "ml"):
+        elif problem := _range_problem(limits, "product_volume_ml", use.volume_ml, "ml"):
             problems[f"products-{i}-volume_ml"] = problem
-        if problem := _range_problem("units_used", use.units_used, "units"):
+        if problem := _range_problem(limits, "units_used", use.units_used, "units"):
             problems[f"products-{i}-units_used"] = problem
         if not use.lot_number:
             problems[f"products-{i}-lot_number"] = "Enter the lot number from the vial."
@@ -184,8 +176,9 @@ def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version
         raise StaleSession
     problems: dict[str, str] = {}
     _check_times(d, problems)
-    _check_settings(d, problems)
-    resolved = _check_products(session, d, problems)
+    limits = clinic_limits(session.clinic_id)
+    _check_settings(d, problems, limits)
+    resolved = _check_products(session, d, problems, limits)
     if problems:
         raise Invalid(problems)
     for name in SCALAR_FIELDS:

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_treatments
 Revises: 0001_foundation
-Create Date: 2026-11-26 03:12:17.520991
+Create Date: 2026-11-26 03:22:55.424420
 
 """
 from alembic import op
@@ -43,6 +43,15 @@ def upgrade():
     with op.batch_alter_table('contraindication_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contraindication_rule_clinic_id'), ['clinic_id'], unique=False)
 
+    op.create_table('treatment_limit',
+    sa.Column('clinic_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=30), nullable=False),
+    sa.Column('low', sa.Numeric(precision=10, scale=3), nullable=False),
+    sa.Column('high', sa.Numeric(precision=10, scale=3), nullable=False),
+    sa.CheckConstraint('low >= 0 AND low < high', name=op.f('ck_treatment_limit_range_order')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_treatment_limit_clinic_id_clinic')),
+    sa.PrimaryKeyConstraint('clinic_id', 'code', name=op.f('pk_treatment_limit'))
+    )
     op.create_table('consent_form',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
@@ -360,6 +369,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consent_form_clinic_id'))
 
     op.drop_table('consent_form')
+    op.drop_table('treatment_limit')
     with op.batch_alter_table('contraindication_rule', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contraindication_rule_clinic_id'))
 

@@ -257,3 +257,26 @@ def test_seeded_defaults_include_every_rule(cat):
     assert codes == {c for c, *_ in DEFAULT_RULES}
     assert db.session.scalar(sa.select(sa.func.count(Procedure.id))) == 4
     assert db.session.scalar(sa.select(ProductLot.quantity_on_hand).filter_by(lot_number="EXO-A1")) == 1
+
+
+def test_admin_narrows_a_range_and_the_record_form_follows(cat, login_as):
+    from decimal import Decimal
+
+    from clinic.treatments.errors import Invalid
+    from clinic.treatments.services import SessionDetails, save_session
+    from tests.treatments.factories import make_session
+
+    client, _ = login_as("admin")
+    url = "/admin/catalog/limits/needle_depth_mm/edit"
+    assert client.get(url).status_code == 200
+    assert client.post(url, data={"low": "0.5", "high": "0.25"}).status_code == 422
+    assert client.post(url, data={"low": "0.25", "high": "2.0"}).status_code == 302
+    assert client.get("/admin/catalog/limits/no_such_limit/edit").status_code == 404
+    assert "Needle depth</a>: 0.25–2 mm" in client.get("/admin/catalog").text
+    derm_client, _ = login_as("dermatologist")
+    assert derm_client.get(url).status_code == 403
+    session = make_session(make_patient(), cat["derm"])
+    details = SessionDetails(started_at=session.started_at, areas=[("Cheeks", Decimal("2.2"))])
+    with pytest.raises(Invalid) as invalid:
+        save_session(session, details, loaded_version=session.version, user=cat["derm"])
+    assert invalid.value.problems["areas-0-needle_depth_mm"] == "Must be between 0.25 and 2 mm."
