@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
 from clinic.catalog.models import EXOSOME_SOURCES, Procedure, Product
@@ -159,6 +160,22 @@ def valid_consent(patient_id: int, *, kind: str, procedure_id: int | None, at: d
     if procedure_id is not None:
         query = query.where(Consent.procedure_id == procedure_id)
     return db.session.scalars(query.order_by(Consent.expires_at.desc())).first()
+
+
+def valid_treatment_consents(patient_id: int, at: datetime) -> Sequence[Consent]:
+    """The patient's valid treatment consents (with their procedures), soonest expiry first."""
+    return db.session.scalars(
+        sa.select(Consent)
+        .where(
+            Consent.patient_id == patient_id,
+            Consent.kind == "treatment",
+            Consent.revoked_at.is_(None),
+            Consent.signed_at <= at,
+            Consent.expires_at > at,
+        )
+        .options(selectinload(Consent.procedure))
+        .order_by(Consent.expires_at)
+    ).all()
 
 
 def require_treatment_consent(patient, procedure: Procedure, at: datetime) -> Consent | None:

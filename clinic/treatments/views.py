@@ -12,7 +12,7 @@ from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.catalog.models import Procedure, Product
-from clinic.consents.services import ConsentMissing, require_treatment_consent
+from clinic.consents.services import ConsentMissing, require_treatment_consent, valid_treatment_consents
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
@@ -148,6 +148,7 @@ def precheck(patient_id: int):
         findings=findings,
         blocked=blocked,
         consent_missing=consent_missing,
+        consents=valid_treatment_consents(patient.id, now_utc()),
     ), status
 
 

@@ -72,6 +72,7 @@ def test_precheck_journey_warns_then_starts_with_reason(world, login_as):
     client, derm = login_as(user=world["derm"])
     url = f"/patients/{world['patient'].id}/treatments/new"
     proc = procedure().id
+    assert "Microneedling + topical exosome: valid until" in client.get(url).text
     first = client.post(url, data={"procedure_id": proc, "history_confirmed": "yes"})
     assert first.status_code == 422
     assert "Isotretinoin" in first.text and "Write why you proceed" in first.text
