@@ -135,3 +135,63 @@ def test_consent_is_signed_on_the_tablet_with_a_drawn_signature(page, seed):
     page.get_by_role("button", name="Sign consent").click()
     page.get_by_text("Consent: Microneedling + topical exosome signed.").wait_for()
     page.get_by_role("cell", name="valid until").wait_for()
+
+
+def _demo_patient():
+    """Seed the demo clinic; pick a consented demo patient who stopped isotretinoin within 6 months."""
+    import sqlalchemy as sa
+    from dateutil.relativedelta import relativedelta
+
+    from clinic.clinics.models import Clinic
+    from clinic.consents.models import Consent
+    from clinic.demo import CLINIC_NAME, seed
+    from clinic.extensions import db
+    from clinic.patients.models import MedicalHistory, Patient
+    from clinic.treatments.precheck import screen
+    from clinic.treatments.rules import hard_stops
+
+    seed()
+    db.session.flush()
+    clinic = db.session.scalar(sa.select(Clinic).where(Clinic.name == CLINIC_NAME))
+    candidates = db.session.scalars(
+        sa.select(Patient)
+        .join(MedicalHistory)
+        .where(
+            MedicalHistory.isotretinoin == "stopped",
+            MedicalHistory.isotretinoin_stopped_on > date.today() - relativedelta(months=6),
+            Patient.clinic_id == clinic.id,
+            Patient.id.in_(sa.select(Consent.patient_id)),
+        )
+        .order_by(Patient.id)
+    ).all()
+    patient = next(p for p in candidates if not hard_stops(screen(p, [], date.today())))
+    return patient.id
+
+
+def test_the_journey_works_on_the_demo_data(page, seed):
+    from clinic.demo import DEMO_PASSWORD
+
+    patient_id = seed(_demo_patient)
+    log_in(page, "dr.chen@lumen.example", DEMO_PASSWORD)
+    page.goto(f"/patients/{patient_id}")
+    page.get_by_role("link", name="Start a session (pre-check)").click()
+    page.get_by_label("Procedure").select_option(label="Microneedling + topical exosome")
+    page.get_by_label("I re-confirmed the medical history answers with the patient today").check()
+    page.get_by_role("button", name="Run the pre-check").click()
+    page.get_by_text("Warning: Isotretinoin now or within the window.").wait_for()
+    reasons = page.get_by_label("Override reason:")
+    for index in range(reasons.count()):
+        reasons.nth(index).fill("Discussed with the patient; conservative settings.")
+    page.get_by_role("button", name="Start the session").click()
+    page.get_by_text("Pre-check passed. The session is open as a draft.").wait_for()
+    page.get_by_label("Ended").fill(page.get_by_label("Started").input_value())
+    page.get_by_label("Area 1", exact=True).fill("Full face")
+    page.get_by_label("Needle depth (mm), area 1", exact=True).fill("1.0")
+    page.get_by_label("Product 1", exact=True).select_option(label="DP Derm Exo-Skin Exosome Therapy")
+    page.get_by_label("Lot number, product 1", exact=True).fill("DPX-2026-0412")
+    page.get_by_label("Volume (ml), product 1", exact=True).fill("2")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Session saved.").wait_for()
+    page.get_by_role("button", name="Sign session").click()
+    page.get_by_text("Session signed.").wait_for()
+    page.get_by_text("verified").wait_for()
