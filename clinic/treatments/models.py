@@ -53,6 +53,7 @@ class TreatmentSession(TimestampMixin, Base):
     provider = relationship("User", foreign_keys=[provider_id])
     assistant = relationship("User", foreign_keys=[assistant_id])
     signed_by = relationship("User", foreign_keys=[signed_by_id])
+    consent = relationship("Consent")
     areas: Mapped[list[SessionArea]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionArea.position"
     )

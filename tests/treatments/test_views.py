@@ -91,6 +91,10 @@ def test_precheck_journey_warns_then_starts_with_reason(world, login_as):
     session = db.session.scalars(sa.select(TreatmentSession).order_by(TreatmentSession.id.desc())).first()
     assert session.precheck["findings"][0]["override_reason"].startswith("Stopped 2 months")
     assert world["patient"].history.confirmed_by_id == derm.id
+    assert session.consent_id is not None
+    assert "Consent: Microneedling + topical exosome (version 1), signed" in client.get(
+        f"/treatments/{session.id}"
+    ).text
 
 
 def test_precheck_needs_history_confirmation(world, login_as):
