@@ -105,11 +105,9 @@ def _window_text(rule: RuleLike) -> str:
     return " and ".join(parts) or "0 days"
 
 
-def _flag(text: str) -> Check:
-    def check(rule: RuleLike, ctx: Context) -> str | None:  # noqa: ARG001 - same signature for every check
-        return text
-
-    return check
+def _sentence(text: str) -> str:
+    """First letter upper case, the rest untouched (str.capitalize would turn "Nov" into "nov")."""
+    return text[:1].upper() + text[1:]
 
 
 def _when(predicate: Callable[[Context], bool], text: str) -> Check:
@@ -121,7 +119,7 @@ def _when(predicate: Callable[[Context], bool], text: str) -> Check:
 
 def _pregnancy(rule: RuleLike, ctx: Context) -> str | None:  # noqa: ARG001
     states = [name for name in ("pregnant", "breastfeeding") if getattr(ctx.history, name)]
-    return " and ".join(states).capitalize() + "." if states else None
+    return _sentence(" and ".join(states)) + "." if states else None
 
 
 def _isotretinoin(rule: RuleLike, ctx: Context) -> str | None:
@@ -145,7 +143,7 @@ def _dated(*fields: str) -> Check:
             for name in fields
             if _within(getattr(ctx.history, name), rule, ctx.on)
         ]
-        return ("; ".join(hits).capitalize() + f", within {_window_text(rule)}.") if hits else None
+        return (_sentence("; ".join(hits)) + f", within {_window_text(rule)}.") if hits else None
 
     return check
 

@@ -235,3 +235,16 @@ def test_hard_stops_come_first():
         RULES, history=History(keloid_history=True, pregnant=True), patient=Patient(), products=(), on=TODAY
     )
     assert [f.severity for f in findings] == ["hard_stop", "warn"]
+
+
+def test_reasons_read_well():
+    findings = evaluate(
+        RULES,
+        history=History(filler_on=date(2026, 3, 5), pregnant=True),
+        patient=Patient(),
+        products=(),
+        on=TODAY,
+    )
+    reasons = {f.code: f.reason for f in findings}
+    assert reasons["filler_or_surgery"] == "Filler on 05 Mar 2026, within 12 months."
+    assert reasons["pregnancy"] == "Pregnant."
