@@ -32,7 +32,7 @@ from clinic.treatments.models import OutcomeScore, TreatmentSession
 from clinic.treatments.scores import record_score
 from clinic.treatments.services import save_session
 from clinic.treatments.signing import NotAllowed, amend_session, sign_session
-from clinic.treatments.stock import usable_lots
+from clinic.treatments.stock import stock_warnings, usable_lots
 from clinic.treatments.view_helpers import (
     attach_problems,
     clinic_today,
@@ -206,8 +206,9 @@ def edit_session(session_id: int):
     db.session.commit()
     session = get_session(session_id)
     lots = usable_lots(session.clinic_id, clinic_today())
+    warnings = stock_warnings(session.clinic_id, clinic_today())
     return render_template(
-        "treatments/edit.html", session=session, form=form, usable_lots=lots
+        "treatments/edit.html", session=session, form=form, usable_lots=lots, stock_warnings=warnings
     ), 422 if form.errors else 200
 
 

@@ -280,4 +280,5 @@ def test_record_form_suggests_only_usable_lots(world, login_as):
     client, _ = login_as(user=world["derm"])
     page = client.get(f"/treatments/{world['draft'].id}/edit")
     assert '<option value="EXO-2026-01">' in page.text
-    assert "EXPIRED-9" not in page.text and "EMPTY-9" not in page.text
+    assert '<option value="EXPIRED-9">' not in page.text and "EMPTY-9" not in page.text
+    assert "Lot EXPIRED-9 expired on" in page.text  # still on hand: the stock warning says so
