@@ -86,6 +86,17 @@ def register_routine_blueprints(app: Flask) -> None:
 
     for blueprint in (routines_bp, portal_routine_bp, reminders_bp):
         app.register_blueprint(blueprint)
+    register_treatment_blueprints(app)
+
+
+def register_treatment_blueprints(app: Flask) -> None:
+    from clinic.catalog.views import bp as catalog_bp
+    from clinic.consents.views import bp as consents_bp
+    from clinic.photos.views import bp as photos_bp
+    from clinic.treatments.views import bp as treatments_bp
+
+    for blueprint in (treatments_bp, catalog_bp, consents_bp, photos_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -20,6 +20,7 @@ from clinic.patients.models import CONCERNS, MedicalHistory, Patient
 from clinic.patients.services import PatientDetails, create_patient
 from clinic.routines import demo as routine_demo
 from clinic.scheduling.demo import seed as seed_scheduling
+from clinic.treatments import demo as treatments_demo
 
 DEMO_PASSWORD = "exosome-demo-2026"  # noqa: S105 - demo data only, printed on purpose
 CLINIC_NAME = "Lumen Skin & Hair Clinic"
@@ -117,6 +118,7 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
                                role="patient", password=DEMO_PASSWORD, patient_id=patient.id)
         logins.append(("patient", user.email))
     routine_demo.seed(clinic, patients[:PORTAL_PATIENTS], today)
+    treatments_demo.seed(clinic, patients, today)
     db.session.flush()
     return logins
 

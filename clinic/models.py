@@ -4,7 +4,9 @@ from clinic.audit.models import AuditEvent  # noqa: F401
 from clinic.auth.models import LoginSession, OneTimeToken, User  # noqa: F401
 from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
+from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
+from clinic.photos import models as photo_models  # noqa: F401 - clinical photographs
 from clinic.reminders.models import (
     OutboxMessage,  # noqa: F401
     ReminderPreference,  # noqa: F401
@@ -21,3 +23,4 @@ from clinic.scheduling.models import (  # noqa: F401
     TimeOff,
     WorkingHours,
 )
+from clinic.treatments import models as treatments_models  # noqa: F401 - sessions, lots used, scores

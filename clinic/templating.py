@@ -42,12 +42,13 @@ def nav_items() -> list[tuple[str, str, str]]:
     items: list[tuple[str, str]] = []
     if current_user.role in CLINICAL_STAFF:
         items += [("patients.list_patients", "Patients"), ("scheduling.week", "Schedule"),
-                  ("followups.queue", "Follow-ups"), ("routines.clinic_adherence", "Adherence")]
+                  ("followups.queue", "Follow-ups"), ("routines.clinic_adherence", "Adherence"),
+                  ("treatments.adverse_events", "Adverse events")]
     if current_user.role == Role.DERMATOLOGIST:
         items += [("routines.inbox", "Problem reports")]
     if current_user.role == Role.ADMIN:
         items += [("users.list_users", "Users"), ("audit.list_events", "Audit log"),
-                  ("scheduling_admin.overview", "Scheduling")]
+                  ("catalog.index", "Catalog"), ("scheduling_admin.overview", "Scheduling")]
     if current_user.role == Role.PATIENT:
         items += [("routine_portal.today", "Today"), ("portal_appointments.upcoming", "My appointments"),
                   ("portal.home", "My record"),

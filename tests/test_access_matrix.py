@@ -19,6 +19,9 @@ ADMIN = frozenset({Role.ADMIN})
 CLINICAL = frozenset({Role.DERMATOLOGIST, Role.AESTHETICIAN})
 PATIENT = frozenset({Role.PATIENT})
 EVERYONE = frozenset(Role)
+DERMATOLOGIST = frozenset({Role.DERMATOLOGIST})
+#: Lot recall ("which patients received lot X") is run by the clinic admin with a dermatologist.
+ADMIN_OR_DERMATOLOGIST = frozenset({Role.ADMIN, Role.DERMATOLOGIST})
 
 EXPECTED: dict[str, frozenset[Role] | str] = {
     "auth.index": PUBLIC,
@@ -65,7 +68,38 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "routines.adjust_pause": CLINICAL,
     "routines.end_pause": CLINICAL,
     "routines.clinic_adherence": CLINICAL,
-    "routines.inbox": frozenset({Role.DERMATOLOGIST}),
+    "routines.inbox": DERMATOLOGIST,
+    "catalog.edit_aftercare": ADMIN,
+    "catalog.edit_limit": ADMIN,
+    "catalog.edit_lot": ADMIN,
+    "catalog.edit_procedure": ADMIN,
+    "catalog.edit_product": ADMIN,
+    "catalog.edit_protocol": ADMIN,
+    "catalog.edit_rule": ADMIN,
+    "catalog.index": ADMIN,
+    "catalog.lot_patients": ADMIN_OR_DERMATOLOGIST,
+    "catalog.lot_patients_csv": ADMIN_OR_DERMATOLOGIST,
+    "catalog.new_aftercare": ADMIN,
+    "catalog.new_lot": ADMIN,
+    "catalog.new_product": ADMIN,
+    "catalog.view_procedure": ADMIN,
+    "consents.list_forms": ADMIN,
+    "consents.new_version": ADMIN,
+    "consents.patient_consents": CLINICAL,
+    "consents.revoke": CLINICAL,
+    "consents.sign": CLINICAL,
+    "consents.view": CLINICAL,
+    "photos.compare": CLINICAL,
+    "photos.image": CLINICAL,
+    "photos.upload": CLINICAL,
+    "treatments.add_score": DERMATOLOGIST,
+    "treatments.adverse_events": CLINICAL,
+    "treatments.amend": DERMATOLOGIST,
+    "treatments.edit_session": DERMATOLOGIST,
+    "treatments.patient_treatments": CLINICAL,
+    "treatments.precheck": DERMATOLOGIST,
+    "treatments.sign": DERMATOLOGIST,
+    "treatments.view_session": CLINICAL,
     "calendar_feeds.feed": PUBLIC,
     "followups.book_plan": CLINICAL,
     "followups.plan": CLINICAL,

@@ -10,9 +10,17 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol
+from clinic.catalog.models import (
+    AftercareRule,
+    ContraindicationRule,
+    Procedure,
+    Product,
+    ProductTag,
+    Protocol,
+)
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
+from clinic.treatments.rules import DEFAULT_RULES
 
 PRODUCTS = [
     # The article's four products.
@@ -136,10 +144,29 @@ def _ensure_procedure(clinic: Clinic, spec: dict) -> Procedure:
     return procedure
 
 
+def install_contraindication_rules(clinic: Clinic) -> None:
+    """Add the default contraindication rules (DOMAIN.md) the clinic does not have yet."""
+    have = set(db.session.scalars(
+        sa.select(ContraindicationRule.code).where(ContraindicationRule.clinic_id == clinic.id)
+    ))
+    for position, (code, label, severity, months, days, threshold) in enumerate(DEFAULT_RULES):
+        if code not in have:
+            db.session.add(ContraindicationRule(
+                clinic_id=clinic.id, code=code, label=label, severity=severity, position=position,
+                window_months=months, window_days=days, threshold=threshold,
+            ))
+
+
 def install_defaults(clinic: Clinic) -> None:
-    """Add the default products, procedures, protocols and aftercare rules the clinic does not have yet."""
+    """Add the default products, procedures, protocols, aftercare and contraindication rules the clinic
+    does not have yet."""
     for spec in PRODUCTS:
         _ensure_product(clinic, spec)
     for spec in PROCEDURES:
         _ensure_procedure(clinic, spec)
+    install_contraindication_rules(clinic)
+    db.session.flush()
+    from clinic.consents.defaults import install_consent_forms
+
+    install_consent_forms(clinic)
     db.session.flush()

@@ -6,6 +6,7 @@ Every number is a per-clinic default that an admin can change (DOMAIN.md), so it
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -220,3 +221,71 @@ class AftercareRule(Base):
         sa.CheckConstraint("starts_after_hours >= 0", name="start_not_negative"),
         sa.CheckConstraint("action <> 'pause_tag' OR ingredient_tag IS NOT NULL", name="pause_needs_tag"),
     )
+
+
+RULE_SEVERITIES: dict[str, str] = {"hard_stop": "Hard stop", "warn": "Warning (override with a reason)"}
+
+
+class ContraindicationRule(TimestampMixin, Base):
+    """One contraindication check a clinic runs at every pre-check (evaluated by treatments/rules.py).
+
+    `code` picks the check; the clinic chooses its label, severity, whether it runs, and its window
+    (`window_months` / `window_days`) or threshold (`threshold`, e.g. the lowest Fitzpatrick type warned).
+    """
+
+    __tablename__ = "contraindication_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    label: Mapped[str] = mapped_column(sa.String(160))
+    severity: Mapped[str] = mapped_column(sa.String(10))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    window_months: Mapped[int | None] = mapped_column()
+    window_days: Mapped[int | None] = mapped_column()
+    threshold: Mapped[int | None] = mapped_column()
+
+    __table_args__ = (
+        sa.UniqueConstraint("clinic_id", "code", name="uq_contraindication_rule_clinic_code"),
+        sa.CheckConstraint("severity IN ('hard_stop', 'warn')", name="severity"),
+        sa.CheckConstraint("window_months IS NULL OR window_months >= 0", name="months_not_negative"),
+        sa.CheckConstraint("window_days IS NULL OR window_days >= 0", name="days_not_negative"),
+    )
+
+
+class ProductLot(TimestampMixin, Base):
+    """A delivered lot of an in-office product; sessions draw units from it (see treatments.stock)."""
+
+    __tablename__ = "product_lot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"), index=True)
+    lot_number: Mapped[str] = mapped_column(sa.String(60))
+    expires_on: Mapped[date] = mapped_column(sa.Date)
+    manufacturer: Mapped[str | None] = mapped_column(sa.String(120))
+    source: Mapped[str | None] = mapped_column(sa.String(30))
+    quantity_on_hand: Mapped[int] = mapped_column(default=0)
+    low_stock_threshold: Mapped[int] = mapped_column(default=3)
+
+    product: Mapped[Product] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "lot_number", name="uq_product_lot_product_number"),
+        sa.CheckConstraint("quantity_on_hand >= 0", name="quantity_not_negative"),
+        sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_not_negative"),
+    )
+
+    def is_expired(self, on: date) -> bool:
+        return self.expires_on < on
+
+    def expires_soon(self, on: date, days: int = 30) -> bool:
+        return not self.is_expired(on) and (self.expires_on - on).days <= days
+
+    @property
+    def low_stock(self) -> bool:
+        return self.quantity_on_hand <= self.low_stock_threshold
+
+    def __repr__(self) -> str:
+        return f"<ProductLot {self.id} {self.lot_number!r}>"

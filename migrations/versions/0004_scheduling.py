@@ -3,7 +3,7 @@ reminder opt-in, clinic booking settings; on PostgreSQL the btree_gist exclusion
 double booking impossible.
 
 Revision ID: 0004_scheduling
-Revises: 0001_foundation
+Revises: 0003_treatments
 Create Date: 2026-11-26 03:09:30.684993
 
 """
@@ -19,7 +19,7 @@ DROP_EXCLUSION_SQL = ['ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appo
 
 # revision identifiers, used by Alembic.
 revision = '0004_scheduling'
-down_revision = '0001_foundation'
+down_revision = '0003_treatments'
 branch_labels = None
 depends_on = None
 

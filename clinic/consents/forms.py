@@ -1,0 +1,42 @@
+"""Consent signing and revocation forms; the admin's new-version form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+
+class SignConsentForm(FlaskForm):
+    text_digest = HiddenField()
+    agree = BooleanField(
+        "The patient has read this consent and agrees to it",
+        validators=[DataRequired(message="The patient must agree to sign.")],
+    )
+    signer_name = StringField(
+        "Full name of the signer (typed)",
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "off"},
+    )
+    signature = HiddenField("Signature")
+    submit = SubmitField("Sign consent")
+
+
+class RevokeConsentForm(FlaskForm):
+    reason = StringField("Reason for revoking", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Revoke consent")
+
+
+class ConsentFormVersionForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    body = TextAreaField(
+        "Text",
+        validators=[DataRequired(), Length(max=20000)],
+        render_kw={"rows": 18},
+        description="{product_sources} is replaced by the in-office exosome products and "
+        "their sources when the patient signs.",
+    )
+    valid_months = IntegerField(
+        "Valid for (months)", default=12, validators=[InputRequired(), NumberRange(min=1, max=60)]
+    )
+    submit = SubmitField("Publish as a new version")

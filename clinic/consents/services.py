@@ -1,0 +1,188 @@
+"""Consent rules: which form version is offered, signing (text frozen), validity, revocation, gating."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import selectinload
+
+from clinic.audit.services import record
+from clinic.catalog.models import EXOSOME_SOURCES, Procedure, Product
+from clinic.consents.models import Consent, ConsentForm
+from clinic.consents.signature import BadSignature, decode_signature
+from clinic.db import now_utc
+from clinic.extensions import db
+from clinic.treatments.errors import Invalid
+
+
+class ConsentMissing(Exception):
+    """The procedure needs a valid signed consent and the patient has none."""
+
+    def __init__(self, procedure: Procedure):
+        super().__init__(f"{procedure.name} needs a valid signed consent; the patient has none.")
+        self.procedure = procedure
+
+
+def current_forms(clinic_id: int) -> Sequence[ConsentForm]:
+    """The newest active version of each form (per kind and procedure)."""
+    newest = (
+        sa.select(
+            ConsentForm.kind, ConsentForm.procedure_id, sa.func.max(ConsentForm.version).label("version")
+        )
+        .where(ConsentForm.clinic_id == clinic_id, ConsentForm.active)
+        .group_by(ConsentForm.kind, ConsentForm.procedure_id)
+        .subquery()
+    )
+    return db.session.scalars(
+        sa.select(ConsentForm)
+        .join(
+            newest,
+            sa.and_(
+                ConsentForm.kind == newest.c.kind,
+                ConsentForm.version == newest.c.version,
+                sa.or_(
+                    ConsentForm.procedure_id == newest.c.procedure_id,
+                    sa.and_(ConsentForm.procedure_id.is_(None), newest.c.procedure_id.is_(None)),
+                ),
+            ),
+        )
+        .where(ConsentForm.clinic_id == clinic_id, ConsentForm.active)
+        .order_by(ConsentForm.kind.desc(), ConsentForm.title)
+    ).all()
+
+
+def product_sources(clinic_id: int) -> str:
+    products = db.session.scalars(
+        sa.select(Product)
+        .where(
+            Product.clinic_id == clinic_id,
+            Product.active,
+            Product.use.in_(("in_office", "both")),
+            Product.exosome_source.is_not(None),
+        )
+        .order_by(Product.brand, Product.name)
+    )
+    return (
+        "; ".join(
+            f"{p.display_name}: {EXOSOME_SOURCES.get(p.exosome_source, p.exosome_source)}" for p in products
+        )
+        or "no in-office exosome product is listed"
+    )
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def render_text(form: ConsentForm) -> str:
+    return form.body.replace("{product_sources}", product_sources(form.clinic_id))
+
+
+def sign_consent(
+    patient,
+    form: ConsentForm,
+    *,
+    signer_name: str,
+    signature_data_url: str | None,
+    witness,
+    ip: str | None,
+    method: str = "staff_tablet",
+    text_digest: str,
+) -> Consent:
+    """Freeze what was signed. `text_digest` is the SHA-256 of the text shown; refused if it changed."""
+    problems = {}
+    name = " ".join((signer_name or "").split())
+    if len(name) < 3:
+        problems["signer_name"] = "Type the signer's full name."
+    try:
+        png = decode_signature(signature_data_url)
+    except BadSignature as error:
+        problems["signature"] = str(error)
+    text = render_text(form)
+    if text_digest != digest(text):
+        problems["agree"] = "The consent text changed while it was open; read it again and sign."
+    if problems:
+        raise Invalid(problems)
+    at = now_utc()
+    consent = Consent(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        form_id=form.id,
+        kind=form.kind,
+        procedure_id=form.procedure_id,
+        title=form.title,
+        form_version=form.version,
+        text=text,
+        signer_name=name,
+        signature_png=png,
+        signature_sha256=hashlib.sha256(png).hexdigest(),
+        method=method,
+        ip=ip,
+        signed_at=at,
+        witnessed_by_id=getattr(witness, "id", None),
+        expires_at=at + relativedelta(months=form.valid_months),
+    )
+    db.session.add(consent)
+    db.session.flush()
+    record(
+        "consent.sign",
+        patient_id=patient.id,
+        object_type="consent",
+        object_id=consent.id,
+        detail=f"{form.kind} v{form.version}",
+    )
+    return consent
+
+
+def revoke_consent(consent: Consent, user, reason: str) -> None:
+    if consent.revoked_at is not None:
+        raise Invalid({"reason": "This consent is already revoked."})
+    if len((reason or "").strip()) < 3:
+        raise Invalid({"reason": "Say why the consent is revoked."})
+    consent.revoked_at = now_utc()
+    consent.revoked_by_id = user.id
+    consent.revoke_reason = reason.strip()
+    record("consent.revoke", patient_id=consent.patient_id, object_type="consent", object_id=consent.id)
+
+
+def valid_consent(patient_id: int, *, kind: str, procedure_id: int | None, at: datetime) -> Consent | None:
+    query = sa.select(Consent).where(
+        Consent.patient_id == patient_id,
+        Consent.kind == kind,
+        Consent.revoked_at.is_(None),
+        Consent.signed_at <= at,
+        Consent.expires_at > at,
+    )
+    if procedure_id is not None:
+        query = query.where(Consent.procedure_id == procedure_id)
+    return db.session.scalars(query.order_by(Consent.expires_at.desc())).first()
+
+
+def valid_treatment_consents(patient_id: int, at: datetime) -> Sequence[Consent]:
+    """The patient's valid treatment consents (with their procedures), soonest expiry first."""
+    return db.session.scalars(
+        sa.select(Consent)
+        .where(
+            Consent.patient_id == patient_id,
+            Consent.kind == "treatment",
+            Consent.revoked_at.is_(None),
+            Consent.signed_at <= at,
+            Consent.expires_at > at,
+        )
+        .options(selectinload(Consent.procedure))
+        .order_by(Consent.expires_at)
+    ).all()
+
+
+def require_treatment_consent(patient, procedure: Procedure, at: datetime) -> Consent | None:
+    """The valid consent a session of `procedure` rests on; ConsentMissing if it needs one and has none."""
+    if not procedure.requires_consent:
+        return None
+    consent = valid_consent(patient.id, kind="treatment", procedure_id=procedure.id, at=at)
+    if consent is None:
+        raise ConsentMissing(procedure)
+    return consent

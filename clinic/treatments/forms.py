@@ -1,0 +1,157 @@
+"""Forms for check-in (pre-check), the session record, signing, amendments and outcome scores.
+
+Ranges are checked in the services (one place, also for non-HTTP callers); forms check types and presence.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from clinic.treatments.rules import Finding
+from clinic.treatments.scores import CHECKPOINTS, MASI_REGIONS, SCALES
+from clinic.treatments.signing import AMENDABLE
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PrecheckForm(FlaskForm):
+    procedure_id = SelectField("Procedure", coerce=int, validators=[InputRequired()])
+    product_ids = MultiCheckboxField(
+        "Products planned",
+        coerce=int,
+        description="Their ingredients are checked against the patient's allergies.",
+    )
+    history_confirmed = MultiCheckboxField(
+        "History",
+        choices=[("yes", "I re-confirmed the medical history answers with the patient today")],
+        validators=[DataRequired(message="Re-confirm the history with the patient first.")],
+    )
+    submit = SubmitField("Run the pre-check")
+
+
+def precheck_form_with_overrides(findings: list[Finding]) -> type[PrecheckForm]:
+    """The pre-check form plus one required reason field per warning."""
+
+    class WithOverrides(PrecheckForm):
+        pass
+
+    for finding in findings:
+        if not finding.is_hard_stop:
+            field = TextAreaField(
+                f"Override reason: {finding.label}",
+                description=finding.reason,
+                validators=[
+                    DataRequired(message="Write why you proceed despite this warning."),
+                    Length(min=5, max=1000, message="Write why you proceed (at least 5 characters)."),
+                ],
+                render_kw={"rows": 2},
+            )
+            setattr(WithOverrides, f"override_{finding.code}", field)
+    # A new field sorts after the reasons: the button stays last.
+    WithOverrides.submit = SubmitField("Start the session")
+    return WithOverrides
+
+
+class AreaForm(Form):
+    area = StringField("Area", validators=[Optional(), Length(max=60)])
+    needle_depth_mm = DecimalField("Needle depth (mm)", places=2, validators=[Optional()])
+
+
+class SiteForm(Form):
+    site = StringField("Injection site", validators=[Optional(), Length(max=60)])
+    volume_ml = DecimalField("Volume (ml)", places=2, validators=[Optional()])
+
+
+class ProductUseForm(Form):
+    product_id = SelectField("Product", coerce=int, validators=[Optional()])
+    lot_number = StringField(
+        "Lot number", validators=[Optional(), Length(max=60)], render_kw={"list": "usable-lots"}
+    )
+    volume_ml = DecimalField("Volume (ml)", places=2, validators=[Optional()])
+    units_used = IntegerField("Units from stock", default=1, validators=[Optional()])
+
+
+class SessionForm(FlaskForm):
+    version = HiddenField()
+    started_at = DateTimeLocalField("Started", format=DATETIME_FORMAT, validators=[InputRequired()])
+    ended_at = DateTimeLocalField("Ended", format=DATETIME_FORMAT, validators=[Optional()])
+    assistant_id = SelectField("Assistant", coerce=int)
+    device = StringField("Device", validators=[Optional(), Length(max=120)])
+    passes = IntegerField("Passes", validators=[Optional()])
+    anaesthetic = StringField("Anaesthetic", validators=[Optional(), Length(max=120)])
+    laser_wavelength_nm = IntegerField("Laser wavelength (nm)", validators=[Optional()])
+    laser_fluence_j_cm2 = DecimalField("Laser fluence (J/cm²)", places=2, validators=[Optional()])
+    laser_spot_size_mm = DecimalField("Laser spot size (mm)", places=2, validators=[Optional()])
+    areas = FieldList(FormField(AreaForm), min_entries=4, max_entries=12)
+    injection_sites = FieldList(FormField(SiteForm), min_entries=4, max_entries=20)
+    products = FieldList(FormField(ProductUseForm), min_entries=2, max_entries=6)
+    skin_response = TextAreaField("Skin response", validators=[Optional(), Length(max=4000)])
+    adverse_events = TextAreaField("Adverse events", validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    submit = SubmitField("Save draft")
+
+
+class SignForm(FlaskForm):
+    version = HiddenField()
+    submit = SubmitField("Sign session")
+
+
+class AmendForm(FlaskForm):
+    field = SelectField("Field to correct", choices=[("", "Choose…")] + list(AMENDABLE.items()))
+    new_value = TextAreaField(
+        "Corrected value", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2}
+    )
+    reason = TextAreaField(
+        "Reason for the correction", validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2}
+    )
+    submit = SubmitField("Add amendment")
+
+
+class ScoreForm(FlaskForm):
+    scale = SelectField("Scale", choices=[(s.code, s.label) for s in SCALES.values()])
+    checkpoint = SelectField("Checkpoint", choices=list(CHECKPOINTS.items()))
+    recorded_on = DateField("Date", validators=[InputRequired()])
+    value = StringField(
+        "Value",
+        validators=[Optional(), Length(max=20)],
+        description="Glogau I–IV; Norwood I–VII (IIa, IIIa, IIIvertex, IVa, Va); Ludwig I–III; "
+        "density hairs/cm²; diameter µm; CEA and IGA 0–4. Leave empty for MASI/mMASI.",
+    )
+    submit = SubmitField("Record score")
+
+
+for _region, (_label, _weight) in MASI_REGIONS.items():
+    setattr(ScoreForm, f"{_region}_area", IntegerField(f"MASI {_label}: area (0–6)", validators=[Optional()]))
+    setattr(
+        ScoreForm,
+        f"{_region}_darkness",
+        IntegerField(f"MASI {_label}: darkness (0–4)", validators=[Optional()]),
+    )
+    setattr(
+        ScoreForm,
+        f"{_region}_homogeneity",
+        IntegerField(f"MASI {_label}: homogeneity (0–4, MASI only)", validators=[Optional()]),
+    )
+ScoreForm.submit = SubmitField("Record score")  # after the MASI fields

@@ -1,0 +1,235 @@
+"""In-office treatment sessions: what was done, with which lots, the pre-check it passed, the aftercare
+windows it set, its signature and later amendments; and outcome scores at checkpoints.
+
+A session is a draft until a dermatologist signs it; after that neither the session nor its child rows
+may change (treatments.guards refuses the flush). Corrections are `Amendment` rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.db import Base, TimestampMixin, UTCDateTime, now_utc
+
+SESSION_STATUSES = ("draft", "signed")
+
+
+class TreatmentSession(TimestampMixin, Base):
+    __tablename__ = "treatment_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    procedure_id: Mapped[int] = mapped_column(sa.ForeignKey("procedure.id"))
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    assistant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The pre-check as it was: findings, override reasons, who confirmed the history and when.
+    precheck: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The signed consent the session rests on (None when the procedure needs none).
+    consent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("consent.id"))
+    device: Mapped[str | None] = mapped_column(sa.String(120))
+    passes: Mapped[int | None] = mapped_column()
+    anaesthetic: Mapped[str | None] = mapped_column(sa.String(120))
+    laser_wavelength_nm: Mapped[int | None] = mapped_column()
+    laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
+    laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    skin_response: Mapped[str | None] = mapped_column(sa.Text)
+    adverse_events: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    signature_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(default=1)
+
+    patient = relationship("Patient")
+    procedure = relationship("Procedure")
+    provider = relationship("User", foreign_keys=[provider_id])
+    assistant = relationship("User", foreign_keys=[assistant_id])
+    signed_by = relationship("User", foreign_keys=[signed_by_id])
+    consent = relationship("Consent")
+    areas: Mapped[list[SessionArea]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionArea.position"
+    )
+    injection_sites: Mapped[list[InjectionSite]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="InjectionSite.position"
+    )
+    products: Mapped[list[SessionProduct]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionProduct.position"
+    )
+    aftercare: Mapped[list[SessionAftercare]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionAftercare.position"
+    )
+    amendments: Mapped[list[Amendment]] = relationship(
+        back_populates="session", order_by="Amendment.created_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('draft', 'signed')", name="status"),
+        sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+        sa.CheckConstraint(
+            "status = 'draft' OR (signed_at IS NOT NULL AND signature_sha256 IS NOT NULL)",
+            name="signed_complete",
+        ),
+    )
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == "signed"
+
+    @property
+    def total_injection_ml(self) -> Decimal:
+        return sum((site.volume_ml for site in self.injection_sites), Decimal("0"))
+
+    def __repr__(self) -> str:
+        return f"<TreatmentSession {self.id} {self.status}>"
+
+
+class SessionArea(Base):
+    """An area treated, with the needle depth used there (mm) when the procedure needles."""
+
+    __tablename__ = "session_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    area: Mapped[str] = mapped_column(sa.String(60))
+    needle_depth_mm: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 2))
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="areas")
+
+
+class InjectionSite(Base):
+    __tablename__ = "injection_site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    site: Mapped[str] = mapped_column(sa.String(60))
+    volume_ml: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="injection_sites")
+
+    __table_args__ = (sa.CheckConstraint("volume_ml > 0", name="volume_positive"),)
+
+
+class SessionProduct(Base):
+    """A product applied in the session, from which lot, how much (ml) and how many units left stock."""
+
+    __tablename__ = "session_product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("product_lot.id"), index=True)
+    volume_ml: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    units_used: Mapped[int] = mapped_column(default=1)
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="products")
+    product = relationship("Product")
+    lot = relationship("ProductLot")
+
+    __table_args__ = (
+        sa.CheckConstraint("volume_ml > 0", name="volume_positive"),
+        sa.CheckConstraint("units_used >= 1", name="units_positive"),
+    )
+
+
+class SessionAftercare(Base):
+    """One aftercare rule applied by a session, with its window in UTC: what the routines feature reads.
+
+    A copy of the procedure's AftercareRule at the time (so later catalog edits do not rewrite history).
+    `action` is pause_tag (pause home steps whose product has `ingredient_tag`), add_step (add a recovery step
+    for `ingredient_tag` in `step_slot`) or advise; the window is [starts_at, ends_at).
+    """
+
+    __tablename__ = "session_aftercare"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    aftercare_rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("aftercare_rule.id", ondelete="SET NULL")
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    action: Mapped[str] = mapped_column(sa.String(12))
+    ingredient_tag: Mapped[str | None] = mapped_column(sa.String(30))
+    label: Mapped[str] = mapped_column(sa.String(160))
+    patient_instruction: Mapped[str | None] = mapped_column(sa.Text)
+    step_slot: Mapped[str | None] = mapped_column(sa.String(4))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="aftercare")
+
+    __table_args__ = (
+        sa.Index("ix_session_aftercare_patient_window", "patient_id", "ends_at"),
+        sa.CheckConstraint("ends_at > starts_at", name="window_order"),
+    )
+
+
+class Amendment(Base):
+    """A dated correction to a signed session: who, why, and each field's old and new value."""
+
+    __tablename__ = "session_amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changes: Mapped[list[dict]] = mapped_column(sa.JSON)
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="amendments")
+    author = relationship("User")
+
+
+class OutcomeScore(Base):
+    """A score on one scale at a checkpoint. `value` is numeric for charting; `label` is what was recorded
+    (e.g. Norwood "IIIa"); MASI/mMASI keep their regional components."""
+
+    __tablename__ = "outcome_score"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("treatment_session.id"))
+    scale: Mapped[str] = mapped_column(sa.String(20))
+    checkpoint: Mapped[str] = mapped_column(sa.String(12))
+    recorded_on: Mapped[date] = mapped_column(sa.Date)
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
+    label: Mapped[str] = mapped_column(sa.String(20))
+    components: Mapped[dict | None] = mapped_column(sa.JSON)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    recorded_by = relationship("User")
+
+    __table_args__ = (sa.Index("ix_outcome_score_patient_scale", "patient_id", "scale", "recorded_on"),)
+
+
+class TreatmentLimit(Base):
+    """A clinic's accepted range for one recorded setting (needle depth, volumes, laser settings...).
+
+    Missing rows mean the default of treatments.limits.LIMIT_DEFAULTS.
+    """
+
+    __tablename__ = "treatment_limit"
+
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    low: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
+    high: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
+
+    __table_args__ = (sa.CheckConstraint("low >= 0 AND low < high", name="range_order"),)
+
+
+from clinic.treatments import guards  # noqa: E402,F401 - registers the signed-session flush guard

@@ -1,0 +1,216 @@
+"""Recording what happened in a draft session: settings, areas, injection sites, products with lots.
+
+`save_session` checks everything first and writes only when all of it is valid, so a refused save leaves
+nothing half-written (and the view rolls back whatever a late failure, such as a lot running out, left).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from clinic.audit.services import record
+from clinic.catalog.models import Product
+from clinic.clinics.models import Clinic
+from clinic.db import now_utc
+from clinic.extensions import db
+from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
+from clinic.treatments.limits import clinic_limits
+from clinic.treatments.models import InjectionSite, SessionArea, SessionProduct, TreatmentSession
+from clinic.treatments.stock import OutOfStock, draw, find_lot, give_back, lot_problem
+from clinic.treatments.windows import apply_aftercare
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class ProductUse:
+    product_id: int
+    lot_number: str
+    volume_ml: Decimal
+    units_used: int = 1
+
+
+@dataclass
+class SessionDetails:
+    started_at: datetime
+    ended_at: datetime | None = None
+    assistant_id: int | None = None
+    device: str | None = None
+    passes: int | None = None
+    anaesthetic: str | None = None
+    laser_wavelength_nm: int | None = None
+    laser_fluence_j_cm2: Decimal | None = None
+    laser_spot_size_mm: Decimal | None = None
+    areas: list[tuple[str, Decimal | None]] = field(default_factory=list)
+    injection_sites: list[tuple[str, Decimal]] = field(default_factory=list)
+    products: list[ProductUse] = field(default_factory=list)
+    skin_response: str | None = None
+    adverse_events: str | None = None
+    notes: str | None = None
+
+
+SCALAR_FIELDS = (
+    "started_at",
+    "ended_at",
+    "assistant_id",
+    "device",
+    "passes",
+    "anaesthetic",
+    "laser_wavelength_nm",
+    "laser_fluence_j_cm2",
+    "laser_spot_size_mm",
+    "skin_response",
+    "adverse_events",
+    "notes",
+)
+
+
+def require_draft(session: TreatmentSession) -> None:
+    if session.is_signed:
+        raise SessionSigned
+
+
+def _range_problem(limits: dict, kind: str, value, unit: str) -> str | None:
+    low, high = limits[kind]
+    if value is not None and not (low <= Decimal(value) <= high):
+        return f"Must be between {low} and {high} {unit}."
+    return None
+
+
+def _check_times(d: SessionDetails, problems: dict[str, str]) -> None:
+    latest = now_utc() + CLOCK_SKEW
+    if d.started_at > latest:
+        problems["started_at"] = "The start cannot be in the future."
+    if d.ended_at is not None:
+        if d.ended_at > latest:
+            problems["ended_at"] = "The end cannot be in the future."
+        elif d.ended_at < d.started_at:
+            problems["ended_at"] = "The end must be after the start."
+
+
+def _check_settings(d: SessionDetails, problems: dict[str, str], limits: dict) -> None:
+    for name, unit in (
+        ("passes", "passes"),
+        ("laser_wavelength_nm", "nm"),
+        ("laser_fluence_j_cm2", "J/cm²"),
+        ("laser_spot_size_mm", "mm"),
+    ):
+        if problem := _range_problem(limits, name, getattr(d, name), unit):
+            problems[name] = problem
+    for i, (area, depth) in enumerate(d.areas):
+        if not area:
+            problems[f"areas-{i}-area"] = "Name the area treated."
+        if problem := _range_problem(limits, "needle_depth_mm", depth, "mm"):
+            problems[f"areas-{i}-needle_depth_mm"] = problem
+    for i, (site, volume) in enumerate(d.injection_sites):
+        if not site:
+            problems[f"injection_sites-{i}-site"] = "Name the injection site."
+        if volume is None:
+            problems[f"injection_sites-{i}-volume_ml"] = "Enter the volume injected at this site."
+        elif problem := _range_problem(limits, "injection_volume_ml", volume, "ml per site"):
+            problems[f"injection_sites-{i}-volume_ml"] = problem
+
+
+def _check_products(
+    session: TreatmentSession, d: SessionDetails, problems: dict[str, str], limits: dict
+) -> list:
+    """Resolve each product use to (product, lot, use); collect problems beside the right field."""
+    resolved = []
+    on = d.started_at.astimezone(db.session.get(Clinic, session.clinic_id).zone).date()
+    for i, use in enumerate(d.products):
+        product = db.session.get(Product, use.product_id)
+        if product is None or product.clinic_id != session.clinic_id:
+            problems[f"products-{i}-product_id"] = "Choose a product of this clinic."
+            continue
+        if use.volume_ml is None:
+            problems[f"products-{i}-volume_ml"] = "Enter the volume applied."
+        elif problem := _range_problem(limits, "product_volume_ml", use.volume_ml, "ml"):
+            problems[f"products-{i}-volume_ml"] = problem
+        if problem := _range_problem(limits, "units_used", use.units_used, "units"):
+            problems[f"products-{i}-units_used"] = problem
+        if not use.lot_number:
+            problems[f"products-{i}-lot_number"] = "Enter the lot number from the vial."
+            continue
+        lot = find_lot(session.clinic_id, use.lot_number)
+        if problem := lot_problem(lot, use.lot_number, product, on):
+            problems[f"products-{i}-lot_number"] = problem
+            continue
+        resolved.append((i, product, lot, use))
+    return resolved
+
+
+def _replace_products(session: TreatmentSession, resolved: list) -> None:
+    for old in session.products:
+        give_back(old.lot_id, old.units_used)
+    session.products = []
+    db.session.flush()
+    problems = {}
+    for i, product, lot, use in resolved:
+        try:
+            draw(lot, use.units_used)
+        except OutOfStock:
+            db.session.refresh(lot)
+            problems[f"products-{i}-lot_number"] = (
+                f"Lot {lot.lot_number} has only {lot.quantity_on_hand} unit(s) left."
+            )
+            continue
+        session.products.append(
+            SessionProduct(
+                position=i,
+                product_id=product.id,
+                lot_id=lot.id,
+                volume_ml=use.volume_ml,
+                units_used=use.units_used,
+            )
+        )
+    if problems:
+        raise Invalid(problems)  # the view rolls back: stock returns to what it was
+
+
+def _pause_home_routine(session: TreatmentSession, user) -> None:
+    """Once the session's end is recorded, pause the patient's conflicting home steps and add recovery steps.
+
+    Applied once per session (keyed by its id): the pauses are the patient's own from then on, and staff adjust
+    them on the routine page if the recorded end time is corrected later.
+    """
+    from clinic.routines.aftercare import apply_aftercare as apply_home_aftercare
+
+    if session.ended_at is not None:
+        apply_home_aftercare(session.patient, session.procedure, session.ended_at, user=user,
+                             session_ref=f"treatment:{session.id}")
+
+
+def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version: int, user) -> None:
+    """Write the session's record from `d`; refuse a signed session, a stale form, or any invalid value."""
+    require_draft(session)
+    if session.version != loaded_version:
+        raise StaleSession
+    problems: dict[str, str] = {}
+    _check_times(d, problems)
+    limits = clinic_limits(session.clinic_id)
+    _check_settings(d, problems, limits)
+    resolved = _check_products(session, d, problems, limits)
+    if problems:
+        raise Invalid(problems)
+    for name in SCALAR_FIELDS:
+        setattr(session, name, getattr(d, name))
+    session.areas = [
+        SessionArea(position=i, area=a, needle_depth_mm=depth) for i, (a, depth) in enumerate(d.areas)
+    ]
+    session.injection_sites = [
+        InjectionSite(position=i, site=s, volume_ml=v) for i, (s, v) in enumerate(d.injection_sites)
+    ]
+    _replace_products(session, resolved)
+    apply_aftercare(session)
+    _pause_home_routine(session, user)
+    session.updated_at = now_utc()  # always bumps `version`, even when only child rows changed
+    db.session.flush()
+    record(
+        "treatment.update",
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        user=user,
+    )

@@ -1,0 +1,182 @@
+"""Signing, verifying and amending sessions.
+
+Signing freezes a canonical JSON of the session (its fields, rows, pre-check and aftercare) and stores its
+SHA-256; `verify_signature` recomputes it. Two dermatologists signing at once: the conditional UPDATE
+(`status = 'draft' AND version = loaded`) lets exactly one win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from clinic.audit.services import record
+from clinic.auth.roles import Role
+from clinic.db import now_utc
+from clinic.extensions import db
+from clinic.photos.services import session_photos
+from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
+from clinic.treatments.models import Amendment, TreatmentSession
+
+#: Fields a signed session's amendment may correct, with their labels.
+AMENDABLE: dict[str, str] = {
+    "device": "Device",
+    "anaesthetic": "Anaesthetic",
+    "skin_response": "Skin response",
+    "adverse_events": "Adverse events",
+    "notes": "Notes",
+}
+SIGNED_FIELDS = (
+    "id",
+    "clinic_id",
+    "patient_id",
+    "procedure_id",
+    "provider_id",
+    "assistant_id",
+    "started_at",
+    "ended_at",
+    "precheck",
+    "consent_id",
+    "device",
+    "passes",
+    "anaesthetic",
+    "laser_wavelength_nm",
+    "laser_fluence_j_cm2",
+    "laser_spot_size_mm",
+    "skin_response",
+    "adverse_events",
+    "notes",
+)
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def signed_content(session: TreatmentSession, signed_by_id: int, signed_at: datetime) -> dict:
+    return {
+        **{name: _plain(getattr(session, name)) for name in SIGNED_FIELDS},
+        "areas": [[a.area, _plain(a.needle_depth_mm)] for a in session.areas],
+        "injection_sites": [[s.site, _plain(s.volume_ml)] for s in session.injection_sites],
+        "products": [[p.product_id, p.lot_id, _plain(p.volume_ml), p.units_used] for p in session.products],
+        "aftercare": [
+            [a.action, a.ingredient_tag, a.label, _plain(a.starts_at), _plain(a.ends_at)]
+            for a in session.aftercare
+        ],
+        "photos": [[p.view, p.phase, p.sha256] for p in session_photos(session.id)],
+        "signed_by_id": signed_by_id,
+        "signed_at": _plain(signed_at),
+    }
+
+
+def content_hash(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> None:
+    """Sign as `user` (a dermatologist) if the session is still the draft they looked at."""
+    if user.role != Role.DERMATOLOGIST:
+        raise NotAllowed("Only a dermatologist can sign a session.")
+    if session.is_signed:
+        raise SessionSigned("This session is already signed.")
+    if session.ended_at is None:
+        raise Invalid({"ended_at": "Record when the session ended before signing."})
+    signed_at = now_utc().replace(microsecond=0)
+    digest = content_hash(signed_content(session, user.id, signed_at))
+    result = db.session.execute(
+        sa.update(TreatmentSession)
+        .where(
+            TreatmentSession.id == session.id,
+            TreatmentSession.status == "draft",
+            TreatmentSession.version == loaded_version,
+        )
+        .values(
+            status="signed",
+            signed_at=signed_at,
+            signed_by_id=user.id,
+            signature_sha256=digest,
+            version=TreatmentSession.version + 1,
+            updated_at=now_utc(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleSession
+    db.session.expire(session)
+    record(
+        "treatment.sign",
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        user=user,
+    )
+
+
+def verify_signature(session: TreatmentSession) -> bool:
+    """True if the signed content still hashes to the stored signature."""
+    if not session.is_signed or not session.signature_sha256:
+        return False
+    digest = content_hash(signed_content(session, session.signed_by_id, session.signed_at))
+    return hmac.compare_digest(digest, session.signature_sha256)
+
+
+def amend_session(
+    session: TreatmentSession, user, *, field: str, new_value: str | None, reason: str
+) -> Amendment:
+    """Add a dated correction under a signed session; the signed record itself never changes."""
+    if user.role != Role.DERMATOLOGIST:
+        raise NotAllowed("Only a dermatologist can amend a session.")
+    if not session.is_signed:
+        raise Invalid({"field": "A draft is edited directly; only signed sessions are amended."})
+    problems = {}
+    if field not in AMENDABLE:
+        problems["field"] = "Choose a field to correct."
+    if len((reason or "").strip()) < 5:
+        problems["reason"] = "Say why the record is corrected (at least 5 characters)."
+    if problems:
+        raise Invalid(problems)
+    old = current_value(session, field)
+    if (new_value or None) == (old or None):
+        raise Invalid({"new_value": "The new value is the same as the current one."})
+    amendment = Amendment(
+        author_id=user.id,
+        reason=reason.strip(),
+        changes=[{"field": field, "old": old, "new": new_value or None}],
+    )
+    session.amendments.append(amendment)
+    db.session.flush()
+    record(
+        "treatment.amend",
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        user=user,
+        detail=f"field={field}",
+    )
+    return amendment
+
+
+def current_value(session: TreatmentSession, field: str) -> str | None:
+    """The value after every amendment so far (the signed value if none)."""
+    value = getattr(session, field)
+    for amendment in session.amendments:
+        for change in amendment.changes:
+            if change["field"] == field:
+                value = change["new"]
+    return value

@@ -1,0 +1,161 @@
+"""Glue between forms and services: local ↔ UTC times, form ↔ SessionDetails, problems beside fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask_login import current_user
+
+from clinic.auth.models import User
+from clinic.auth.roles import CLINICAL_STAFF
+from clinic.catalog.models import Product
+from clinic.extensions import db
+from clinic.photos.forms import PhotoForm
+from clinic.photos.services import session_photos
+from clinic.treatments.forms import AmendForm, ScoreForm, SessionForm, SignForm
+from clinic.treatments.models import TreatmentSession
+from clinic.treatments.scores import MASI_REGIONS
+from clinic.treatments.services import ProductUse, SessionDetails
+from clinic.treatments.signing import AMENDABLE, current_value, verify_signature
+
+
+def clinic_today() -> date:
+    return datetime.now(current_user.clinic.zone).date()
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A naive datetime typed in the clinic's zone, as an aware UTC datetime."""
+    return None if local is None else local.replace(tzinfo=current_user.clinic.zone).astimezone(UTC)
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    return (
+        None
+        if value is None
+        else value.astimezone(current_user.clinic.zone).replace(tzinfo=None, second=0, microsecond=0)
+    )
+
+
+def setup_session_form(form: SessionForm, session: TreatmentSession) -> None:
+    staff = db.session.scalars(
+        sa.select(User)
+        .where(
+            User.clinic_id == session.clinic_id, User.active, User.role.in_([r.value for r in CLINICAL_STAFF])
+        )
+        .order_by(User.full_name)
+    )
+    form.assistant_id.choices = [(0, "None")] + [(u.id, u.full_name) for u in staff]
+    products = db.session.scalars(
+        sa.select(Product)
+        .where(Product.clinic_id == session.clinic_id, Product.active, Product.use.in_(("in_office", "both")))
+        .order_by(Product.brand, Product.name)
+    )
+    choices = [(0, "None")] + [(p.id, p.display_name) for p in products]
+    for entry in form.products:
+        entry.product_id.choices = choices
+
+
+def fill_session_form(form: SessionForm, s: TreatmentSession) -> None:
+    """Put the saved draft into the form (the FieldLists keep their empty rows after the saved ones)."""
+    form.version.data = str(s.version)
+    form.started_at.data, form.ended_at.data = to_local(s.started_at), to_local(s.ended_at)
+    form.assistant_id.data = s.assistant_id or 0
+    for name in (
+        "device",
+        "passes",
+        "anaesthetic",
+        "laser_wavelength_nm",
+        "laser_fluence_j_cm2",
+        "laser_spot_size_mm",
+        "skin_response",
+        "adverse_events",
+        "notes",
+    ):
+        form[name].data = getattr(s, name)
+    for entry, row in zip(form.areas, s.areas, strict=False):
+        entry.area.data, entry.needle_depth_mm.data = row.area, row.needle_depth_mm
+    for entry, row in zip(form.injection_sites, s.injection_sites, strict=False):
+        entry.site.data, entry.volume_ml.data = row.site, row.volume_ml
+    for entry, row in zip(form.products, s.products, strict=False):
+        entry.product_id.data, entry.lot_number.data = row.product_id, row.lot.lot_number
+        entry.volume_ml.data, entry.units_used.data = row.volume_ml, row.units_used
+
+
+def details_from_form(form: SessionForm) -> SessionDetails:
+    """Rows left empty are skipped; a half-filled row keeps its index so problems land beside it."""
+    d = SessionDetails(
+        started_at=to_utc(form.started_at.data),
+        ended_at=to_utc(form.ended_at.data),
+        assistant_id=form.assistant_id.data or None,
+    )
+    for name in ("device", "anaesthetic", "skin_response", "adverse_events", "notes"):
+        setattr(d, name, (form[name].data or "").strip() or None)
+    for name in ("passes", "laser_wavelength_nm", "laser_fluence_j_cm2", "laser_spot_size_mm"):
+        setattr(d, name, form[name].data)
+    d.areas = [
+        ((e.area.data or "").strip(), e.needle_depth_mm.data)
+        for e in form.areas
+        if (e.area.data or "").strip() or e.needle_depth_mm.data is not None
+    ]
+    d.injection_sites = [
+        ((e.site.data or "").strip(), e.volume_ml.data)
+        for e in form.injection_sites
+        if (e.site.data or "").strip() or e.volume_ml.data is not None
+    ]
+    d.products = [
+        ProductUse(
+            product_id=e.product_id.data or 0,
+            lot_number=(e.lot_number.data or "").strip(),
+            volume_ml=e.volume_ml.data,
+            units_used=e.units_used.data or 1,
+        )
+        for e in form.products
+        if e.product_id.data or (e.lot_number.data or "").strip()
+    ]
+    return d
+
+
+def attach_problems(form, problems: dict[str, str]) -> None:
+    """Show each service problem beside its field ("products-0-lot_number" → that row's lot field)."""
+    for path, message in problems.items():
+        field = _find_field(form, path)
+        if field is None:
+            form.form_errors.append(message)
+            continue
+        field.errors = [*field.errors, message]
+        head = path.partition("-")[0]
+        if head != path and head in form:  # a FieldList keeps its own copy of its rows' errors
+            form[head].errors = [entry.errors for entry in form[head].entries]
+
+
+def _find_field(form, path: str):
+    if path in form:
+        return form[path]
+    head, _, rest = path.partition("-")
+    index, _, sub = rest.partition("-")
+    if head in form and index.isdigit():
+        entries = form[head].entries
+        if int(index) < len(entries) and sub in entries[int(index)].form:
+            return entries[int(index)].form[sub]
+    return None
+
+
+def score_inputs(form: ScoreForm) -> tuple[str | None, dict | None]:
+    if form.scale.data not in ("masi", "mmasi"):
+        return form.value.data, None
+    parts = ("area", "darkness") + (("homogeneity",) if form.scale.data == "masi" else ())
+    return None, {region: {part: form[f"{region}_{part}"].data for part in parts} for region in MASI_REGIONS}
+
+
+def session_page_context(session: TreatmentSession, amend_form: AmendForm | None = None) -> dict:
+    return {
+        "session": session,
+        "sign_form": SignForm(version=str(session.version)),
+        "amend_form": amend_form or AmendForm(),
+        "signature_ok": verify_signature(session) if session.is_signed else None,
+        "current": {name: current_value(session, name) for name in AMENDABLE},
+        "amendable": AMENDABLE,
+        "photos": session_photos(session.id),
+        "photo_form": PhotoForm(),
+    }
