@@ -173,13 +173,18 @@ def _pause_home_routine(session: TreatmentSession, user) -> None:
     """Once the session's end is recorded, pause the patient's conflicting home steps and add recovery steps.
 
     Applied once per session (keyed by its id): the pauses are the patient's own from then on, and staff adjust
-    them on the routine page if the recorded end time is corrected later.
+    them on the routine page if the recorded end time is corrected later. A session entered after its whole
+    aftercare window has passed changes nothing at home.
     """
     from clinic.routines.aftercare import apply_aftercare as apply_home_aftercare
 
-    if session.ended_at is not None:
-        apply_home_aftercare(session.patient, session.procedure, session.ended_at, user=user,
-                             session_ref=f"treatment:{session.id}")
+    if session.ended_at is None or not session.procedure.aftercare_rules:
+        return
+    longest = max(r.starts_after_hours + r.window_hours for r in session.procedure.aftercare_rules)
+    if session.ended_at + timedelta(hours=longest) <= now_utc():
+        return
+    apply_home_aftercare(session.patient, session.procedure, session.ended_at, user=user,
+                         session_ref=f"treatment:{session.id}")
 
 
 def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version: int, user) -> None:
