@@ -77,11 +77,18 @@ def load_config() -> dict:
         "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",
         "LOGIN_IP_RATE_LIMIT": "60 per minute",
         "PATIENTS_PER_PAGE": 25,
+        # Links in e-mails sent outside a web request (the reminders dispatcher): the site's public address.
+        "CLINIC_BASE_URL": os.environ.get("CLINIC_BASE_URL"),
+        "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN"),
+        # Clinical photographs live outside static/; default instance/photos. Back this folder up.
+        "CLINIC_PHOTO_DIR": os.environ.get("CLINIC_PHOTO_DIR"),
+        "CLINIC_PHOTO_MAX_BYTES": int(os.environ.get("CLINIC_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
     }
 
 
 def check_production(config: dict) -> None:
-    """Refuse to start a production app with a missing, default or short SECRET_KEY."""
+    """Refuse to start a production app with a missing, default or short SECRET_KEY, or without the public
+    address that links in reminder e-mails need."""
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
@@ -91,3 +98,5 @@ def check_production(config: dict) -> None:
             f"{MIN_SECRET_KEY_LENGTH} characters "
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
+    if not (config.get("CLINIC_BASE_URL") or "").startswith(("https://", "http://")):
+        raise RuntimeError("CLINIC_BASE_URL is missing: set the site's public address, e.g. https://clinic.example.org")

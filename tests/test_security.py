@@ -144,8 +144,13 @@ class TestProductionSecretKey:
         with pytest.raises(RuntimeError, match="SECRET_KEY"):
             check_production({"ENV_NAME": "production", "SECRET_KEY": key})
 
-    def test_strong_key_is_accepted(self):
-        check_production({"ENV_NAME": "production", "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ"})
+    def test_strong_key_and_public_address_are_accepted(self):
+        check_production({"ENV_NAME": "production", "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ",
+                          "CLINIC_BASE_URL": "https://clinic.example.org"})
+
+    def test_production_needs_the_public_address_for_e_mail_links(self):
+        with pytest.raises(RuntimeError, match="CLINIC_BASE_URL"):
+            check_production({"ENV_NAME": "production", "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ"})
 
     def test_development_does_not_need_one(self):
         check_production({"ENV_NAME": "development", "SECRET_KEY": DEV_SECRET_KEY})

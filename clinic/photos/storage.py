@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import secrets
 import warnings
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ class CleanPhoto:
 
 
 def photo_dir() -> Path:
-    configured = current_app.config.get("CLINIC_PHOTO_DIR") or os.environ.get("CLINIC_PHOTO_DIR")
+    configured = current_app.config.get("CLINIC_PHOTO_DIR")
     path = Path(configured) if configured else Path(current_app.instance_path) / "photos"
     path.mkdir(parents=True, exist_ok=True)
     return path
