@@ -3,6 +3,7 @@
 Measured:
 - patient list and search page latency (median, p95) and queries per page at several patient counts;
 - login (argon2id with the production cost) per attempt;
+- reminder planning (set-based SQL) and SMTP dispatch throughput, one and two dispatchers (bench/reminders.py);
 - peak memory of the process.
 """
 
@@ -23,6 +24,7 @@ from clinic.extensions import db
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,20000").split(",")]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
+REMINDER_PATIENTS = int(os.environ.get("BENCH_REMINDER_PATIENTS", "300"))
 PG_ADMIN = os.environ.get("CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -83,6 +85,14 @@ def bench_backend(name: str, url: str) -> None:
                 med, p95, queries = _timed(client, path, REQUESTS)
                 print(f"[{name}] {size:>6} patients  {label:<15} median {med:6.1f} ms  p95 {p95:6.1f} ms  "
                       f"{queries} queries")
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+        reminder_clinic, _ = make_clinic_with_staff()
+        db.session.commit()
+        from bench.reminders import bench_reminders
+
+        bench_reminders(name, app, reminder_clinic, REMINDER_PATIENTS)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()

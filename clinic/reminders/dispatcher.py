@@ -72,18 +72,31 @@ def claim(worker: str, now: datetime, limit: int = BATCH) -> list[int]:
         if ids:
             db.session.execute(sa.update(M).where(M.id.in_(ids)).values(**claim_values))
     else:
+        ids = _claim_by_conditional_update(candidates.limit(limit), claim_values)
+    db.session.commit()
+    return ids
+
+
+def _claim_by_conditional_update(candidates: sa.Select, claim_values: dict) -> list[int]:
+    """SQLite: flip each candidate pending → sending only if nobody else did first.
+
+    A dispatcher that read its candidates just before another claimed them loses every race; it reads the
+    candidates again (a few times) instead of stopping while rows are still due.
+    """
+    M = OutboxMessage  # noqa: N806
+    for _ in range(5):
+        rows = db.session.execute(candidates).all()
         ids = []
-        for row_id, status, claimed_until in db.session.execute(candidates.limit(limit)).all():
-            same_lease = (
-                M.claimed_until.is_(None) if claimed_until is None else M.claimed_until == claimed_until
-            )
+        for row_id, status, claimed_until in rows:
+            same_lease = M.claimed_until.is_(None) if claimed_until is None else M.claimed_until == claimed_until
             won = db.session.execute(
                 sa.update(M).where(M.id == row_id, M.status == status, same_lease).values(**claim_values)
             ).rowcount
             if won:
                 ids.append(row_id)
-    db.session.commit()
-    return ids
+        if ids or not rows:
+            return ids
+    return []
 
 
 def external_url(endpoint: str, **values) -> str:
