@@ -153,22 +153,33 @@ def client(app: Flask) -> IsolatedClient:
 
 @pytest.fixture
 def count_queries(app: Flask):
-    """`with count_queries() as statements: ...`: the SQL statements run on the app's engine meanwhile."""
+    """`with count_queries() as q: ...`: `q` lists the SQL statements run on the app's engine meanwhile
+    (`len(q)` or `q.count`). Query counts are deterministic, so pages may assert them; timings may not."""
 
     @contextlib.contextmanager
-    def _count() -> Iterator[list[str]]:
-        statements: list[str] = []
+    def _count() -> Iterator[QueryLog]:
+        log = QueryLog()
 
         def listener(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
-            statements.append(statement)
+            log.append(statement)
 
         sa.event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            yield statements
+            yield log
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", listener)
 
     return _count
+
+
+class QueryLog(list):
+    @property
+    def count(self) -> int:
+        return len(self)
+
+    @property
+    def statements(self) -> list[str]:
+        return self
 
 
 def pytest_report_header(config) -> str:

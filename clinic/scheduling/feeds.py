@@ -12,7 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import Response, has_request_context, request
 from icalendar import Alarm, Calendar, Event
 
 from clinic.clinics.models import Clinic
@@ -120,3 +120,16 @@ def calendar_for(appointments: list[Appointment], clinic: Clinic, name: str | No
     if appointments:
         cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def appointment_download(appointment: Appointment, clinic: Clinic, *, where: str) -> Response:
+    """One appointment as an `.ics` attachment; the export is audited (`where`: "staff" or "portal")."""
+    from clinic.audit.services import record
+
+    record("appointment.export", patient_id=appointment.patient_id, object_type="appointment",
+           object_id=appointment.id, detail=f"ics {where}")
+    return Response(
+        calendar_for([appointment], clinic),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="appointment-{appointment.id}.ics"'},
+    )

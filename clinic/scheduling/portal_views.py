@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import deny, role_required
@@ -211,20 +211,10 @@ def cancel(appointment_id: int):
 @bp.get("/<int:appointment_id>.ics")
 @role_required(Role.PATIENT)
 def ics(appointment_id: int):
-    appointment = access.get_appointment(appointment_id)
-    record(
-        "appointment.export",
-        patient_id=appointment.patient_id,
-        object_type="appointment",
-        object_id=appointment.id,
-        detail="ics portal",
-    )
+    response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic,
+                                          where="portal")
     db.session.commit()
-    return Response(
-        feeds.calendar_for([appointment], current_user.clinic),
-        mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="appointment-{appointment.id}.ics"'},
-    )
+    return response
 
 
 @bp.post("/preferences")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
@@ -284,24 +284,10 @@ def move(appointment_id: int):
 @bp.get("/appointments/<int:appointment_id>.ics")
 @role_required(*CLINICAL_STAFF)
 def appointment_ics(appointment_id: int):
-    appointment = access.get_appointment(appointment_id)
-    record(
-        "appointment.export",
-        patient_id=appointment.patient_id,
-        object_type="appointment",
-        object_id=appointment.id,
-        detail="ics",
-    )
+    response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic,
+                                          where="staff")
     db.session.commit()
-    return _ics_response(
-        feeds.calendar_for([appointment], current_user.clinic), f"appointment-{appointment.id}.ics"
-    )
-
-
-def _ics_response(body: bytes, filename: str) -> Response:
-    return Response(
-        body, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return response
 
 
 @bp.get("/patients/<int:patient_id>")

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from clinic.patients.services import HistoryAnswers as History
 from clinic.treatments.rules import DEFAULT_RULES, evaluate, hard_stops, missing_overrides, warnings
 
 TODAY = date(2026, 11, 26)
@@ -21,29 +22,6 @@ class Rule:
     window_days: int | None = None
     threshold: int | None = None
     enabled: bool = True
-
-
-@dataclass
-class History:
-    pregnant: bool = False
-    breastfeeding: bool = False
-    isotretinoin: str = "never"
-    isotretinoin_stopped_on: date | None = None
-    anticoagulants: bool = False
-    bleeding_disorder: bool = False
-    keloid_history: bool = False
-    hsv_history: bool = False
-    hsv_prophylaxis: bool = False
-    active_infection: bool = False
-    open_wound: bool = False
-    skin_flare: bool = False
-    diabetes: str = "none"
-    cancer_treatment: bool = False
-    anaesthetic_allergy: bool = False
-    filler_on: date | None = None
-    surgery_on: date | None = None
-    neuromodulator_on: date | None = None
-    deep_peel_on: date | None = None
 
 
 @dataclass
