@@ -2,7 +2,8 @@
 
 Three kinds of rows, in one UNION ALL:
 - series sessions that are due, whose window closes within 7 days, or overdue, and not booked
-  (a series' `next_due_on` is empty while every remaining session is booked);
+  (a series' `next_due_on` is empty while every remaining session is booked); after induction this is the
+  next maintenance session, for protocols with a maintenance interval (see `series_rules.refresh_series`);
 - outcome checkpoints (baseline, 3, 6, 9 months after the first session) due within 7 days, for patients
   with no upcoming booked appointment;
 - no-shows of the last 90 days not followed by a new booking of the same treatment.
@@ -31,6 +32,7 @@ KIND_LABELS = {
     "checkpoint": "Outcome checkpoint due",
     "no_show": "No-show to rebook",
 }
+SESSION_KINDS = ("overdue", "window_closing", "due")
 
 
 @dataclass
@@ -45,6 +47,9 @@ class FollowUp:
 
     @property
     def label(self) -> str:
+        """The kind, marked "Maintenance" for a session after the induction phase."""
+        if self.series is not None and self.kind in SESSION_KINDS and self.series.in_maintenance:
+            return f"Maintenance: {KIND_LABELS[self.kind].lower()}"
         return KIND_LABELS[self.kind]
 
 

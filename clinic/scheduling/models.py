@@ -137,6 +137,23 @@ class Series(TimestampMixin, Base):
     def sessions_remaining(self) -> int:
         return max(self.package_sessions - self.sessions_done, 0)
 
+    @property
+    def in_maintenance(self) -> bool:
+        """Induction is done and the protocol repeats a maintenance session every so many days."""
+        return bool(self.protocol.maintenance_interval_days) and self.sessions_done >= self.package_sessions
+
+    @property
+    def progress_label(self) -> str:
+        """"3 of 4 done", or in maintenance "Induction 5 of 5 done · maintenance due 12 Jun"."""
+        if not self.in_maintenance:
+            return f"{self.sessions_done} of {self.package_sessions} done"
+        label = f"Induction {self.package_sessions} of {self.package_sessions} done · maintenance"
+        if self.next_due_on is not None:
+            return f"{label} due {self.next_due_on.day} {self.next_due_on:%b}"
+        if self.status == "active":
+            return f"{label} session booked"
+        return label
+
 
 class Appointment(TimestampMixin, Base):
     __tablename__ = "appointment"
