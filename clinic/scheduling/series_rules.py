@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 
 from clinic.catalog.models import Protocol
 from clinic.clinics.models import Clinic
@@ -126,12 +125,10 @@ def refresh_series(series: Series, clinic: Clinic, today: date | None = None) ->
 
 
 def refresh_checkpoint(series: Series) -> None:
-    """The next outcome checkpoint (baseline, 3, 6, 9 months after the first session) not yet recorded."""
-    months = sorted(series.protocol.checkpoint_months or [])
-    if series.started_on is None or series.checkpoints_recorded >= len(months):
-        series.next_checkpoint_on = None
-        return
-    series.next_checkpoint_on = series.started_on + relativedelta(months=months[series.checkpoints_recorded])
+    """Date the series' outcome checkpoints (see `scheduling.checkpoints`)."""
+    from clinic.scheduling.checkpoints import refresh_checkpoints
+
+    refresh_checkpoints(series)
 
 
 def series_progress(series: Series) -> str:
