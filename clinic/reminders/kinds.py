@@ -82,6 +82,19 @@ def _appointment_reminder_subject(row: OutboxMessage, ctx: dict) -> str:
     return f"Reminder: your appointment {when}"
 
 
+def _waitlist_offer_gone(row: OutboxMessage, now: datetime) -> str | None:
+    """Do not offer a time that was booked or taken off the list since the row was queued."""
+    from clinic.scheduling.models import WaitlistEntry
+    from clinic.scheduling.notifications import waitlist_key
+
+    entry = db.session.get(WaitlistEntry, (row.payload or {}).get("waitlist_entry_id"), populate_existing=True)
+    if entry is None or entry.status != "waiting" or entry.match_starts_at is None:
+        return "no longer on the waitlist"
+    if waitlist_key(entry) != row.dedupe_key:
+        return "a newer time was offered"
+    return None
+
+
 REGISTRY: dict[str, Kind] = {
     "routine_am": Kind(
         "routine_reminder",
@@ -114,6 +127,9 @@ REGISTRY: dict[str, Kind] = {
     "appointment_staff_notice": Kind(
         "appointment_staff_notice", lambda row, ctx: f"Appointment {ctx['p'].get('event', 'changed')} online",
         _payload_as_p,
+    ),
+    "waitlist_match": Kind(
+        "waitlist_match", "A time has opened up at the clinic", _payload_as_p, _waitlist_offer_gone
     ),
 }
 

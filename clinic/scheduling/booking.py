@@ -244,7 +244,12 @@ def change_status(
         refresh_series(appointment.series, clinic)
     if new_status == "cancelled":
         waitlist.slot_freed(
-            appointment, appointment.starts_at, appointment.local_date, appointment.provider_id, now=now
+            appointment,
+            appointment.starts_at,
+            appointment.local_date,
+            appointment.provider_id,
+            now=now,
+            notify=notify,
         )
     if notify and new_status == "cancelled":
         notifications.appointment_cancelled(appointment, clinic, via=via, now=now)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from clinic.auth.models import User
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment, AppointmentType
 
@@ -50,3 +51,16 @@ def by_day(
     for appointment in appointments:
         grouped[appointment.local_date].append(appointment)
     return [(first_day + timedelta(days=i), grouped[first_day + timedelta(days=i)]) for i in range(days)]
+
+
+def by_provider(appointments: list[Appointment], providers: list[User]) -> list[tuple[User, list[Appointment]]]:
+    """One column per provider, in the given order, then any other provider who has an appointment
+    (one since deactivated, say): the day view's columns, built in memory from the one query above."""
+    grouped: dict[int, list[Appointment]] = defaultdict(list)
+    extra: dict[int, User] = {}
+    known = {p.id for p in providers}
+    for appointment in appointments:
+        grouped[appointment.provider_id].append(appointment)
+        if appointment.provider_id not in known:
+            extra.setdefault(appointment.provider_id, appointment.provider)
+    return [(p, grouped[p.id]) for p in [*providers, *extra.values()]]

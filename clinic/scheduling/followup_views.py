@@ -14,12 +14,12 @@ from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.scheduling import access
 from clinic.scheduling.audit import record_viewed
+from clinic.scheduling.checkpoints import mark_recorded
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.followups import follow_up_queue
 from clinic.scheduling.forms import LOCAL_FORMAT, PlanForm, SeriesBookingForm, to_utc
 from clinic.scheduling.models import AppointmentType
 from clinic.scheduling.series import book_series, plan_series
-from clinic.scheduling.series_rules import refresh_checkpoint
 
 bp = Blueprint("followups", __name__, url_prefix="/schedule")
 
@@ -40,14 +40,16 @@ def queue():
 @role_required(*CLINICAL_STAFF)
 def record_checkpoint(series_id: int):
     series = access.get_series(series_id)
-    series.checkpoints_recorded += 1
-    refresh_checkpoint(series)
+    checkpoint = mark_recorded(series, current_user.clinic)
+    if checkpoint is None:
+        flash("Every checkpoint of this series is already recorded.", "info")
+        return redirect(url_for("followups.queue"))
     record(
         "series.checkpoint",
         patient_id=series.patient_id,
         object_type="series",
         object_id=series.id,
-        detail=f"checkpoint {series.checkpoints_recorded} recorded",
+        detail=f"{checkpoint.months}-month checkpoint marked recorded",
     )
     db.session.commit()
     flash("Checkpoint recorded.", "success")
@@ -133,9 +135,7 @@ def _booking_form(protocol: Protocol, kind: AppointmentType, proposal) -> Series
         }
         for s in proposal
     ]
-    form = SeriesBookingForm(
-        formdata=None, protocol_id=protocol.id, appointment_type_id=kind.id, sessions=rows
-    )
+    form = SeriesBookingForm(formdata=None, protocol_id=protocol.id, appointment_type_id=kind.id, sessions=rows)
     _row_choices(form, kind)
     form.windows = [(s.earliest, s.latest, s.slot is not None) for s in proposal]
     return form
@@ -159,15 +159,12 @@ def book_plan(patient_id: int):
         try:
             zone = current_user.clinic.zone
             sessions = [
-                (to_utc(row.starts_at.data, zone), access.get_provider(row.provider_id.data))
-                for row in form.sessions
+                (to_utc(row.starts_at.data, zone), access.get_provider(row.provider_id.data)) for row in form.sessions
             ]
             series = book_series(current_user.clinic, patient, protocol, kind, sessions, by=current_user)
             db.session.commit()
             flash(f"Series booked: {len(sessions)} sessions of {protocol.name}.", "success")
-            return redirect(
-                url_for("scheduling.patient_appointments", patient_id=patient.id, series=series.id)
-            )
+            return redirect(url_for("scheduling.patient_appointments", patient_id=patient.id, series=series.id))
         except (SchedulingError, ValueError) as refused:
             db.session.rollback()
             error = str(refused)

@@ -2,8 +2,10 @@
 
 Three kinds of rows, in one UNION ALL:
 - series sessions that are due, whose window closes within 7 days, or overdue, and not booked
-  (a series' `next_due_on` is empty while every remaining session is booked);
-- outcome checkpoints (baseline, 3, 6, 9 months after the first session) due within 7 days, for patients
+  (a series' `next_due_on` is empty while every remaining session is booked); after induction this is the
+  next maintenance session, for protocols with a maintenance interval (see `series_rules.refresh_series`);
+- outcome checkpoints (baseline, 3, 6, 9 months after the first session) due within 7 days with no outcome
+  score recorded within ± the series tolerance of their date (`scheduling.checkpoints`), for patients
   with no upcoming booked appointment;
 - no-shows of the last 90 days not followed by a new booking of the same treatment.
 """
@@ -19,6 +21,7 @@ from sqlalchemy.orm import aliased, selectinload
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.scheduling.checkpoints import earliest_open
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentType, Series
 
 WINDOW_DAYS = 7
@@ -31,6 +34,7 @@ KIND_LABELS = {
     "checkpoint": "Outcome checkpoint due",
     "no_show": "No-show to rebook",
 }
+SESSION_KINDS = ("overdue", "window_closing", "due")
 
 
 @dataclass
@@ -45,6 +49,9 @@ class FollowUp:
 
     @property
     def label(self) -> str:
+        """The kind, marked "Maintenance" for a session after the induction phase."""
+        if self.series is not None and self.kind in SESSION_KINDS and self.series.in_maintenance:
+            return f"Maintenance: {KIND_LABELS[self.kind].lower()}"
         return KIND_LABELS[self.kind]
 
 
@@ -88,7 +95,9 @@ def _series_rows(clinic_id: int, today: date):
     )
 
 
-def _checkpoint_rows(clinic_id: int, today: date, now: datetime):
+def _checkpoint_rows(clinic: Clinic, today: date, now: datetime):
+    """Each series' earliest checkpoint with no outcome score in its window (nor marked by hand)."""
+    due = earliest_open(clinic)
     upcoming = sa.exists().where(
         Appointment.patient_id == Series.patient_id,
         Appointment.status == "booked",
@@ -98,18 +107,19 @@ def _checkpoint_rows(clinic_id: int, today: date, now: datetime):
         sa.select(
             sa.literal("checkpoint").label("kind"),
             Series.patient_id,
-            Series.next_checkpoint_on,
+            due.c.due_on,
             _null(sa.Date),
             Series.id,
             _null(sa.Integer),
             Series.appointment_type_id,
         )
+        .join(due, due.c.series_id == Series.id)
         .join(Patient, Patient.id == Series.patient_id)
         .where(
-            Series.clinic_id == clinic_id,
+            Series.clinic_id == clinic.id,
             Series.status != "cancelled",
             Patient.archived_at.is_(None),
-            Series.next_checkpoint_on <= today + timedelta(days=WINDOW_DAYS),
+            due.c.due_on <= today + timedelta(days=WINDOW_DAYS),
             ~upcoming,
         )
     )
@@ -152,7 +162,7 @@ def follow_up_queue(
     today = now.astimezone(clinic.zone).date()
     rows = sa.union_all(
         _series_rows(clinic.id, today),
-        _checkpoint_rows(clinic.id, today, now),
+        _checkpoint_rows(clinic, today, now),
         _no_show_rows(clinic.id, today),
     ).subquery("follow_up")
     total = db.session.scalar(sa.select(sa.func.count()).select_from(rows))

@@ -165,6 +165,14 @@ class WaitlistForm(FlaskForm):
             raise ValidationError("The end date is before the start date.")
 
 
+class PortalWaitlistForm(WaitlistForm):
+    """A patient joins the waitlist: the same fields, in the patient's words."""
+
+    earliest = DateField("From", validators=[DataRequired()], description="The first day you could come.")
+    latest = DateField("To", validators=[DataRequired()], description="The last day you could come.")
+    submit = SubmitField("Join the waitlist")
+
+
 class ClinicSchedulingForm(FlaskForm):
     booking_cutoff_hours = IntegerField(
         "Patients may move or cancel online until (hours before)",

@@ -118,6 +118,7 @@ class Series(TimestampMixin, Base):
     sessions_booked: Mapped[int] = mapped_column(default=0)
     next_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
     window_closes_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    #: Checkpoints marked by hand ("Checkpoint recorded"): the first N count as done even without a score.
     checkpoints_recorded: Mapped[int] = mapped_column(default=0)
     next_checkpoint_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
@@ -136,6 +137,43 @@ class Series(TimestampMixin, Base):
     @property
     def sessions_remaining(self) -> int:
         return max(self.package_sessions - self.sessions_done, 0)
+
+    @property
+    def in_maintenance(self) -> bool:
+        """Induction is done and the protocol repeats a maintenance session every so many days."""
+        return bool(self.protocol.maintenance_interval_days) and self.sessions_done >= self.package_sessions
+
+    @property
+    def progress_label(self) -> str:
+        """Progress: "3 of 4 done", or in maintenance "Induction 5 of 5 done · maintenance due 12 Jun"."""
+        if not self.in_maintenance:
+            return f"{self.sessions_done} of {self.package_sessions} done"
+        label = f"Induction {self.package_sessions} of {self.package_sessions} done · maintenance"
+        if self.next_due_on is not None:
+            return f"{label} due {self.next_due_on.day} {self.next_due_on:%b}"
+        if self.status == "active":
+            return f"{label} session booked"
+        return label
+
+
+class SeriesCheckpoint(Base):
+    """One outcome checkpoint of a series (baseline, 3, 6, 9 months after its first session, from the
+    protocol's `checkpoint_months`), dated by `series_rules.refresh_checkpoint` once the series has started.
+
+    It counts as done when the patient has any outcome score within ± the clinic's series tolerance of
+    `due_on` (the follow-up queue checks this in SQL, so a score recorded in a session needs no hook), or
+    when staff marked it by hand: checkpoints at a position below `Series.checkpoints_recorded`.
+    """
+
+    __tablename__ = "series_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("series.id"), index=True)
+    position: Mapped[int] = mapped_column()  # 0 = the first checkpoint (baseline)
+    months: Mapped[int] = mapped_column()
+    due_on: Mapped[date] = mapped_column(sa.Date, index=True)  # the clinic's local date
+
+    __table_args__ = (sa.UniqueConstraint("series_id", "position", name="uq_series_checkpoint_position"),)
 
 
 class Appointment(TimestampMixin, Base):

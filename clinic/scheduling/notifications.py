@@ -10,6 +10,7 @@ appointment's old reminders are cancelled and new ones queued under new keys:
 | appointment_reminder       | appt:{id}:remind:{24h|2h}:{start YYYYmmddTHHMMZ} | patient (opted in) |
 | aftercare_checkin          | aftercare:{patient}:{local day}:day{1|3|7} (clinic/reminders/checkins.py) | patient |
 | appointment_staff_notice   | appt:{id}:staff:{event}:{n}                     | provider |
+| waitlist_match             | waitlist:{entry id}:slot:{start YYYYmmddTHHMMZ}  | patient  |
 
 Payloads carry no medical details: no procedure, no notes, no cancellation reason.
 """
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.reminders import outbox
-from clinic.scheduling.models import Appointment, AppointmentPreference
+from clinic.scheduling.models import Appointment, AppointmentPreference, WaitlistEntry
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 
@@ -56,6 +57,36 @@ def _to_patient(
         recipient=patient.email,
         due_at=due_at,
         payload=payload,
+        patient_id=patient.id,
+    )
+
+
+def waitlist_key(entry: WaitlistEntry) -> str:
+    """Stable per entry and freed slot: the same slot offered twice is e-mailed once."""
+    return f"waitlist:{entry.id}:slot:{entry.match_starts_at.astimezone(UTC):%Y%m%dT%H%MZ}"
+
+
+def waitlist_matched(entry: WaitlistEntry, now: datetime) -> bool:
+    """Tell a waiting patient that a time opened up: first name, clinic, local time; no treatment named."""
+    patient, clinic = entry.patient, db.session.get(Clinic, entry.clinic_id)
+    if not patient.email:
+        return False
+    local = entry.match_starts_at.astimezone(ZoneInfo(patient.timezone))
+    return outbox.enqueue(
+        clinic_id=clinic.id,
+        kind="waitlist_match",
+        dedupe_key=waitlist_key(entry),
+        recipient=patient.email,
+        due_at=now,
+        payload={
+            "waitlist_entry_id": entry.id,
+            "patient_first_name": patient.first_name,
+            "clinic_name": clinic.name,
+            "clinic_phone": clinic.phone,
+            "starts_at": entry.match_starts_at.isoformat(),
+            "local_time": local.strftime("%A %d %B %Y, %H:%M ") + (local.tzname() or ""),
+            "timezone": patient.timezone,
+        },
         patient_id=patient.id,
     )
 

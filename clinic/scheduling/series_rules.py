@@ -3,6 +3,10 @@
 A protocol's induction phase is either fixed day offsets (sessions on days 1, 15, 45...: session k may
 be `series_tolerance_days` either side of its planned gap) or a count with a minimum and maximum interval.
 Booking inside the minimum is refused with the reason; past the maximum it is allowed and flagged overdue.
+
+After induction, a protocol with a maintenance interval keeps the series active "in maintenance": one
+maintenance session at a time, due `maintenance_interval_days` after the last completed session, with the
+same tolerance either side.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 
 from clinic.catalog.models import Protocol
 from clinic.clinics.models import Clinic
@@ -21,6 +24,9 @@ from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, Series
 
 def interval_bounds(protocol: Protocol, index: int, tolerance_days: int) -> tuple[int, int | None]:
     """(minimum, maximum) days between session `index - 1` and session `index` (1-based, index ≥ 2)."""
+    maintenance = protocol.maintenance_interval_days
+    if maintenance and index > protocol.session_count:
+        return max(maintenance - tolerance_days, 1), maintenance + tolerance_days
     offsets = protocol.induction_day_offsets
     if offsets:
         if index - 1 >= len(offsets):
@@ -34,7 +40,7 @@ def interval_bounds(protocol: Protocol, index: int, tolerance_days: int) -> tupl
 def target_gap(protocol: Protocol, index: int, tolerance_days: int) -> int:
     """The planned days between session `index - 1` and `index`: the offset gap, or the minimum interval."""
     low, high = interval_bounds(protocol, index, tolerance_days)
-    if protocol.induction_day_offsets:
+    if protocol.induction_day_offsets or (protocol.maintenance_interval_days and index > protocol.session_count):
         return high - tolerance_days
     return low
 
@@ -52,7 +58,7 @@ def check_series_position(series: Series, day: date, clinic: Clinic, exclude_id:
     """Raise SchedulingError if a session on `day` breaks the series' minimum intervals; return "overdue"."""
     sessions = _active_sessions(series, exclude_id)
     if len(sessions) >= series.package_sessions:
-        raise SchedulingError(f"All {series.package_sessions} sessions of this series are already booked.")
+        _check_maintenance_slot(series, sessions, day)
     before = [s for s in sessions if s.local_date <= day]
     after = [s for s in sessions if s.local_date > day]
     index = len(before) + 1
@@ -78,6 +84,21 @@ def check_series_position(series: Series, day: date, clinic: Clinic, exclude_id:
     return overdue
 
 
+def _check_maintenance_slot(series: Series, sessions: list[Appointment], day: date) -> None:
+    """Past induction, only a protocol with maintenance takes more sessions: one at a time, after the last."""
+    if not series.protocol.maintenance_interval_days:
+        raise SchedulingError(f"All {series.package_sessions} sessions of this series are already booked.")
+    if any(s.status != "completed" for s in sessions):
+        raise SchedulingError(
+            "The next session of this series is already booked; a maintenance session can be booked once "
+            "it is done."
+        )
+    if day <= sessions[-1].local_date:
+        raise SchedulingError(
+            f"A maintenance session must come after the last session ({sessions[-1].local_date:%d %b %Y})."
+        )
+
+
 def refresh_series(series: Series, clinic: Clinic, today: date | None = None) -> None:
     """Recompute progress, the next session's due date and window, and the next outcome checkpoint."""
     db.session.flush()
@@ -85,11 +106,12 @@ def refresh_series(series: Series, clinic: Clinic, today: date | None = None) ->
     series.sessions_done = sum(1 for s in sessions if s.status == "completed")
     series.sessions_booked = len(sessions)
     series.started_on = sessions[0].local_date if sessions else None
-    if series.sessions_done >= series.package_sessions:
+    if series.sessions_done >= series.package_sessions and not series.protocol.maintenance_interval_days:
         series.status = "completed"
     elif series.status == "completed":
         series.status = "active"
-    if sessions and len(sessions) < series.package_sessions and series.status == "active":
+    in_maintenance = series.in_maintenance and all(s.status == "completed" for s in sessions)
+    if sessions and series.status == "active" and (len(sessions) < series.package_sessions or in_maintenance):
         index = len(sessions) + 1
         low, high = interval_bounds(series.protocol, index, clinic.series_tolerance_days)
         last = sessions[-1].local_date
@@ -103,16 +125,14 @@ def refresh_series(series: Series, clinic: Clinic, today: date | None = None) ->
 
 
 def refresh_checkpoint(series: Series) -> None:
-    """The next outcome checkpoint (baseline, 3, 6, 9 months after the first session) not yet recorded."""
-    months = sorted(series.protocol.checkpoint_months or [])
-    if series.started_on is None or series.checkpoints_recorded >= len(months):
-        series.next_checkpoint_on = None
-        return
-    series.next_checkpoint_on = series.started_on + relativedelta(months=months[series.checkpoints_recorded])
+    """Date the series' outcome checkpoints (see `scheduling.checkpoints`)."""
+    from clinic.scheduling.checkpoints import refresh_checkpoints
+
+    refresh_checkpoints(series)
 
 
 def series_progress(series: Series) -> str:
-    return f"{series.sessions_done} of {series.package_sessions} done"
+    return series.progress_label
 
 
 def session_window(

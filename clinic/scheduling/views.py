@@ -53,12 +53,14 @@ def _calendar(days: int, template: str):
         current_user.clinic_id, first, first + timedelta(days=days - 1), provider.id if provider else None
     )
     record_viewed("schedule.view", {a.patient_id for a in appointments}, f"{template} {first.isoformat()}")
+    providers = access.clinic_providers()
     html = render_template(
         f"scheduling/{template}.html",
         first=first,
         provider=provider,
         days=calendar.by_day(appointments, first, days),
-        providers=access.clinic_providers(),
+        columns=calendar.by_provider(appointments, [provider] if provider else providers),
+        providers=providers,
         timedelta=timedelta,
     )
     db.session.commit()  # after rendering: committing first would expire every appointment the page shows

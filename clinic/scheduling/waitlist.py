@@ -1,7 +1,11 @@
 """The waitlist: patients who want an earlier slot of a treatment within a date range.
 
 A freed slot (a cancellation, or an appointment moved away) is matched to the waiting entries of the same
-treatment whose range contains its date, oldest entry first; staff see the match and book in one click.
+treatment whose range contains its date, oldest entry first; staff see the match and book in one click,
+and the patient is e-mailed through the outbox (`waitlist_match`, see `scheduling.notifications`).
+
+Staff may add a range of up to 180 days; patients join from the portal for up to 60 days, and at most
+`MAX_WAITING_PER_PATIENT` entries at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.models import Appointment, AppointmentType, WaitlistEntry
 
 MAX_RANGE_DAYS = 180
+PORTAL_MAX_RANGE_DAYS = 60
+MAX_WAITING_PER_PATIENT = 5
 
 
 def add_entry(
@@ -29,15 +35,18 @@ def add_entry(
     *,
     today: date,
     by: User | None = None,
+    max_days: int = MAX_RANGE_DAYS,
 ) -> WaitlistEntry:
+    """Put the patient on the waitlist for a treatment between two of the clinic's dates (inclusive)."""
     if patient.is_archived:
         raise SchedulingError("This patient's record is archived.")
     if latest < earliest:
         raise SchedulingError("The end date is before the start date.")
     if earliest < today:
         raise SchedulingError("The range starts in the past.")
-    if (latest - earliest).days > MAX_RANGE_DAYS:
-        raise SchedulingError(f"Choose a range of at most {MAX_RANGE_DAYS} days.")
+    if (latest - earliest).days > max_days:
+        raise SchedulingError(f"Choose a range of at most {max_days} days.")
+    _check_not_waiting(patient, appointment_type, earliest, latest)
     entry = WaitlistEntry(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
@@ -59,15 +68,52 @@ def add_entry(
     return entry
 
 
+def _check_not_waiting(patient: Patient, appointment_type: AppointmentType, earliest: date, latest: date) -> None:
+    """One patient holds at most a few waiting entries, and none overlapping for the same treatment."""
+    mine = list(
+        db.session.scalars(
+            sa.select(WaitlistEntry).where(
+                WaitlistEntry.patient_id == patient.id, WaitlistEntry.status == "waiting"
+            )
+        )
+    )
+    if any(
+        e.appointment_type_id == appointment_type.id and e.earliest <= latest and e.latest >= earliest
+        for e in mine
+    ):
+        raise SchedulingError("Already on the waitlist for this treatment in those dates.")
+    if len(mine) >= MAX_WAITING_PER_PATIENT:
+        raise SchedulingError(f"At most {MAX_WAITING_PER_PATIENT} waitlist entries at a time.")
+
+
+def for_patient(patient: Patient, today: date) -> list[WaitlistEntry]:
+    """The patient's waiting entries whose range has not passed, soonest first (the portal's list)."""
+    return list(
+        db.session.scalars(
+            sa.select(WaitlistEntry)
+            .where(
+                WaitlistEntry.patient_id == patient.id,
+                WaitlistEntry.status == "waiting",
+                WaitlistEntry.latest >= today,
+            )
+            .options(joinedload(WaitlistEntry.appointment_type))
+            .order_by(WaitlistEntry.earliest, WaitlistEntry.id)
+        )
+    )
+
+
 def slot_freed(
     appointment: Appointment,
     starts_at: datetime,
     local_day: date,
     provider_id: int,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> WaitlistEntry | None:
-    """Offer a freed time to the oldest waiting entry of the same treatment whose range contains it."""
-    if starts_at <= (now or datetime.now(UTC)):
+    """Offer a freed time to the oldest waiting entry of the same treatment whose range contains it, and
+    e-mail that patient (unless `notify` is off, as when seeding demo data)."""
+    now = now or datetime.now(UTC)
+    if starts_at <= now:
         return None
     entry = db.session.scalars(
         sa.select(WaitlistEntry)
@@ -85,6 +131,10 @@ def slot_freed(
     ).first()
     if entry is not None:
         entry.match_starts_at, entry.match_provider_id = starts_at, provider_id
+        if notify:
+            from clinic.scheduling.notifications import waitlist_matched
+
+            waitlist_matched(entry, now)
     return entry
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from clinic.scheduling.booking import book_appointment
 from clinic.scheduling.models import Appointment
 from tests.factories import make_patient
 from tests.scheduling.conftest import FROZEN, MONDAY
-from tests.scheduling.factories import at
+from tests.scheduling.factories import at, make_provider, make_room, make_type
 
 
 @pytest.fixture(autouse=True)
@@ -132,6 +133,46 @@ def test_calendar_query_count_does_not_grow(login_as, world, count_queries, page
     assert small.status_code == large.status_code == 200
     assert large.text.count("appt-card") > small.text.count("appt-card") or page == "day"
     assert many.count == few.count, many.statements
+
+
+def _book_for(world, provider, kind, hour: int, minute: int = 0) -> None:
+    clinic = world[0]
+    book_appointment(
+        clinic=clinic,
+        patient=make_patient(clinic),
+        appointment_type=kind,
+        provider=provider,
+        starts_at=at(MONDAY, hour, minute),
+        now=FROZEN,
+    )
+    db.session.commit()
+
+
+def test_day_view_one_column_per_provider_in_constant_queries(login_as, world, count_queries):
+    clinic, aesthetician, dermatologist, kind, _ = world
+    scalp = make_type(clinic, code="scalp_exosome_injection", role="dermatologist", duration=45, buffer=0)
+    client, me = login_as("aesthetician")  # a provider too, with an empty column
+    url = f"/schedule/day?day={MONDAY.isoformat()}"
+    _book_for(world, aesthetician, kind, 9)
+    client.get(url)
+    with count_queries() as few:
+        small = client.get(url)
+    second = make_provider("aesthetician", clinic, full_name="Zoe Second")
+    make_room(clinic, "Room C")  # three providers at once need three rooms
+    db.session.commit()
+    for derm_hour, (hour, minute) in zip((9, 10, 14, 15), ((9, 0), (10, 15), (13, 30), (14, 45)), strict=True):
+        _book_for(world, dermatologist, scalp, derm_hour)
+        _book_for(world, second, kind, hour, minute)
+    with count_queries() as many:
+        large = client.get(url)
+    assert many.count == few.count, many.statements
+    columns = re.findall(r'data-provider="(\d+)"(.*?)</section>', large.text, re.S)
+    cards = {int(p): body.count("appt-card") for p, body in columns}
+    assert cards == {aesthetician.id: 1, dermatologist.id: 4, second.id: 4, me.id: 0}
+    assert small.text.count("appt-card") == 1 and "9 appointments" in large.text
+    only = client.get(f"{url}&provider={second.id}")
+    assert re.findall(r'data-provider="(\d+)"', only.text) == [str(second.id)]
+    assert only.text.count("appt-card") == 4
 
 
 def test_week_shows_patient_procedure_status_and_provider_filter(login_as, world):

@@ -1,0 +1,106 @@
+"""The patient's own waitlist in the portal: join for a treatment and date range, see entries, leave.
+
+Dates are the clinic's calendar dates, the ones freed slots are matched on. A patient joins for at most
+`waitlist.PORTAL_MAX_RANGE_DAYS` days, starting today or later, the end on or after the start (a single
+day is a fair wish: "any time on Friday"). When a time opens up, the patient is e-mailed
+(`waitlist_match`) and staff see the match on their waitlist page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from clinic.access import deny, role_required
+from clinic.audit.services import record
+from clinic.auth.roles import Role
+from clinic.extensions import db
+from clinic.patients.access import get_patient
+from clinic.scheduling import access, waitlist
+from clinic.scheduling.errors import SchedulingError
+from clinic.scheduling.forms import PortalWaitlistForm
+from clinic.scheduling.models import WaitlistEntry
+
+bp = Blueprint("portal_waitlist", __name__, url_prefix="/portal/waitlist")
+
+
+def _today() -> date:
+    return datetime.now(UTC).astimezone(current_user.clinic.zone).date()
+
+
+def _form() -> PortalWaitlistForm:
+    form = PortalWaitlistForm()
+    form.appointment_type_id.choices = [(t.id, t.procedure.name) for t in access.clinic_types()]
+    return form
+
+
+def _own_entry(entry_id: int) -> WaitlistEntry:
+    """The logged-in patient's entry, or 404: another patient's entry does not exist for them."""
+    entry = db.session.scalar(
+        sa.select(WaitlistEntry).where(
+            WaitlistEntry.id == entry_id,
+            WaitlistEntry.clinic_id == current_user.clinic_id,
+            WaitlistEntry.patient_id == current_user.patient_id,
+        )
+    )
+    if entry is None:
+        deny(404, detail=f"waitlist entry {entry_id} out of scope")
+    return entry
+
+
+def _page(form: PortalWaitlistForm, status: int = 200):
+    patient = get_patient(current_user.patient_id)
+    entries = waitlist.for_patient(patient, _today())
+    record("waitlist.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
+    db.session.commit()
+    return render_template(
+        "portal_appointments/waitlist.html",
+        entries=entries,
+        form=form,
+        max_days=waitlist.PORTAL_MAX_RANGE_DAYS,
+    ), status
+
+
+@bp.get("")
+@role_required(Role.PATIENT)
+def entries():
+    return _page(_form())
+
+
+@bp.post("")
+@role_required(Role.PATIENT)
+def join():
+    patient = get_patient(current_user.patient_id)
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            waitlist.add_entry(
+                patient,
+                access.get_appointment_type(form.appointment_type_id.data),
+                form.earliest.data,
+                form.latest.data,
+                today=_today(),
+                by=current_user,
+                max_days=waitlist.PORTAL_MAX_RANGE_DAYS,
+            )
+            db.session.commit()
+            flash("You are on the waitlist. We will e-mail you if a time opens up.", "success")
+            return redirect(url_for("portal_waitlist.entries"))
+        except SchedulingError as error:
+            db.session.rollback()
+            form.latest.errors.append(str(error))
+    return _page(form, 422)
+
+
+@bp.post("/<int:entry_id>/leave")
+@role_required(Role.PATIENT)
+def leave(entry_id: int):
+    entry = _own_entry(entry_id)
+    if entry.status == "waiting":
+        waitlist.remove(entry, by=current_user)
+    db.session.commit()
+    flash("You have left the waitlist.", "success")
+    return redirect(url_for("portal_waitlist.entries"))
