@@ -33,9 +33,13 @@ def enqueue(
     )
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = db.session.execute(stmt)
-    return bool(result.rowcount)
+    stmt = (
+        insert(OutboxMessage).values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    # RETURNING rather than rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    return db.session.execute(stmt).scalar_one_or_none() is not None
 
 
 def cancel(dedupe_key_prefix: str) -> int:
