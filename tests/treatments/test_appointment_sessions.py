@@ -189,6 +189,7 @@ def test_signing_completes_the_appointment_with_audit_and_checkins(setup, login_
     assert db.session.get(Appointment, appointment.id).status == "completed"
     event = db.session.scalars(sa.select(AuditEvent).filter_by(action="appointment.completed")).one()
     assert event.object_id == str(appointment.id) and event.patient_id == patient.id
+    assert "Started from the appointment of" in client.get(f"/treatments/{session.id}").text
     assert db.session.scalar(
         sa.select(sa.func.count(OutboxMessage.id)).filter_by(patient_id=patient.id, kind="aftercare_checkin")
     ) > 0
