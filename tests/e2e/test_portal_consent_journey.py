@@ -15,10 +15,13 @@ EMAIL = "consent.journey@example.test"
 
 def _set_up_patient():
     from clinic.db import now_utc
-    from tests.treatments.factories import make_appointment
+    from tests.factories import default_clinic, make_clinic
+    from tests.treatments.factories import catalog, make_appointment
 
-    patient = make_patient(first_name="Carla", last_name="Consentini")
-    make_appointment(patient, make_user("dermatologist"), starts_at=now_utc() + timedelta(days=3))
+    default_clinic()  # exists first, so the other journeys keep using it
+    clinic = catalog(make_clinic("Consent Journey Clinic"))  # its own clinic: the schedule journey's stays as seeded
+    patient = make_patient(clinic, first_name="Carla", last_name="Consentini")
+    make_appointment(patient, make_user("dermatologist", clinic=clinic), starts_at=now_utc() + timedelta(days=3))
     make_user("patient", patient=patient, email=EMAIL)
     return patient.id
 

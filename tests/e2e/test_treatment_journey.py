@@ -200,12 +200,15 @@ def test_the_journey_works_on_the_demo_data(page, seed):
 def _todays_appointment():
     from clinic.db import now_utc
     from tests.consents.factories import make_consent
-    from tests.treatments.factories import exosome_product, make_appointment, make_lot, procedure
+    from tests.factories import default_clinic, make_clinic
+    from tests.treatments.factories import catalog, exosome_product, make_appointment, make_lot, procedure
 
-    derm = make_user("dermatologist", full_name="Dr. Schedule")
-    patient = make_patient(first_name="Ada", last_name="Appointment")
-    make_lot(exosome_product(), lot_number="E2E-LOT-APPT", quantity=5)
-    make_consent(patient, procedure())
+    default_clinic()  # exists first, so the other journeys keep using it
+    clinic = catalog(make_clinic("Appointment Journey Clinic"))  # its own clinic: other journeys' schedules stay
+    derm = make_user("dermatologist", clinic=clinic, full_name="Dr. Schedule")
+    patient = make_patient(clinic, first_name="Ada", last_name="Appointment")
+    make_lot(exosome_product(clinic), lot_number="E2E-LOT-APPT", quantity=5)
+    make_consent(patient, procedure(clinic=clinic))
     appointment = make_appointment(patient, derm, starts_at=now_utc(), status="checked_in")
     return derm.email, appointment.id
 
