@@ -147,7 +147,9 @@ def precheck(patient_id: int):
                 db.session.commit()
             except sa.exc.IntegrityError:  # another dermatologist started from this appointment meanwhile
                 db.session.rollback()
-                return _appointment_detour(appointment)
+                return _appointment_detour(appointment) or redirect(
+                    url_for("scheduling.appointment", appointment_id=appointment.id)
+                )
             flash("Pre-check passed. The session is open as a draft.", "success")
             return redirect(url_for("treatments.edit_session", session_id=session.id))
         else:
