@@ -93,9 +93,10 @@ def register_treatment_blueprints(app: Flask) -> None:
     from clinic.catalog.views import bp as catalog_bp
     from clinic.consents.views import bp as consents_bp
     from clinic.photos.views import bp as photos_bp
+    from clinic.portal.consent_views import bp as portal_consents_bp
     from clinic.treatments.views import bp as treatments_bp
 
-    for blueprint in (treatments_bp, catalog_bp, consents_bp, photos_bp):
+    for blueprint in (treatments_bp, catalog_bp, consents_bp, portal_consents_bp, photos_bp):
         app.register_blueprint(blueprint)
 
 

@@ -40,3 +40,18 @@ class ConsentFormVersionForm(FlaskForm):
         "Valid for (months)", default=12, validators=[InputRequired(), NumberRange(min=1, max=60)]
     )
     submit = SubmitField("Publish as a new version")
+
+
+class PortalSignConsentForm(SignConsentForm):
+    """The same signing form, worded for the patient signing on their own phone."""
+
+    agree = BooleanField(
+        "I have read this consent and agree to it",
+        validators=[DataRequired(message="Tick the box to confirm you have read and agree to this consent.")],
+    )
+    signer_name = StringField(
+        "Your full name",
+        validators=[DataRequired(message="Type your full name."), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    submit = SubmitField("Sign consent")

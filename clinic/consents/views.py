@@ -14,7 +14,7 @@ from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.consents import services
 from clinic.consents.forms import ConsentFormVersionForm, RevokeConsentForm, SignConsentForm
-from clinic.consents.models import Consent, ConsentForm
+from clinic.consents.models import SIGNING_METHODS, Consent, ConsentForm
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
@@ -58,6 +58,7 @@ def patient_consents(patient_id: int):
         "consents/patient.html",
         patient=patient,
         consents=consents,
+        methods=SIGNING_METHODS,
         now=now_utc(),
         forms=services.current_forms(current_user.clinic_id),
     )

@@ -34,6 +34,8 @@ class TreatmentSession(TimestampMixin, Base):
     precheck: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: The signed consent the session rests on (None when the procedure needs none).
     consent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("consent.id"))
+    #: The appointment the session was started from (at most one session per appointment).
+    appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointment.id"), unique=True)
     device: Mapped[str | None] = mapped_column(sa.String(120))
     passes: Mapped[int | None] = mapped_column()
     anaesthetic: Mapped[str | None] = mapped_column(sa.String(120))
@@ -54,6 +56,7 @@ class TreatmentSession(TimestampMixin, Base):
     assistant = relationship("User", foreign_keys=[assistant_id])
     signed_by = relationship("User", foreign_keys=[signed_by_id])
     consent = relationship("Consent")
+    appointment = relationship("Appointment")
     areas: Mapped[list[SessionArea]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionArea.position"
     )

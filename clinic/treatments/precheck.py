@@ -113,8 +113,11 @@ def start_session(
     user,
     reasons: dict[str, str],
     on: date,
+    *,
+    appointment_id: int | None = None,
 ) -> TreatmentSession:
-    """Open a draft session after a passed pre-check; the snapshot keeps findings and override reasons."""
+    """Open a draft session after a passed pre-check; the snapshot keeps findings and override reasons.
+    `appointment_id` links the session to the appointment it was started from."""
     findings = screen(patient, products, on)
     if hard_stops(findings):
         raise PrecheckBlocked(findings)
@@ -131,6 +134,7 @@ def start_session(
         started_at=at,
         precheck=_snapshot(patient, findings, reasons, products, user, at),
         consent_id=consent.id if consent else None,
+        appointment_id=appointment_id,
     )
     session.procedure = procedure
     db.session.add(session)
@@ -141,6 +145,7 @@ def start_session(
         patient_id=patient.id,
         object_type="treatment_session",
         object_id=session.id,
-        detail=f"{procedure.code}; overrides: {', '.join(f.code for f in findings) or 'none'}",
+        detail=f"{procedure.code}; overrides: {', '.join(f.code for f in findings) or 'none'}"
+        + (f"; appointment {appointment_id}" if appointment_id else ""),
     )
     return session

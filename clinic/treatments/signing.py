@@ -20,6 +20,7 @@ from clinic.auth.roles import Role
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.photos.services import session_photos
+from clinic.treatments.appointments import complete_appointment_of
 from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
 from clinic.treatments.models import Amendment, TreatmentSession
 
@@ -89,8 +90,9 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> None:
-    """Sign as `user` (a dermatologist) if the session is still the draft they looked at."""
+def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> str | None:
+    """Sign as `user` (a dermatologist) if the session is still the draft they looked at, and complete the
+    appointment it was started from. Returns a note when that appointment had to be left as it was."""
     if user.role != Role.DERMATOLOGIST:
         raise NotAllowed("Only a dermatologist can sign a session.")
     if session.is_signed:
@@ -126,6 +128,7 @@ def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> Non
         object_id=session.id,
         user=user,
     )
+    return complete_appointment_of(session, user)
 
 
 def verify_signature(session: TreatmentSession) -> bool:

@@ -4,11 +4,11 @@ amendments. Thin: scoped lookup → form → service → one commit → redirect
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from clinic.access import role_required
+from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.catalog.models import Procedure, Product
@@ -17,8 +17,11 @@ from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.patients.chart import ChartSection, register_chart_section
+from clinic.scheduling.access import get_appointment
+from clinic.scheduling.models import Appointment
 from clinic.treatments import precheck as pre
 from clinic.treatments.access import get_session
+from clinic.treatments.appointments import session_for, why_not_startable
 from clinic.treatments.charts import charts_for
 from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
 from clinic.treatments.forms import (
@@ -105,10 +108,13 @@ def _patient_page(patient, score_form: ScoreForm | None, status: int = 200):
 @role_required(Role.DERMATOLOGIST)
 def precheck(patient_id: int):
     patient = get_patient(patient_id)
-    form = PrecheckForm()
+    appointment = _appointment_arg(patient)
+    if appointment is not None and (detour := _appointment_detour(appointment)):
+        return detour
+    form = PrecheckForm(procedure_id=appointment.appointment_type.procedure_id) if appointment else PrecheckForm()
     _precheck_choices(form)
     findings, blocked, consent_missing = [], False, None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _procedure_matches(form, appointment):
         procedure = db.session.get(Procedure, form.procedure_id.data)
         products = [db.session.get(Product, pid) for pid in form.product_ids.data or []]
         try:
@@ -133,8 +139,17 @@ def precheck(patient_id: int):
             db.session.commit()
         elif reasons_ok:
             reasons = {f.code: form[f"override_{f.code}"].data for f in findings if not f.is_hard_stop}
-            session = pre.start_session(patient, procedure, products, current_user, reasons, clinic_today())
-            db.session.commit()
+            session = pre.start_session(
+                patient, procedure, products, current_user, reasons, clinic_today(),
+                appointment_id=appointment.id if appointment else None,
+            )
+            try:
+                db.session.commit()
+            except sa.exc.IntegrityError:  # another dermatologist started from this appointment meanwhile
+                db.session.rollback()
+                return _appointment_detour(appointment) or redirect(
+                    url_for("scheduling.appointment", appointment_id=appointment.id)
+                )
             flash("Pre-check passed. The session is open as a draft.", "success")
             return redirect(url_for("treatments.edit_session", session_id=session.id))
         else:
@@ -151,7 +166,44 @@ def precheck(patient_id: int):
         blocked=blocked,
         consent_missing=consent_missing,
         consents=valid_treatment_consents(patient.id, now_utc()),
+        appointment=appointment,
     ), status
+
+
+def _appointment_arg(patient) -> Appointment | None:
+    """The appointment named by ?appointment=: in the user's clinic and of this patient, else 404."""
+    if "appointment" not in request.args:
+        return None
+    appointment_id = request.args.get("appointment", type=int)
+    if appointment_id is None:
+        deny(404, detail="malformed appointment id", patient_id=patient.id)
+    appointment = get_appointment(appointment_id)
+    if appointment.patient_id != patient.id:
+        deny(404, detail=f"appointment {appointment_id} is not patient {patient.id}'s", patient_id=patient.id)
+    return appointment
+
+
+def _appointment_detour(appointment: Appointment):
+    """Where to go instead of the pre-check: the session already started from it, or back to the
+    appointment when no session can start from it. None when the pre-check may go ahead."""
+    existing = session_for(appointment.id)
+    if existing is not None:
+        flash("A session was already started from this appointment.", "info")
+        return redirect(url_for("treatments.view_session", session_id=existing.id))
+    problem = why_not_startable(appointment, clinic_today())
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("scheduling.appointment", appointment_id=appointment.id))
+    return None
+
+
+def _procedure_matches(form: PrecheckForm, appointment: Appointment | None) -> bool:
+    """A session started from an appointment is for the appointment's procedure."""
+    if appointment is None or form.procedure_id.data == appointment.appointment_type.procedure_id:
+        return True
+    name = appointment.appointment_type.procedure.name
+    form.procedure_id.errors = [*form.procedure_id.errors, f"This appointment is for {name}."]
+    return False
 
 
 def _consent_problem(patient, procedure) -> ConsentMissing | None:
@@ -221,9 +273,11 @@ def sign(session_id: int):
     form = SignForm()
     if form.validate_on_submit():
         try:
-            sign_session(session, current_user, loaded_version=int(form.version.data or 0))
+            note = sign_session(session, current_user, loaded_version=int(form.version.data or 0))
             db.session.commit()
             flash("Session signed. It is now read-only; corrections are amendments.", "success")
+            if note:
+                flash(note, "warning")
         except SessionSigned as error:
             db.session.rollback()
             flash(str(error), "warning")
@@ -296,3 +350,15 @@ def add_score(patient_id: int):
 
 
 from clinic.treatments import report_views  # noqa: E402,F401 - clinic-wide reports on this blueprint
+
+
+@bp.app_template_global()
+def can_start_session(appointment: Appointment) -> bool:
+    """Whether the page offers "Start session" for the appointment to the logged-in user."""
+    return current_user.role == Role.DERMATOLOGIST and why_not_startable(appointment, clinic_today()) is None
+
+
+@bp.app_template_global()
+def appointment_session(appointment: Appointment) -> TreatmentSession | None:
+    """The treatment session started from the appointment (for the appointment page)."""
+    return session_for(appointment.id)

@@ -2,7 +2,7 @@
 it to recorded outcome scores in SQL. Started series are backfilled from their first session's date.
 
 Revision ID: 0007_scheduling_followups
-Revises: 0005_routines
+Revises: 0006_session_appointment
 Create Date: 2026-11-26 03:53:37.058520
 
 """
@@ -18,7 +18,7 @@ import clinic.db
 
 # revision identifiers, used by Alembic.
 revision = '0007_scheduling_followups'
-down_revision = '0005_routines'
+down_revision = '0006_session_appointment'
 branch_labels = None
 depends_on = None
 

@@ -35,7 +35,7 @@ def consent_form(procedure=None, kind: str = "treatment", clinic=None) -> Consen
 
 
 def make_consent(patient, procedure, witness=None) -> Consent:
-    form = consent_form(procedure)
+    form = consent_form(procedure, clinic=db.session.get(Clinic, patient.clinic_id))
     return sign_consent(
         patient,
         form,

@@ -195,3 +195,52 @@ def test_the_journey_works_on_the_demo_data(page, seed):
     page.get_by_role("button", name="Sign session").click()
     page.get_by_text("Session signed.").wait_for()
     page.get_by_text("verified").wait_for()
+
+
+def _todays_appointment():
+    from clinic.db import now_utc
+    from tests.consents.factories import make_consent
+    from tests.factories import default_clinic, make_clinic
+    from tests.treatments.factories import catalog, exosome_product, make_appointment, make_lot, procedure
+
+    default_clinic()  # exists first, so the other journeys keep using it
+    clinic = catalog(make_clinic("Appointment Journey Clinic"))  # its own clinic: other journeys' schedules stay
+    derm = make_user("dermatologist", clinic=clinic, full_name="Dr. Schedule")
+    patient = make_patient(clinic, first_name="Ada", last_name="Appointment")
+    make_lot(exosome_product(clinic), lot_number="E2E-LOT-APPT", quantity=5)
+    make_consent(patient, procedure(clinic=clinic))
+    appointment = make_appointment(patient, derm, starts_at=now_utc(), status="checked_in")
+    return derm.email, appointment.id
+
+
+def test_dermatologist_starts_a_session_from_todays_appointment_and_signing_completes_it(page, seed):
+    email, appointment_id = seed(_todays_appointment)
+    log_in(page, email, PASSWORD)
+    page.goto("/schedule/day")
+    page.get_by_role("link", name="Start session for Ada Appointment").click()
+
+    page.get_by_text("From the appointment of").wait_for()
+    assert page.get_by_label("Procedure").input_value() == page.get_by_label("Procedure").locator(
+        "option", has_text="Microneedling + topical exosome"
+    ).get_attribute("value")
+    assert axe_violations(page) == []
+    page.get_by_label("I re-confirmed the medical history answers with the patient today").check()
+    page.get_by_role("button", name="Run the pre-check").click()
+    page.get_by_text("Pre-check passed. The session is open as a draft.").wait_for()
+
+    page.get_by_label("Ended").fill(page.get_by_label("Started").input_value())
+    page.get_by_label("Area 1", exact=True).fill("Cheeks")
+    page.get_by_label("Needle depth (mm), area 1", exact=True).fill("1.0")
+    page.get_by_label("Product 1", exact=True).select_option(label="DP Derm Exo-Skin Exosome Therapy")
+    page.get_by_label("Lot number, product 1", exact=True).fill("E2E-LOT-APPT")
+    page.get_by_label("Volume (ml), product 1", exact=True).fill("2")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Session saved.").wait_for()
+    page.get_by_role("button", name="Sign session").click()
+    page.get_by_text("Session signed.").wait_for()
+
+    page.goto(f"/schedule/appointments/{appointment_id}")
+    page.get_by_text("Completed", exact=True).wait_for()
+    assert page.get_by_role("link", name="Open the treatment session").count() == 1
+    assert page.get_by_role("link", name="Start session").count() == 0
+    assert axe_violations(page) == []

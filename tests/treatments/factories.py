@@ -97,3 +97,36 @@ def signed_session(patient, provider, lot: ProductLot | None = None) -> Treatmen
     db.session.flush()
     db.session.refresh(session)
     return session
+
+
+def make_appointment(
+    patient,
+    provider,
+    *,
+    code: str = "microneedling_exosome",
+    starts_at=None,
+    status: str = "booked",
+):
+    """An appointment for `patient` (default: starting now, in the patient's clinic), bypassing booking rules."""
+    from clinic.scheduling.models import Appointment
+    from tests.scheduling.factories import make_room, make_type
+
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    catalog(clinic)
+    kind = make_type(clinic, code=code, role="dermatologist")
+    starts_at = starts_at or now_utc()
+    appointment = Appointment(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        provider_id=provider.id,
+        room_id=make_room(clinic).id,
+        appointment_type_id=kind.id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=kind.duration_minutes),
+        blocks_until=starts_at + timedelta(minutes=kind.duration_minutes + kind.buffer_minutes),
+        local_date=starts_at.astimezone(clinic.zone).date(),
+        status=status,
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    return appointment
