@@ -10,7 +10,7 @@ from clinic.access import deny
 from clinic.auth.models import User
 from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.extensions import db
-from clinic.scheduling.models import Appointment, AppointmentType, Series
+from clinic.scheduling.models import Appointment, AppointmentType, Room, Series, TimeOff, WorkingHours
 
 
 def get_appointment(appointment_id: int) -> Appointment:
@@ -57,6 +57,14 @@ def get_appointment_type(type_id: int | None) -> AppointmentType:
     if kind is None:
         deny(404, detail=f"appointment type {type_id} out of scope")
     return kind
+
+
+def get_clinic_row(model: type[Room] | type[TimeOff] | type[WorkingHours], row_id: int):
+    """A room, time-off or working-hours row of the user's clinic (admin pages); otherwise 404."""
+    row = db.session.scalar(sa.select(model).where(model.id == row_id, model.clinic_id == current_user.clinic_id))
+    if row is None:
+        deny(404, detail=f"{model.__tablename__} {row_id} out of scope")
+    return row
 
 
 def get_provider(provider_id: int | None) -> User:

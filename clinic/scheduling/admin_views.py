@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
@@ -23,7 +23,7 @@ from clinic.scheduling.forms import (
     WorkingHoursForm,
     to_utc,
 )
-from clinic.scheduling.models import WEEKDAYS, AppointmentType, Room, TimeOff, WorkingHours
+from clinic.scheduling.models import WEEKDAYS, Room, TimeOff, WorkingHours
 
 bp = Blueprint("scheduling_admin", __name__, url_prefix="/admin/schedule")
 
@@ -120,11 +120,7 @@ def add_room():
 @bp.post("/rooms/<int:room_id>/toggle")
 @role_required(Role.ADMIN)
 def toggle_room(room_id: int):
-    room = db.session.scalar(
-        sa.select(Room).where(Room.id == room_id, Room.clinic_id == current_user.clinic_id)
-    )
-    if room is None:
-        abort(404)
+    room = access.get_clinic_row(Room, room_id)
     room.active = not room.active
     record("schedule.room_toggle", object_type="room", object_id=room.id, detail=f"active={room.active}")
     db.session.commit()
@@ -154,13 +150,7 @@ def add_type():
 @bp.post("/types/<int:type_id>/toggle")
 @role_required(Role.ADMIN)
 def toggle_type(type_id: int):
-    kind = db.session.scalar(
-        sa.select(AppointmentType).where(
-            AppointmentType.id == type_id, AppointmentType.clinic_id == current_user.clinic_id
-        )
-    )
-    if kind is None:
-        abort(404)
+    kind = access.get_appointment_type(type_id)
     kind.active = not kind.active
     record(
         "schedule.type_toggle",
@@ -196,11 +186,7 @@ def add_time_off():
 @bp.post("/time-off/<int:off_id>/delete")
 @role_required(Role.ADMIN)
 def delete_time_off(off_id: int):
-    off = db.session.scalar(
-        sa.select(TimeOff).where(TimeOff.id == off_id, TimeOff.clinic_id == current_user.clinic_id)
-    )
-    if off is None:
-        abort(404)
+    off = access.get_clinic_row(TimeOff, off_id)
     record("schedule.time_off_delete", object_type="time_off", object_id=off.id, detail=off.reason)
     db.session.delete(off)
     db.session.commit()
@@ -249,13 +235,7 @@ def add_hours(provider_id: int):
 @bp.post("/hours/<int:hours_id>/delete")
 @role_required(Role.ADMIN)
 def delete_hours(hours_id: int):
-    row = db.session.scalar(
-        sa.select(WorkingHours).where(
-            WorkingHours.id == hours_id, WorkingHours.clinic_id == current_user.clinic_id
-        )
-    )
-    if row is None:
-        abort(404)
+    row = access.get_clinic_row(WorkingHours, hours_id)
     provider_id = row.provider_id
     record(
         "schedule.hours_delete",
