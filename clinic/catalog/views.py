@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -27,6 +25,7 @@ from clinic.catalog.models import (
     ProductLot,
     Protocol,
 )
+from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.treatments.errors import Invalid
 from clinic.treatments.limits import LIMIT_DEFAULTS, clinic_limits, set_limit
@@ -66,10 +65,6 @@ def _clinic_rows(model, *order):
     ).all()
 
 
-def _today():
-    return datetime.now(current_user.clinic.zone).date()
-
-
 @bp.get("")
 @role_required(Role.ADMIN)
 def index():
@@ -79,13 +74,13 @@ def index():
         procedures=_clinic_rows(Procedure, Procedure.name),
         rules=_clinic_rows(ContraindicationRule, ContraindicationRule.position),
         lots=_clinic_rows(ProductLot, ProductLot.expires_on),
-        warnings=stock_warnings(current_user.clinic_id, _today()),
+        warnings=stock_warnings(current_user.clinic_id, clinic_today()),
         rule_codes=RULE_CODES,
         limits=[
             (code, LIMIT_DEFAULTS[code], bounds)
             for code, bounds in clinic_limits(current_user.clinic_id).items()
         ],
-        today=_today(),
+        today=clinic_today(),
     )
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
-from flask import has_request_context
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.clinics.services import clinic_today
 from clinic.patients.models import CONCERNS, FITZPATRICK, SEXES
 from clinic.patients.services import HISTORY_FIELDS, HistoryAnswers, PatientDetails
 
@@ -41,14 +40,6 @@ class MultiCheckboxField(SelectMultipleField):
 def timezone_choices() -> list[tuple[str, str]]:
     names = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
     return [(z, z.replace("_", " ")) for z in names]
-
-
-def clinic_today() -> date:
-    """Today in the clinic's time zone (the logged-in user's clinic), UTC outside a request."""
-    zone = ZoneInfo("UTC")
-    if has_request_context() and current_user.is_authenticated:
-        zone = current_user.clinic.zone
-    return datetime.now(zone).date()
 
 
 def not_in_future(form, field) -> None:  # noqa: ARG001 - WTForms validator signature

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user
@@ -11,21 +9,17 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF, Role
-from clinic.db import now_utc
+from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.routines.clinic_stats import lowest_adherence
 from clinic.routines.problems import ProblemReport
 from clinic.routines.views import bp
 
 
-def _clinic_today(now: datetime):
-    return now.astimezone(current_user.clinic.zone).date()
-
-
 @bp.get("/routines/adherence")
 @role_required(*CLINICAL_STAFF)
 def clinic_adherence():
-    rows = lowest_adherence(current_user.clinic_id, _clinic_today(now_utc()))
+    rows = lowest_adherence(current_user.clinic_id, clinic_today())
     record("routine.adherence_list", detail=f"{len(rows)} patients")
     db.session.commit()
     return render_template("routines/adherence_list.html", rows=rows)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.auth.roles import Role
+from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.scheduling import access, feeds
@@ -27,10 +28,6 @@ bp = Blueprint("portal_appointments", __name__, url_prefix="/portal/appointments
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _today():
-    return _now().astimezone(current_user.clinic.zone).date()
 
 
 def _cutoff() -> timedelta:
@@ -91,7 +88,7 @@ def _parse_choice():
 def book_next(series_id: int):
     series = access.get_series(series_id)
     patient = get_patient(current_user.patient_id)
-    earliest, latest = session_window(series, current_user.clinic, _today())
+    earliest, latest = session_window(series, current_user.clinic, clinic_today())
     if request.method == "POST":
         starts_at, provider = _parse_choice()
         try:
@@ -140,7 +137,7 @@ def move(appointment_id: int):
             "error",
         )
         return redirect(url_for("portal_appointments.upcoming"))
-    today = _today()
+    today = clinic_today()
     if appointment.series is not None:
         earliest, latest = session_window(appointment.series, current_user.clinic, today, appointment)
     else:

@@ -8,8 +8,6 @@ day is a fair wish: "any time on Friday"). When a time opens up, the patient is 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -17,6 +15,7 @@ from flask_login import current_user
 from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.auth.roles import Role
+from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.scheduling import access, waitlist
@@ -25,10 +24,6 @@ from clinic.scheduling.forms import PortalWaitlistForm
 from clinic.scheduling.models import WaitlistEntry
 
 bp = Blueprint("portal_waitlist", __name__, url_prefix="/portal/waitlist")
-
-
-def _today() -> date:
-    return datetime.now(UTC).astimezone(current_user.clinic.zone).date()
 
 
 def _form() -> PortalWaitlistForm:
@@ -53,7 +48,7 @@ def _own_entry(entry_id: int) -> WaitlistEntry:
 
 def _page(form: PortalWaitlistForm, status: int = 200):
     patient = get_patient(current_user.patient_id)
-    entries = waitlist.for_patient(patient, _today())
+    entries = waitlist.for_patient(patient, clinic_today())
     record("waitlist.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
     db.session.commit()
     return render_template(
@@ -82,7 +77,7 @@ def join():
                 access.get_appointment_type(form.appointment_type_id.data),
                 form.earliest.data,
                 form.latest.data,
-                today=_today(),
+                today=clinic_today(),
                 by=current_user,
                 max_days=waitlist.PORTAL_MAX_RANGE_DAYS,
             )

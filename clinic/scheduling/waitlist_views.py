@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -11,6 +9,7 @@ from flask_login import current_user
 from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF
+from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.scheduling import access, waitlist
@@ -22,14 +21,10 @@ from clinic.scheduling.models import WaitlistEntry
 bp = Blueprint("waitlist", __name__, url_prefix="/schedule")
 
 
-def _today():
-    return datetime.now(UTC).astimezone(current_user.clinic.zone).date()
-
-
 @bp.get("/waitlist")
 @role_required(*CLINICAL_STAFF)
 def entries():
-    found = waitlist.waiting(current_user.clinic_id, _today())
+    found = waitlist.waiting(current_user.clinic_id, clinic_today())
     record_viewed("waitlist.view", {e.patient_id for e in found}, "waitlist")
     html = render_template("scheduling/waitlist.html", entries=found, local_format=LOCAL_FORMAT)
     db.session.commit()
@@ -49,7 +44,7 @@ def add(patient_id: int):
                 access.get_appointment_type(form.appointment_type_id.data),
                 form.earliest.data,
                 form.latest.data,
-                today=_today(),
+                today=clinic_today(),
                 by=current_user,
             )
             db.session.commit()

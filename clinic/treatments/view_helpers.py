@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import current_user
@@ -18,10 +18,6 @@ from clinic.treatments.models import TreatmentSession
 from clinic.treatments.scores import MASI_REGIONS
 from clinic.treatments.services import ProductUse, SessionDetails
 from clinic.treatments.signing import AMENDABLE, current_value, verify_signature
-
-
-def clinic_today() -> date:
-    return datetime.now(current_user.clinic.zone).date()
 
 
 def to_utc(local: datetime | None) -> datetime | None:

@@ -12,6 +12,7 @@ from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.catalog.models import Procedure, Product
+from clinic.clinics.services import clinic_today
 from clinic.consents.services import ConsentMissing, require_treatment_consent, valid_treatment_consents
 from clinic.db import now_utc
 from clinic.extensions import db
@@ -39,7 +40,6 @@ from clinic.treatments.signing import NotAllowed, amend_session, sign_session
 from clinic.treatments.stock import stock_warnings, usable_lots
 from clinic.treatments.view_helpers import (
     attach_problems,
-    clinic_today,
     details_from_form,
     fill_session_form,
     score_inputs,
