@@ -52,7 +52,7 @@ def list_patients():
     services.audit_listed(page.items, detail=f"q={query.q!r} page={page.page} archived={query.archived}")
     html = render_template("patients/list.html", page=page, query=query, sort_labels=SORT_LABELS,
                            concern_labels=CONCERNS)
-    db.session.commit()  # after rendering: committing expires the loaded rows, and reloading costs queries
+    db.session.commit()  # the audit events of the listed patients
     return html
 
 
