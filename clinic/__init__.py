@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from clinic.config import PROJECT_DIR, check_production, load_config
+from clinic.transactions import ClinicFlask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    app = ClinicFlask(
         __name__,
         template_folder=str(PROJECT_DIR / "templates"),
         static_folder=str(PROJECT_DIR / "static"),

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from clinic.extensions import db
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. "
@@ -19,10 +24,6 @@ MESSAGES = {
 
 
 def register(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
-
-    from clinic.extensions import db
-
     def render(status: int):
         if status >= 500:
             db.session.rollback()
@@ -31,6 +32,14 @@ def register(app: Flask) -> None:
 
     for status in MESSAGES:
         app.register_error_handler(status, lambda error, status=status: render(status))
+
+    def changed_meanwhile(error):
+        """A write lost a race at the request's commit point (unique key, exclusion, version check)."""
+        db.session.rollback()
+        return render(409)
+
+    app.register_error_handler(IntegrityError, changed_meanwhile)
+    app.register_error_handler(StaleDataError, changed_meanwhile)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -51,5 +51,4 @@ def list_events():
     page_args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
     record("audit.list", detail=" ".join(f"{k}={v}" for k, v in sorted(page_args.items())))
     html = render_template("audit/list.html", form=form, page=page, page_args=page_args)
-    db.session.commit()  # after rendering, so the shown rows are not expired and reloaded one by one
     return html

@@ -28,14 +28,7 @@ def list_users():
         .order_by(User.role, User.full_name, User.id)
     ).all()
     record("user.list", detail=f"accounts={len(users)}")  # the list names patients with portal accounts
-    return _commit_after(render_template("users/list.html", users=users))
-
-
-def _commit_after(page: str) -> str:
-    """Render first, then commit the read's audit event: committing earlier would expire every loaded row
-    and reload each one while the template runs (one query per row)."""
-    db.session.commit()
-    return page
+    return render_template("users/list.html", users=users)
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -51,7 +44,6 @@ def invite():
             db.session.rollback()
             form.email.errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("users.detail", user_id=user.id))
     return render_template("users/invite.html", form=form)
@@ -62,8 +54,7 @@ def invite():
 def detail(user_id: int):
     user = get_clinic_user(user_id)
     record("user.view", object_type="user", object_id=user.id, patient_id=user.patient_id)
-    page, status = _render_detail(user, ChangeRoleForm(role=user.role))
-    return _commit_after(page), status
+    return _render_detail(user, ChangeRoleForm(role=user.role))
 
 
 def _render_detail(user: User, role_form: ChangeRoleForm, status: int = 200):
@@ -88,7 +79,6 @@ def change_role(user_id: int):
         db.session.rollback()
         form.role.errors.append(str(error))
         return _render_detail(user, form, 400)
-    db.session.commit()
     flash(f"{user.full_name} is now {user.role_enum.label.lower()}.", "success")
     return redirect(url_for("users.detail", user_id=user.id))
 
@@ -105,7 +95,6 @@ def _confirmed_action(user_id: int, action, message: str):
         db.session.rollback()
         flash(str(error), "danger")
     else:
-        db.session.commit()
         flash(message.format(user=user, result=result), "success")
     return redirect(url_for("users.detail", user_id=user.id))
 

@@ -57,12 +57,10 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            db.session.commit()  # keep the audit event of the failure
             form.password.errors.append("E-mail or password is incorrect.")
             return render_template("auth/login.html", form=form), 200
         services.start_login_session(user)
         login_user(user)
-        db.session.commit()
         return redirect(safe_next(form.next.data) or home_for(user))
     return render_template("auth/login.html", form=form)
 
@@ -80,7 +78,6 @@ def _ip_limits() -> str:
 def logout():
     services.end_current_session(current_user)
     logout_user()
-    db.session.commit()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -98,8 +95,6 @@ def forgot_password():
             except MAIL_ERRORS:  # answer as usual: an error page would tell that the account exists
                 db.session.rollback()
                 current_app.logger.exception("password reset e-mail for user %s failed", user.id)
-            else:
-                db.session.commit()
         flash("If that address belongs to an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
@@ -118,7 +113,6 @@ def _set_password_page(token: str, purpose: str, template: str):
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             flash("Your password is set. Please log in.", "success")
             return redirect(url_for("auth.login"))
     return render_template(template, form=form, user=row.user)
@@ -148,7 +142,6 @@ def change_password():
             db.session.rollback()
             form.current_password.errors.append(str(error))
         else:
-            db.session.commit()
             logout_user()
             flash("Your password is changed and every session was logged out. Please log in again.",
                   "success")

@@ -45,7 +45,6 @@ def _save_lot(lot: ProductLot, form: LotForm):
             lot.lot_number = lot.lot_number.strip()
             lot.source = form.source.data or None
             db.session.add(lot)
-            db.session.commit()
             flash(f"Saved lot {lot.lot_number}.", "success")
             return redirect(url_for("catalog.index") + "#lots")
         except Invalid as problems:
@@ -73,7 +72,6 @@ def lot_patients(lot_id: int):
     lot = scoped_row(ProductLot, lot_id)
     recipients = services.lot_recipients(lot)
     services.audit_recall(lot, recipients, "lot.recall_view")
-    db.session.commit()
     recipients = services.lot_recipients(lot)  # reloaded in one query: the commit expired the rows
     return render_template("catalog/lot_patients.html", lot=lot, recipients=recipients)
 
@@ -84,7 +82,6 @@ def lot_patients_csv(lot_id: int):
     lot = scoped_row(ProductLot, lot_id)
     recipients = services.lot_recipients(lot)
     services.audit_recall(lot, recipients, "lot.recall_export")
-    db.session.commit()
     recipients = services.lot_recipients(lot)
     out = io.StringIO()
     writer = csv.writer(out)

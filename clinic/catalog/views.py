@@ -96,7 +96,6 @@ def _save_product(product: Product, form: ProductForm, creating: bool):
         services.set_product_tags(product, form.tags.data or [])
         if creating:
             db.session.add(product)
-        db.session.commit()
         flash(f"Saved {product.display_name}.", "success")
         return redirect(url_for("catalog.index"))
     return form_page(form, "Product", url_for("catalog.index"), 422 if form.errors else 200)
@@ -128,7 +127,6 @@ def edit_procedure(procedure_id: int):
     form = ProcedureForm(obj=procedure)
     if form.validate_on_submit():
         copy_columns(form, procedure)
-        db.session.commit()
         flash(f"Saved {procedure.name}.", "success")
         return redirect(url_for("catalog.view_procedure", procedure_id=procedure.id))
     return form_page(
@@ -155,7 +153,6 @@ def edit_protocol(protocol_id: int):
     if form.validate_on_submit():
         try:
             services.apply_protocol(protocol, form)
-            db.session.commit()
             flash("Protocol saved.", "success")
             return redirect(back)
         except Invalid as problems:
@@ -172,7 +169,6 @@ def _save_aftercare(rule: AftercareRule, form: AftercareRuleForm, procedure: Pro
         rule.position = form.position.data or 0
         if rule.id is None:
             procedure.aftercare_rules.append(rule)
-        db.session.commit()
         flash("Aftercare rule saved. New sessions use it; logged sessions keep their copy.", "success")
         return redirect(back)
     return form_page(form, f"Aftercare: {procedure.name}", back, 422 if form.errors else 200)
@@ -202,7 +198,6 @@ def edit_rule(rule_id: int):
     form = ContraindicationRuleForm(obj=rule)
     if form.validate_on_submit():
         copy_columns(form, rule)
-        db.session.commit()
         flash(f"Saved the rule “{rule.label}”.", "success")
         return redirect(url_for("catalog.index") + "#rules")
     return form_page(
@@ -220,7 +215,6 @@ def edit_limit(code: str):
     form = TreatmentLimitForm(low=low, high=high)
     if form.validate_on_submit():
         set_limit(current_user.clinic_id, code, form.low.data, form.high.data)
-        db.session.commit()
         flash(f"{label}: accepted from {form.low.data} to {form.high.data} {unit}.", "success")
         return redirect(url_for("catalog.index") + "#limits")
     return form_page(

@@ -50,7 +50,6 @@ def _get_consent(consent_id: int) -> Consent:
 def patient_consents(patient_id: int):
     patient = get_patient(patient_id)
     record("consent.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()  # first: a commit would expire the list loaded before it
     consents = db.session.scalars(
         sa.select(Consent).where(Consent.patient_id == patient.id).order_by(Consent.signed_at.desc())
     ).all()
@@ -82,7 +81,6 @@ def sign(patient_id: int, form_id: int):
                 ip=request.remote_addr,
                 text_digest=form.text_digest.data or "",
             )
-            db.session.commit()
             flash(f"{consent.title} signed.", "success")
             return redirect(url_for("consents.patient_consents", patient_id=patient.id))
         except Invalid as problems:
@@ -101,7 +99,6 @@ def view(consent_id: int):
     consent = _get_consent(consent_id)
     patient = get_patient(consent.patient_id)
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id)
-    db.session.commit()
     signature = "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
     return render_template(
         "consents/view.html",
@@ -121,7 +118,6 @@ def revoke(consent_id: int):
     if form.validate_on_submit():
         try:
             services.revoke_consent(consent, current_user, form.reason.data)
-            db.session.commit()
             flash("Consent revoked.", "success")
         except Invalid as problems:
             db.session.rollback()
@@ -167,7 +163,6 @@ def new_version(form_id: int):
             valid_months=form.valid_months.data,
         )
         db.session.add(version)
-        db.session.commit()
         flash(
             f"Published version {version.version}. Signed consents keep the text they were signed with.",
             "success",

@@ -52,7 +52,6 @@ def list_patients():
     services.audit_listed(page.items, detail=f"q={query.q!r} page={page.page} archived={query.archived}")
     html = render_template("patients/list.html", page=page, query=query, sort_labels=SORT_LABELS,
                            concern_labels=CONCERNS)
-    db.session.commit()  # the audit events of the listed patients
     return html
 
 
@@ -64,7 +63,6 @@ def new():
         form.timezone.data = current_user.clinic.timezone
     if form.validate_on_submit():
         patient = services.create_patient(current_user.clinic, form.details())
-        db.session.commit()
         flash(f"{patient.full_name} was added with record number {patient.record_number}.", "success")
         return redirect(_chart_url(patient))
     return render_template("patients/form.html", form=form, patient=None), 422 if form.errors else 200
@@ -84,7 +82,6 @@ def chart(patient_id: int):
         history_labels=LABELS, confirmed_by=confirmed_by, sections=chart_sections(patient),
         sexes=SEXES, concern_labels=CONCERNS,
     )
-    db.session.commit()
     return html
 
 
@@ -114,11 +111,9 @@ def edit(patient_id: int):
         form.fill_from(patient)
         record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
                detail="edit form")
-        db.session.commit()
     elif form.validate_on_submit():
         try:
             services.update_patient(patient, form.details(), loaded_version=_loaded_version(form))
-            db.session.commit()
         except (services.StaleEdit, StaleDataError):
             db.session.rollback()
             patient = get_patient(patient_id, selectinload(Patient.concern_rows))
@@ -139,12 +134,10 @@ def history(patient_id: int):
         form.fill_from(patient.history, services.history_version(patient))
         record("patient.view", patient_id=patient.id, object_type="medical_history", object_id=patient.id,
                detail="history form")
-        db.session.commit()
     elif form.validate_on_submit():
         try:
             services.save_history(patient, form.answers(), loaded_version=_loaded_version(form),
                                   confirmed_by=current_user if form.confirmed.data else None)
-            db.session.commit()
         except (services.StaleEdit, StaleDataError):
             db.session.rollback()
             patient = get_patient(patient_id, selectinload(Patient.history))
@@ -165,10 +158,8 @@ def archive(patient_id: int):
     if request.method == "GET":
         record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
                detail="archive form")
-        db.session.commit()
     elif form.validate_on_submit():
         services.archive_patient(patient, form.reason.data)
-        db.session.commit()
         flash(f"{patient.full_name} was archived. The record is kept and can be restored.", "success")
         return redirect(_chart_url(patient))
     return render_template("patients/archive.html", form=form, patient=patient), 422 if form.errors else 200
@@ -179,7 +170,6 @@ def archive(patient_id: int):
 def unarchive(patient_id: int):
     patient = get_patient(patient_id)
     services.unarchive_patient(patient)
-    db.session.commit()
     flash(f"{patient.full_name} is active again.", "success")
     return redirect(_chart_url(patient))
 
@@ -202,7 +192,6 @@ def invite(patient_id: int):
         flash("The invitation e-mail could not be sent. Nothing was changed; please try again later.",
               "danger")
         return redirect(_chart_url(patient))
-    db.session.commit()
     flash(f"An invitation to the portal was e-mailed to {account.email}.", "success")
     return redirect(_chart_url(patient))
 

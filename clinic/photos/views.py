@@ -44,7 +44,6 @@ def upload(session_id: int):
                 view=form.view.data,
                 phase=form.phase.data,
             )
-            db.session.commit()
             flash("Photo added.", "success")
         except SessionSigned as error:
             db.session.rollback()
@@ -62,7 +61,6 @@ def upload(session_id: int):
 def image(photo_id: int):
     photo = _get_photo(photo_id)
     record("photo.view", patient_id=photo.patient_id, object_type="photo", object_id=photo.id)
-    db.session.commit()
     response = send_file(
         storage.photo_dir() / photo.storage_name, mimetype="image/jpeg", max_age=0, etag=photo.sha256
     )
@@ -87,7 +85,6 @@ def compare(patient_id: int):
         flash("Compare two photos of the same view.", "warning")
         pair = []
     record("photo.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     grouped = patient_photos(patient.id)
     return render_template(
         "photos/compare.html", patient=patient, grouped=grouped, pair=pair, views=STANDARD_VIEWS

@@ -29,7 +29,6 @@ bp = Blueprint("portal_consents", __name__, url_prefix="/portal/consents")
 def consents():
     patient = get_patient(current_user.patient_id)
     record("consent.list", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
-    db.session.commit()  # first: a commit would expire what is loaded for the page
     now = now_utc()
     signed = portal.patient_consents(patient.id)
     return render_template(
@@ -63,7 +62,6 @@ def sign(form_id: int):
                 method="portal",
                 text_digest=form.text_digest.data or "",
             )
-            db.session.commit()
             flash(f"Thank you. “{consent.title}” is signed.", "success")
             return redirect(url_for("portal_consents.consents"))
         except Invalid as problems:
@@ -72,7 +70,6 @@ def sign(form_id: int):
     else:
         record("consent.form_view", patient_id=patient.id, object_type="consent_form", object_id=consent_form.id,
                detail="portal")
-        db.session.commit()
     form.text_digest.data = services.digest(text)
     return render_template(
         "portal_consents/sign.html", consent_form=consent_form, text=text, form=form
@@ -89,7 +86,6 @@ def view(consent_id: int):
     if consent is None:
         deny(404, detail=f"consent {consent_id} is not this patient's", patient_id=patient.id)
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id, detail="portal")
-    db.session.commit()
     signature = "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
     return render_template(
         "portal_consents/view.html", consent=consent, signature=signature, standing=portal.standing(

@@ -51,7 +51,6 @@ def history():
     record(
         "routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="history"
     )
-    db.session.commit()
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return render_template(
@@ -99,7 +98,6 @@ def reminder_settings():
             ),
             user=current_user,
         )
-        db.session.commit()
         flash("Reminder settings saved.", "success")
         return redirect(url_for(".reminder_settings"))
     record(
@@ -109,7 +107,6 @@ def reminder_settings():
         object_id=patient.id,
     )
     html = render_template("portal/reminders.html", form=form)
-    db.session.commit()
     return html, 422 if form.errors else 200
 
 
@@ -124,7 +121,6 @@ def aftercare():
             (rule, *rule_window(rule, latest.session_ended_at)) for rule in latest.procedure.aftercare_rules
         ]
     record("aftercare.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     return render_template(
         "portal/aftercare.html", latest=latest, rules=rules, now=now_utc(), zone=ZoneInfo(patient.timezone)
     )
@@ -171,7 +167,6 @@ def report_problem():
         db.session.add(report)
         db.session.flush()
         record("problem.report", patient_id=patient.id, object_type="problem_report", object_id=report.id)
-        db.session.commit()
         flash("Thank you. Your dermatologist has your message and will get back to you.", "success")
         return redirect(url_for(".today"))
     return render_template("portal/report_problem.html", form=form), 422 if form.errors else 200
@@ -185,7 +180,6 @@ def my_data():
     record(
         "patient.export", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="json"
     )
-    db.session.commit()
     return Response(
         body,
         mimetype="application/json",

@@ -49,7 +49,6 @@ def today():
         pause_message=pause_message,
         zone=ZoneInfo(patient.timezone),
     )
-    db.session.commit()
     return html
 
 
@@ -98,7 +97,6 @@ def log(step_id: int):
     except RoutineError as error:
         db.session.rollback()
         return _after_change(step, form.day.data, str(error))
-    db.session.commit()
     return _after_change(step, form.day.data)
 
 
@@ -114,7 +112,6 @@ def undo(step_id: int):
     except RoutineError as error:
         db.session.rollback()
         return _after_change(step, form.day.data, str(error))
-    db.session.commit()
     return _after_change(step, form.day.data)
 
 

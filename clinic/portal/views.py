@@ -40,7 +40,6 @@ def home():
     patient = get_patient(current_user.patient_id, selectinload(Patient.concern_rows))
     record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
            detail="portal")
-    db.session.commit()
     return render_template("portal/home.html", patient=patient, sexes=SEXES, concern_labels=CONCERNS)
 
 
@@ -57,6 +56,5 @@ def access_log():
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(ACCESS_LOG_LIMIT)
     ).all()
-    db.session.commit()
     return render_template("portal/access_log.html", patient=patient, rows=rows, words=ACCESS_WORDS,
                            limit=ACCESS_LOG_LIMIT)

@@ -23,6 +23,5 @@ def unsubscribe(token: str):
         abort(404)
     if request.method == "POST":
         opt_out(patient.id)
-        db.session.commit()
         return render_template("reminders/unsubscribed.html")
     return render_template("reminders/unsubscribe.html", token=token)

@@ -21,7 +21,6 @@ from clinic.routines.views import bp
 def clinic_adherence():
     rows = lowest_adherence(current_user.clinic_id, clinic_today())
     record("routine.adherence_list", detail=f"{len(rows)} patients")
-    db.session.commit()
     return render_template("routines/adherence_list.html", rows=rows)
 
 
@@ -42,5 +41,4 @@ def inbox():
             "problem.view", patient_id=report.patient_id, object_type="problem_report", object_id=report.id
         )
     html = render_template("routines/inbox.html", reports=reports)
-    db.session.commit()
     return html

@@ -81,7 +81,6 @@ def patient_routine(patient_id: int):
     aftercare_form.procedure_id.choices = _procedure_choices()
     series = adherence_series(patient.id, today, days=30)
     record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     return render_template(
         "routines/patient.html",
         patient=patient,
@@ -121,7 +120,6 @@ def new_routine(patient_id: int):
             ends_on=None,
             user=current_user,
         )
-    db.session.commit()
     flash("Routine created. Adjust its steps below.", "success")
     return redirect(url_for(".patient_routine", patient_id=patient.id, _anchor=f"routine-{routine.id}"))
 
@@ -153,7 +151,6 @@ def _edit_step(routine: Routine, step=None):
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("Step saved.", "success")
             return redirect(
                 url_for(".patient_routine", patient_id=routine.patient_id, _anchor=f"routine-{routine.id}")
@@ -166,7 +163,6 @@ def _edit_step(routine: Routine, step=None):
         detail="step form",
     )
     html = render_template("routines/step_form.html", form=form, routine=routine, step=step)
-    db.session.commit()
     return html, 422 if form.errors else 200
 
 
@@ -189,7 +185,6 @@ def remove(step_id: int):
     step = get_step(step_id)
     patient_id = step.routine.patient_id
     remove_step(step, current_user, local_today(step.routine.patient_ref, now_utc()))
-    db.session.commit()
     flash("Step removed.", "success")
     return redirect(url_for(".patient_routine", patient_id=patient_id))
 
@@ -209,7 +204,6 @@ def record_aftercare(patient_id: int):
         return redirect(url_for(".patient_routine", patient_id=patient.id))
     procedure = db.session.get(Procedure, form.procedure_id.data)
     aftercare.apply_aftercare(patient, procedure, ended, user=current_user)
-    db.session.commit()
     flash(
         f"Aftercare for {procedure.name} applied: conflicting steps paused, recovery steps added.", "success"
     )
@@ -226,7 +220,6 @@ def adjust_pause(pause_id: int):
         aftercare.adjust_pause(
             pause, until=form.ends_on.data, zone=ZoneInfo(patient.timezone), user=current_user
         )
-        db.session.commit()
         flash("Pause changed.", "success")
     else:
         flash("Give the last day of the pause.", "error")
@@ -239,7 +232,6 @@ def end_pause(pause_id: int):
     pause = get_pause(pause_id)
     patient_id = pause.step.routine.patient_id
     aftercare.end_pause(pause, now=datetime.now(UTC), user=current_user)
-    db.session.commit()
     flash("Pause ended; the step is back in the routine.", "success")
     return redirect(url_for(".patient_routine", patient_id=patient_id))
 

@@ -76,7 +76,6 @@ def overview():
 def _attempt(action, success: str, **forms):
     try:
         action()
-        db.session.commit()
         flash(success, "success")
         return redirect(url_for("scheduling_admin.overview"))
     except (SchedulingError, ValueError) as error:
@@ -101,7 +100,6 @@ def settings():
         object_id=clinic.id,
         detail=f"cutoff={clinic.booking_cutoff_hours}h tolerance={clinic.series_tolerance_days}d",
     )
-    db.session.commit()
     flash("Scheduling settings saved.", "success")
     return redirect(url_for("scheduling_admin.overview"))
 
@@ -123,7 +121,6 @@ def toggle_room(room_id: int):
     room = access.get_clinic_row(Room, room_id)
     room.active = not room.active
     record("schedule.room_toggle", object_type="room", object_id=room.id, detail=f"active={room.active}")
-    db.session.commit()
     return redirect(url_for("scheduling_admin.overview"))
 
 
@@ -158,7 +155,6 @@ def toggle_type(type_id: int):
         object_id=kind.id,
         detail=f"active={kind.active}",
     )
-    db.session.commit()
     return redirect(url_for("scheduling_admin.overview"))
 
 
@@ -189,7 +185,6 @@ def delete_time_off(off_id: int):
     off = access.get_clinic_row(TimeOff, off_id)
     record("schedule.time_off_delete", object_type="time_off", object_id=off.id, detail=off.reason)
     db.session.delete(off)
-    db.session.commit()
     flash("Time off removed.", "success")
     return redirect(url_for("scheduling_admin.overview"))
 
@@ -223,7 +218,6 @@ def add_hours(provider_id: int):
     if form.validate_on_submit():
         try:
             resources.add_working_hours(provider, form.weekday.data, form.starts.data, form.ends.data)
-            db.session.commit()
             flash("Working hours added.", "success")
             return redirect(url_for("scheduling_admin.hours", provider_id=provider.id))
         except SchedulingError as error:
@@ -244,5 +238,4 @@ def delete_hours(hours_id: int):
         detail=f"{row.weekday} {row.starts}",
     )
     db.session.delete(row)
-    db.session.commit()
     return redirect(url_for("scheduling_admin.hours", provider_id=provider_id))

@@ -30,5 +30,4 @@ def feed(token: str):
         clinic_id=clinic.id,
         detail="provider feed" if found.provider_id else "patient feed",
     )
-    db.session.commit()
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

@@ -32,7 +32,6 @@ def queue():
         "followup.view", {item.patient.id for item in page.items}, f"follow-up queue page {page.page}"
     )
     html = render_template("scheduling/followups.html", page=page, local_format=LOCAL_FORMAT)
-    db.session.commit()  # after rendering, so the rows the page shows are not expired and reloaded one by one
     return html
 
 
@@ -51,7 +50,6 @@ def record_checkpoint(series_id: int):
         object_id=series.id,
         detail=f"{checkpoint.months}-month checkpoint marked recorded",
     )
-    db.session.commit()
     flash("Checkpoint recorded.", "success")
     return redirect(url_for("followups.queue"))
 
@@ -114,7 +112,6 @@ def plan(patient_id: int):
             )
             booking = _booking_form(protocol, kind, proposal)
     record("series.plan", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     return render_template(
         "scheduling/plan.html",
         patient=patient,
@@ -162,7 +159,6 @@ def book_plan(patient_id: int):
                 (to_utc(row.starts_at.data, zone), access.get_provider(row.provider_id.data)) for row in form.sessions
             ]
             series = book_series(current_user.clinic, patient, protocol, kind, sessions, by=current_user)
-            db.session.commit()
             flash(f"Series booked: {len(sessions)} sessions of {protocol.name}.", "success")
             return redirect(url_for("scheduling.patient_appointments", patient_id=patient.id, series=series.id))
         except (SchedulingError, ValueError) as refused:

@@ -51,7 +51,6 @@ def upcoming():
         object_id=patient.id,
         detail="portal",
     )
-    db.session.commit()
     return render_template(
         "portal_appointments/list.html",
         patient=patient,
@@ -107,7 +106,6 @@ def book_next(series_id: int):
                 booked_via="portal",
                 by=current_user,
             )
-            db.session.commit()
             flash("Your session is booked. A confirmation is on its way.", "success")
             return redirect(url_for("portal_appointments.upcoming"))
         except SchedulingError as error:
@@ -158,7 +156,6 @@ def move(appointment_id: int):
                 by=current_user,
                 via="portal",
             )
-            db.session.commit()
             flash("Your appointment has been moved.", "success")
             return redirect(url_for("portal_appointments.upcoming"))
         except SchedulingError as error:
@@ -200,7 +197,6 @@ def cancel(appointment_id: int):
             reason=form.reason.data,
             via="portal",
         )
-        db.session.commit()
         flash("Your appointment is cancelled.", "success")
     return redirect(url_for("portal_appointments.upcoming"))
 
@@ -210,7 +206,6 @@ def cancel(appointment_id: int):
 def ics(appointment_id: int):
     response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic,
                                           where="portal")
-    db.session.commit()
     return response
 
 
@@ -233,7 +228,6 @@ def preferences():
         object_id=patient.id,
         detail=f"email_reminders={form.email_reminders.data}",
     )
-    db.session.commit()
     flash("Reminder settings saved.", "success")
     return redirect(url_for("portal_appointments.upcoming"))
 
@@ -244,7 +238,6 @@ def create_feed():
     patient = get_patient(current_user.patient_id)
     token = feeds.create_feed(current_user.clinic_id, patient_id=patient.id)
     record("calendar.feed_create", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     return render_template(
         "scheduling/feed_created.html",
         owner=patient.full_name,
@@ -259,6 +252,5 @@ def revoke_feed():
     patient = get_patient(current_user.patient_id)
     feeds.revoke_feeds(current_user.clinic_id, patient_id=patient.id)
     record("calendar.feed_revoke", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     flash("Your calendar feed address no longer works.", "success")
     return redirect(url_for("portal_appointments.upcoming"))

@@ -50,7 +50,6 @@ def _page(form: PortalWaitlistForm, status: int = 200):
     patient = get_patient(current_user.patient_id)
     entries = waitlist.for_patient(patient, clinic_today())
     record("waitlist.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
-    db.session.commit()
     return render_template(
         "portal_appointments/waitlist.html",
         entries=entries,
@@ -81,7 +80,6 @@ def join():
                 by=current_user,
                 max_days=waitlist.PORTAL_MAX_RANGE_DAYS,
             )
-            db.session.commit()
             flash("You are on the waitlist. We will e-mail you if a time opens up.", "success")
             return redirect(url_for("portal_waitlist.entries"))
         except SchedulingError as error:
@@ -96,6 +94,5 @@ def leave(entry_id: int):
     entry = _own_entry(entry_id)
     if entry.status == "waiting":
         waitlist.remove(entry, by=current_user)
-    db.session.commit()
     flash("You have left the waitlist.", "success")
     return redirect(url_for("portal_waitlist.entries"))

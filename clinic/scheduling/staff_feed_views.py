@@ -8,7 +8,6 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.auth.roles import CLINICAL_STAFF
-from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.scheduling import feeds
 
@@ -22,7 +21,6 @@ def create_patient_feed(patient_id: int):
     patient = get_patient(patient_id)
     token = feeds.create_feed(current_user.clinic_id, patient_id=patient.id)
     record("calendar.feed_create", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     return render_template(
         "scheduling/feed_created.html",
         owner=patient.full_name,
@@ -37,7 +35,6 @@ def revoke_patient_feed(patient_id: int):
     patient = get_patient(patient_id)
     feeds.revoke_feeds(current_user.clinic_id, patient_id=patient.id)
     record("calendar.feed_revoke", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     flash("The calendar feed address no longer works.", "success")
     return redirect(url_for("scheduling.patient_appointments", patient_id=patient.id))
 
@@ -47,7 +44,6 @@ def revoke_patient_feed(patient_id: int):
 def create_my_feed():
     token = feeds.create_feed(current_user.clinic_id, provider_id=current_user.id)
     record("calendar.feed_create", object_type="user", object_id=current_user.id)
-    db.session.commit()
     return render_template(
         "scheduling/feed_created.html",
         owner=current_user.full_name,
@@ -61,6 +57,5 @@ def create_my_feed():
 def revoke_my_feed():
     feeds.revoke_feeds(current_user.clinic_id, provider_id=current_user.id)
     record("calendar.feed_revoke", object_type="user", object_id=current_user.id)
-    db.session.commit()
     flash("Your calendar feed address no longer works.", "success")
     return redirect(url_for("scheduling.week", provider=current_user.id))

@@ -63,7 +63,6 @@ def _calendar(days: int, template: str):
         providers=providers,
         timedelta=timedelta,
     )
-    db.session.commit()  # after rendering: committing first would expire every appointment the page shows
     return html
 
 
@@ -132,7 +131,6 @@ def book():
                 series=series,
                 by=current_user,
             )
-            db.session.commit()
             flash("Appointment booked.", "success")
             return redirect(url_for("scheduling.appointment", appointment_id=appointment.id))
         except SchedulingError as error:
@@ -158,7 +156,6 @@ def book():
         slots=_suggested_slots(form),
         local_format=LOCAL_FORMAT,
     )
-    db.session.commit()
     return html, status
 
 
@@ -217,7 +214,6 @@ def appointment(appointment_id: int):
         object_type="appointment",
         object_id=appointment.id,
     )
-    db.session.commit()
     return _appointment_page(appointment)
 
 
@@ -231,7 +227,6 @@ def set_status(appointment_id: int):
         return redirect(url_for("scheduling.appointment", appointment_id=appointment.id))
     try:
         change_status(appointment, new_status, clinic=current_user.clinic, by=current_user)
-        db.session.commit()
         flash(f"Marked {appointment.status_label.lower()}.", "success")
     except SchedulingError as error:
         db.session.rollback()
@@ -250,7 +245,6 @@ def cancel(appointment_id: int):
         change_status(
             appointment, "cancelled", clinic=current_user.clinic, by=current_user, reason=form.reason.data
         )
-        db.session.commit()
         flash("Appointment cancelled.", "success")
     except SchedulingError as error:
         db.session.rollback()
@@ -273,7 +267,6 @@ def move(appointment_id: int):
                 starts_at=to_utc(form.starts_at.data, current_user.clinic.zone),
                 provider=access.get_provider(form.provider_id.data),
             )
-            db.session.commit()
             flash("Appointment moved.", "success")
             return redirect(url_for("scheduling.appointment", appointment_id=appointment_id))
         except (SchedulingError, ValueError) as error:
@@ -288,7 +281,6 @@ def move(appointment_id: int):
 def appointment_ics(appointment_id: int):
     response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic,
                                           where="staff")
-    db.session.commit()
     return response
 
 
@@ -298,6 +290,5 @@ def patient_appointments(patient_id: int):
     patient = get_patient(patient_id)
     schedule = patient_schedule(patient)
     record("appointment.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()
     feed = feeds.active_feed(current_user.clinic_id, patient_id=patient.id)
     return render_template("scheduling/patient.html", patient=patient, schedule=schedule, feed=feed)

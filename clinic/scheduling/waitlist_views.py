@@ -27,7 +27,6 @@ def entries():
     found = waitlist.waiting(current_user.clinic_id, clinic_today())
     record_viewed("waitlist.view", {e.patient_id for e in found}, "waitlist")
     html = render_template("scheduling/waitlist.html", entries=found, local_format=LOCAL_FORMAT)
-    db.session.commit()
     return html
 
 
@@ -47,7 +46,6 @@ def add(patient_id: int):
                 today=clinic_today(),
                 by=current_user,
             )
-            db.session.commit()
             flash(f"{patient.full_name} is on the waitlist.", "success")
             return redirect(url_for("waitlist.entries"))
         except SchedulingError as error:
@@ -61,7 +59,6 @@ def add(patient_id: int):
         object_id=patient.id,
         detail="waitlist form",
     )
-    db.session.commit()
     return render_template("scheduling/waitlist_add.html", patient=patient, form=form), status
 
 
@@ -76,6 +73,5 @@ def remove(entry_id: int):
     if entry is None:
         deny(404, detail=f"waitlist entry {entry_id} out of scope")
     waitlist.remove(entry, by=current_user)
-    db.session.commit()
     flash("Removed from the waitlist.", "success")
     return redirect(url_for("waitlist.entries"))

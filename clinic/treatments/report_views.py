@@ -51,7 +51,6 @@ def adverse_events():
             object_type="treatment_session",
             object_id=session.id,
         )
-    db.session.commit()
     sessions = db.session.scalars(
         _adverse_query(current_user.clinic_id).options(
             selectinload(TreatmentSession.patient),

@@ -82,7 +82,6 @@ def patient_treatments(patient_id: int):
 
 def _patient_page(patient, score_form: ScoreForm | None, status: int = 200):
     record("treatment.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    db.session.commit()  # before loading the lists: a commit would expire them and reload row by row
     sessions = db.session.scalars(
         sa.select(TreatmentSession)
         .where(TreatmentSession.patient_id == patient.id)
@@ -136,15 +135,14 @@ def precheck(patient_id: int):
                 outcome="failure",
                 detail=", ".join(codes),
             )
-            db.session.commit()
         elif reasons_ok:
             reasons = {f.code: form[f"override_{f.code}"].data for f in findings if not f.is_hard_stop}
-            session = pre.start_session(
-                patient, procedure, products, current_user, reasons, clinic_today(),
-                appointment_id=appointment.id if appointment else None,
-            )
             try:
-                db.session.commit()
+                session = pre.start_session(
+                    patient, procedure, products, current_user, reasons, clinic_today(),
+                    appointment_id=appointment.id if appointment else None,
+                )
+                db.session.flush()
             except sa.exc.IntegrityError:  # another dermatologist started from this appointment meanwhile
                 db.session.rollback()
                 return _appointment_detour(appointment) or redirect(
@@ -152,11 +150,8 @@ def precheck(patient_id: int):
                 )
             flash("Pre-check passed. The session is open as a draft.", "success")
             return redirect(url_for("treatments.edit_session", session_id=session.id))
-        else:
-            db.session.commit()  # keep the history confirmation; the reasons are still missing
     else:
         record("treatment.precheck_view", patient_id=patient.id, object_type="patient", object_id=patient.id)
-        db.session.commit()
     status = 422 if form.errors or blocked else 200
     return render_template(
         "treatments/precheck.html",
@@ -221,7 +216,6 @@ def view_session(session_id: int):
     record(
         "treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id
     )
-    db.session.commit()
     session = get_session(session_id)  # reload with its rows: the commit expired them
     return render_template("treatments/session.html", **session_page_context(session))
 
@@ -243,7 +237,6 @@ def edit_session(session_id: int):
                 loaded_version=int(form.version.data or 0),
                 user=current_user,
             )
-            db.session.commit()
             flash("Session saved.", "success")
             return redirect(url_for("treatments.view_session", session_id=session.id))
         except Invalid as problems:
@@ -257,7 +250,6 @@ def edit_session(session_id: int):
     record(
         "treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id
     )
-    db.session.commit()
     session = get_session(session_id)
     lots = usable_lots(session.clinic_id, clinic_today())
     warnings = stock_warnings(session.clinic_id, clinic_today())
@@ -274,7 +266,6 @@ def sign(session_id: int):
     if form.validate_on_submit():
         try:
             note = sign_session(session, current_user, loaded_version=int(form.version.data or 0))
-            db.session.commit()
             flash("Session signed. It is now read-only; corrections are amendments.", "success")
             if note:
                 flash(note, "warning")
@@ -312,7 +303,6 @@ def amend(session_id: int):
                 new_value=form.new_value.data,
                 reason=form.reason.data,
             )
-            db.session.commit()
             flash("Amendment added.", "success")
             return redirect(url_for("treatments.view_session", session_id=session.id))
         except Invalid as problems:
@@ -340,7 +330,6 @@ def add_score(patient_id: int):
                 raw_value=raw_value,
                 components=components,
             )
-            db.session.commit()
             flash("Score recorded.", "success")
             return redirect(url_for("treatments.patient_treatments", patient_id=patient.id) + "#scores")
         except Invalid as problems:
