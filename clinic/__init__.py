@@ -1,11 +1,67 @@
-"""The clinic application factory. Reads like a table of contents: see each register_* below."""
+"""The clinic application factory. Reads like a table of contents: see each register_* below.
+
+Only submodules are bound in this package's namespace (`clinic.db` must stay the module, not the
+SQLAlchemy object: migrations refer to `clinic.db.UTCDateTime`).
+"""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask
 
+from clinic import cli, errors, extensions, models, templating  # noqa: F401 - models: every table on the metadata
+from clinic.access import enforce_access_policy
+from clinic.audit.views import bp as audit_bp
+from clinic.auth.admin_views import bp as users_bp
+from clinic.auth.services import load_session_user
+from clinic.auth.views import bp as auth_bp
+from clinic.catalog.views import bp as catalog_bp
 from clinic.config import PROJECT_DIR, check_production, load_config
+from clinic.consents.views import bp as consents_bp
+from clinic.db import enable_sqlite_pragmas
+from clinic.patients.views import bp as patients_bp
+from clinic.photos.views import bp as photos_bp
+from clinic.portal.consent_views import bp as portal_consents_bp
+from clinic.portal.routine_views import bp as portal_routine_bp
+from clinic.portal.views import bp as portal_bp
+from clinic.reminders.views import bp as reminders_bp
+from clinic.routines.views import bp as routines_bp
+from clinic.scheduling.admin_views import bp as scheduling_admin_bp
+from clinic.scheduling.feed_views import bp as calendar_feeds_bp
+from clinic.scheduling.followup_views import bp as followups_bp
+from clinic.scheduling.portal_views import bp as portal_appointments_bp
+from clinic.scheduling.portal_waitlist_views import bp as portal_waitlist_bp
+from clinic.scheduling.staff_feed_views import bp as staff_feeds_bp
+from clinic.scheduling.views import bp as scheduling_bp
+from clinic.scheduling.waitlist_views import bp as waitlist_bp
+from clinic.security import CONTENT_SECURITY_POLICY, trust_proxies
 from clinic.transactions import ClinicFlask
+from clinic.treatments.views import bp as treatments_bp
+
+#: Every page of the app, one blueprint per feature (in the order of DESIGN.md's layers).
+BLUEPRINTS = (
+    auth_bp,
+    users_bp,
+    audit_bp,
+    patients_bp,
+    reminders_bp,
+    catalog_bp,
+    consents_bp,
+    photos_bp,
+    treatments_bp,
+    scheduling_bp,
+    followups_bp,
+    scheduling_admin_bp,
+    waitlist_bp,
+    staff_feeds_bp,
+    calendar_feeds_bp,
+    routines_bp,
+    portal_bp,
+    portal_routine_bp,
+    portal_appointments_bp,
+    portal_waitlist_bp,
+    portal_consents_bp,
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,31 +77,23 @@ def create_app(config: dict | None = None) -> Flask:
     check_production(app.config)
     register_extensions(app)
     register_blueprints(app)
-    register_errorhandlers(app)
-    register_template_helpers(app)
-    register_commands(app)
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    import sqlalchemy as sa
-
-    from clinic import models  # noqa: F401 - every model on the metadata, for migrations and create_all
-    from clinic.access import enforce_access_policy
-    from clinic.db import enable_sqlite_pragmas
-    from clinic.extensions import csrf, db, limiter, login_manager, mail, migrate, talisman
-    from clinic.security import CONTENT_SECURITY_POLICY, trust_proxies
-
-    db.init_app(app)
+    extensions.db.init_app(app)
     with app.app_context():
-        sa.event.listen(db.engine, "connect", enable_sqlite_pragmas)
-    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True,
+        sa.event.listen(extensions.db.engine, "connect", enable_sqlite_pragmas)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
     trust_proxies(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    mail.init_app(app)
-    talisman.init_app(
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.mail.init_app(app)
+    extensions.talisman.init_app(
         app,
         force_https=app.config["CLINIC_HTTPS"],
         session_cookie_secure=app.config["CLINIC_HTTPS"] or app.config["SESSION_COOKIE_SECURE"],
@@ -55,65 +103,15 @@ def register_extensions(app: Flask) -> None:
         strict_transport_security=True,
         permissions_policy={"geolocation": "()", "microphone": "()", "camera": "(self)"},
     )
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see that page."
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = None  # the server-side login session does this job, see auth.services
-
-    from clinic.auth.services import load_session_user
-
-    login_manager.user_loader(load_session_user)
+    extensions.login_manager.init_app(app)
+    extensions.login_manager.login_view = "auth.login"
+    extensions.login_manager.login_message = "Please log in to see that page."
+    extensions.login_manager.login_message_category = "info"
+    extensions.login_manager.session_protection = None  # the server-side login session does this job, see auth.services
+    extensions.login_manager.user_loader(load_session_user)
     app.before_request(enforce_access_policy)
 
 
 def register_blueprints(app: Flask) -> None:
-    from clinic.audit.views import bp as audit_bp
-    from clinic.auth.admin_views import bp as users_bp
-    from clinic.auth.views import bp as auth_bp
-    from clinic.patients.views import bp as patients_bp
-    from clinic.portal.views import bp as portal_bp
-    from clinic.scheduling import blueprints as scheduling_blueprints
-
-    for blueprint in (auth_bp, users_bp, patients_bp, portal_bp, audit_bp, *scheduling_blueprints()):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    register_routine_blueprints(app)
-
-
-def register_routine_blueprints(app: Flask) -> None:
-    from clinic.portal.routine_views import bp as portal_routine_bp
-    from clinic.reminders.views import bp as reminders_bp
-    from clinic.routines.views import bp as routines_bp
-
-    for blueprint in (routines_bp, portal_routine_bp, reminders_bp):
-        app.register_blueprint(blueprint)
-    register_treatment_blueprints(app)
-
-
-def register_treatment_blueprints(app: Flask) -> None:
-    from clinic.catalog.views import bp as catalog_bp
-    from clinic.consents.views import bp as consents_bp
-    from clinic.photos.views import bp as photos_bp
-    from clinic.portal.consent_views import bp as portal_consents_bp
-    from clinic.treatments.views import bp as treatments_bp
-
-    for blueprint in (treatments_bp, catalog_bp, consents_bp, portal_consents_bp, photos_bp):
-        app.register_blueprint(blueprint)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from clinic.errors import register
-
-    register(app)
-
-
-def register_template_helpers(app: Flask) -> None:
-    from clinic.templating import register
-
-    register(app)
-
-
-def register_commands(app: Flask) -> None:
-    from clinic.cli import register
-
-    register(app)

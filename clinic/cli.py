@@ -8,14 +8,18 @@ from zoneinfo import available_timezones
 import click
 from flask import Flask
 
+from clinic.auth.services import AccountError
+from clinic.auth.services import create_user as make_user
+from clinic.clinics.models import Clinic
+from clinic.clinics.services import default_clinic
+from clinic.demo import DEMO_PASSWORD, seed
 from clinic.extensions import db
+from clinic.reminders.cli import reminders_cli
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
-    from clinic.reminders.cli import reminders_cli
-
     app.cli.add_command(reminders_cli)
 
 
@@ -28,11 +32,6 @@ def register(app: Flask) -> None:
 @click.password_option()
 def create_user(role: str, email: str, full_name: str, clinic_name: str | None, timezone: str, password: str):
     """Create a staff account (the first admin of a new install comes from here)."""
-    from clinic.auth.services import AccountError
-    from clinic.auth.services import create_user as make_user
-    from clinic.clinics.models import Clinic
-    from clinic.clinics.services import default_clinic
-
     if timezone not in available_timezones():
         raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone")
     clinic = default_clinic()
@@ -53,8 +52,6 @@ def create_user(role: str, email: str, full_name: str, clinic_name: str | None, 
 @click.command("seed-demo")
 def seed_demo():
     """Fill an empty database with the demo clinic (idempotent) and print the demo logins."""
-    from clinic.demo import DEMO_PASSWORD, seed
-
     logins = seed()
     db.session.commit()
     click.echo("")
@@ -68,7 +65,7 @@ def main() -> None:
     """`clinic` console entry: the flask CLI bound to this app."""
     from flask.cli import FlaskGroup
 
-    from clinic import create_app
+    from clinic import create_app  # here, not at the top: clinic/__init__.py imports this module
 
     FlaskGroup(create_app=create_app)(prog_name="clinic")
 

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
 from flask_login import current_user
 
-from clinic.auth.roles import CLINICAL_STAFF, Role
-
-
-def viewer_zone() -> ZoneInfo:
-    """Patients see their own zone; staff see the clinic's."""
-    if current_user.is_authenticated:
-        if current_user.role == Role.PATIENT and current_user.patient is not None:
-            return ZoneInfo(current_user.patient.timezone)
-        return ZoneInfo(current_user.clinic.timezone)
-    return ZoneInfo("UTC")
+from clinic.clinics.services import viewer_zone
+from clinic.roles import CLINICAL_STAFF, Role
 
 
 def localtime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:

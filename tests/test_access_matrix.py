@@ -11,7 +11,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from clinic.access import allowed_roles, is_public
-from clinic.auth.roles import Role
+from clinic.roles import Role
 from tests.auth.helpers import is_login_redirect
 
 PUBLIC = "public"
@@ -80,8 +80,8 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "catalog.edit_protocol": ADMIN,
     "catalog.edit_rule": ADMIN,
     "catalog.index": ADMIN,
-    "catalog.lot_patients": ADMIN_OR_DERMATOLOGIST,
-    "catalog.lot_patients_csv": ADMIN_OR_DERMATOLOGIST,
+    "treatments.lot_patients": ADMIN_OR_DERMATOLOGIST,
+    "treatments.lot_patients_csv": ADMIN_OR_DERMATOLOGIST,
     "catalog.new_aftercare": ADMIN,
     "catalog.new_lot": ADMIN,
     "catalog.new_product": ADMIN,
@@ -94,7 +94,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "consents.view": CLINICAL,
     "photos.compare": CLINICAL,
     "photos.image": CLINICAL,
-    "photos.upload": CLINICAL,
+    "treatments.upload_photo": CLINICAL,
     "treatments.add_score": DERMATOLOGIST,
     "treatments.adverse_events": CLINICAL,
     "treatments.amend": DERMATOLOGIST,

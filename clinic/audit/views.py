@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.forms import AuditFilterForm
+from clinic.audit.people import staff_choices
 from clinic.audit.services import AuditFilter, audit_query, record
-from clinic.auth.models import User
-from clinic.auth.roles import Role
 from clinic.extensions import db
+from clinic.roles import Role
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
 def _filter_form() -> AuditFilterForm:
     form = AuditFilterForm(formdata=request.args or None)
-    users = db.session.execute(
-        sa.select(User.id, User.full_name, User.email)
-        .where(User.clinic_id == current_user.clinic_id)
-        .order_by(User.full_name, User.id)
-    ).all()
-    form.user_id.choices = [("", "Anyone")] + [(u.id, f"{u.full_name} <{u.email}>") for u in users]
+    form.user_id.choices = [("", "Anyone"), *staff_choices(current_user.clinic_id)]
     return form
 
 

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from clinic.audit.services import record
 from clinic.auth.invitations import MAIL_ERRORS, send_invitation
 from clinic.auth.models import LoginSession, User
-from clinic.auth.roles import STAFF, Role
 from clinic.auth.services import AccountError, create_user, end_all_sessions
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.roles import STAFF, Role
 
 
 def invite_staff(admin: User, *, full_name: str, email: str, role: Role | str) -> User:

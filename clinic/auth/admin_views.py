@@ -12,9 +12,9 @@ from clinic.auth import admin_services
 from clinic.auth.access import get_clinic_user
 from clinic.auth.forms import ChangeRoleForm, ConfirmForm, InviteStaffForm
 from clinic.auth.models import User
-from clinic.auth.roles import Role
 from clinic.auth.services import AccountError
 from clinic.extensions import db
+from clinic.roles import Role
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 

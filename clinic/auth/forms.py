@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from clinic.auth.passwords import MAX_LENGTH, password_problem
-from clinic.auth.roles import STAFF
+from clinic.roles import STAFF
 
 
 class LoginForm(FlaskForm):

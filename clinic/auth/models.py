@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.auth.roles import Role
 from clinic.db import Base, TimestampMixin, UTCDateTime, now_utc
+from clinic.roles import Role
 
 
 class User(UserMixin, TimestampMixin, Base):

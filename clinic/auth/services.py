@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import request, session
 
+from clinic.audit.people import register_staff_lister
 from clinic.audit.services import record
 from clinic.auth.models import LoginSession, OneTimeToken, User
 from clinic.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from clinic.auth.roles import Role
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.roles import Role
 
 SESSION_KEY = "sid"
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
@@ -196,3 +197,16 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     set_password(user, new_password)
     end_all_sessions(user, "password_changed")
     record("auth.password_changed", user=user)
+
+
+def audit_log_people(clinic_id: int) -> list[tuple[int, str]]:
+    """The clinic's accounts as the audit log's user filter lists them."""
+    rows = db.session.execute(
+        sa.select(User.id, User.full_name, User.email)
+        .where(User.clinic_id == clinic_id)
+        .order_by(User.full_name, User.id)
+    )
+    return [(row.id, f"{row.full_name} <{row.email}>") for row in rows]
+
+
+register_staff_lister(audit_log_people)

@@ -10,8 +10,8 @@ from clinic.auth import services
 from clinic.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from clinic.auth.invitations import MAIL_ERRORS, send_password_reset
 from clinic.auth.redirects import safe_next
-from clinic.auth.roles import Role
 from clinic.extensions import db, limiter
+from clinic.roles import Role
 
 bp = Blueprint("auth", __name__)
 

@@ -6,6 +6,7 @@ need (cleanser, SPF, actives to pause), the four procedures with their protocols
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -18,9 +19,9 @@ from clinic.catalog.models import (
     ProductTag,
     Protocol,
 )
+from clinic.catalog.rules import DEFAULT_RULES
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
-from clinic.treatments.rules import DEFAULT_RULES
 
 PRODUCTS = [
     # The article's four products.
@@ -166,7 +167,16 @@ def install_defaults(clinic: Clinic) -> None:
         _ensure_procedure(clinic, spec)
     install_contraindication_rules(clinic)
     db.session.flush()
-    from clinic.consents.defaults import install_consent_forms
-
-    install_consent_forms(clinic)
+    for installer in _more_defaults:
+        installer(clinic)
     db.session.flush()
+
+
+#: Features above the catalog that seed their own defaults for a clinic (consents: the consent forms for the
+#: procedures just installed) register here, so `install_defaults` sets up a whole clinic in one call.
+_more_defaults: list[Callable[[Clinic], None]] = []
+
+
+def register_defaults(installer: Callable[[Clinic], None]) -> None:
+    if installer not in _more_defaults:
+        _more_defaults.append(installer)

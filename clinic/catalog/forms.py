@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from clinic.catalog.models import (
     AFTERCARE_ACTIONS,
@@ -96,8 +96,6 @@ class ProtocolForm(FlaskForm):
     submit = SubmitField("Save protocol")
 
     def validate_max_interval_days(self, field) -> None:
-        from wtforms.validators import ValidationError
-
         if field.data and self.min_interval_days.data and field.data < self.min_interval_days.data:
             raise ValidationError("The maximum must not be below the minimum.")
 
@@ -120,8 +118,6 @@ class AftercareRuleForm(FlaskForm):
     submit = SubmitField("Save aftercare rule")
 
     def validate_ingredient_tag(self, field) -> None:
-        from wtforms.validators import ValidationError
-
         if self.action.data in ("pause_tag", "add_step") and not field.data:
             raise ValidationError("Pausing or adding a step needs an ingredient tag.")
 
@@ -159,7 +155,5 @@ class TreatmentLimitForm(FlaskForm):
     submit = SubmitField("Save range")
 
     def validate_high(self, field) -> None:
-        from wtforms.validators import ValidationError
-
         if self.low.data is not None and field.data is not None and field.data <= self.low.data:
             raise ValidationError("The highest value must be above the lowest.")

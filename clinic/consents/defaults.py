@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from clinic.catalog.defaults import register_defaults
 from clinic.catalog.models import Procedure
 from clinic.clinics.models import Clinic
 from clinic.consents.models import ConsentForm
@@ -72,3 +73,6 @@ def install_consent_forms(clinic: Clinic) -> None:
                 body=PHOTO_BODY.replace("{clinic}", clinic.name),
             )
         )
+
+
+register_defaults(install_consent_forms)

@@ -16,7 +16,7 @@ from clinic.consents.models import Consent, ConsentForm
 from clinic.consents.signature import BadSignature, decode_signature
 from clinic.db import now_utc
 from clinic.extensions import db
-from clinic.treatments.errors import Invalid
+from clinic.validation import Invalid
 
 
 class ConsentMissing(Exception):

@@ -9,40 +9,19 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clinic.access import deny, role_required
+from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF, Role
-from clinic.consents import services
+from clinic.consents import defaults, services  # noqa: F401 - defaults: a new clinic gets its consent forms
+from clinic.consents.access import get_consent, get_consent_form
 from clinic.consents.forms import ConsentFormVersionForm, RevokeConsentForm, SignConsentForm
 from clinic.consents.models import SIGNING_METHODS, Consent, ConsentForm
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
-from clinic.treatments.errors import Invalid
-from clinic.treatments.view_helpers import attach_problems
+from clinic.roles import CLINICAL_STAFF, Role
+from clinic.validation import Invalid, attach_problems
 
 bp = Blueprint("consents", __name__)
-
-
-def _get_form(form_id: int, *, active_only: bool = True) -> ConsentForm:
-    query = sa.select(ConsentForm).where(
-        ConsentForm.id == form_id, ConsentForm.clinic_id == current_user.clinic_id
-    )
-    if active_only:
-        query = query.where(ConsentForm.active)
-    form = db.session.scalar(query)
-    if form is None:
-        deny(404, detail=f"consent form {form_id} out of scope")
-    return form
-
-
-def _get_consent(consent_id: int) -> Consent:
-    consent = db.session.scalar(
-        sa.select(Consent).where(Consent.id == consent_id, Consent.clinic_id == current_user.clinic_id)
-    )
-    if consent is None:
-        deny(404, detail=f"consent {consent_id} out of scope")
-    return consent
 
 
 @bp.get("/patients/<int:patient_id>/consents")
@@ -67,7 +46,7 @@ def patient_consents(patient_id: int):
 @role_required(*CLINICAL_STAFF)
 def sign(patient_id: int, form_id: int):
     patient = get_patient(patient_id)
-    consent_form = _get_form(form_id)
+    consent_form = get_consent_form(form_id)
     text = services.render_text(consent_form)
     form = SignConsentForm()
     if form.validate_on_submit():
@@ -96,7 +75,7 @@ def sign(patient_id: int, form_id: int):
 @bp.get("/consents/<int:consent_id>")
 @role_required(*CLINICAL_STAFF)
 def view(consent_id: int):
-    consent = _get_consent(consent_id)
+    consent = get_consent(consent_id)
     patient = get_patient(consent.patient_id)
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id)
     signature = "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
@@ -113,7 +92,7 @@ def view(consent_id: int):
 @bp.post("/consents/<int:consent_id>/revoke")
 @role_required(*CLINICAL_STAFF)
 def revoke(consent_id: int):
-    consent = _get_consent(consent_id)
+    consent = get_consent(consent_id)
     form = RevokeConsentForm()
     if form.validate_on_submit():
         try:
@@ -141,7 +120,7 @@ def list_forms():
 @bp.route("/admin/consent-forms/<int:form_id>/new-version", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def new_version(form_id: int):
-    base = _get_form(form_id, active_only=False)
+    base = get_consent_form(form_id, active_only=False)
     form = ConsentFormVersionForm(obj=base)
     if form.validate_on_submit():
         newest = db.session.scalar(

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask_login import current_user
 from sqlalchemy.orm.interfaces import ORMOption
 
-from clinic.access import deny
-from clinic.auth.roles import Role
-from clinic.extensions import db
+from clinic.access import scoped_get
 from clinic.patients.models import Patient
 
 
@@ -18,14 +14,4 @@ def get_patient(patient_id: int, *options: ORMOption) -> Patient:
     Staff see their own clinic's patients; a patient sees only their own record. `options` are loader
     options (selectinload...) for what the page will touch.
     """
-    query = (
-        sa.select(Patient)
-        .where(Patient.id == patient_id, Patient.clinic_id == current_user.clinic_id)
-        .options(*options)
-    )
-    if current_user.role == Role.PATIENT:
-        query = query.where(Patient.id == current_user.patient_id)
-    patient = db.session.scalar(query)
-    if patient is None:
-        deny(404, detail=f"patient {patient_id} out of scope")
-    return patient
+    return scoped_get(Patient, patient_id, *options, patient_column=Patient.id)

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record
 from clinic.auth.models import User
-from clinic.auth.roles import Role
 from clinic.auth.services import AccountError, create_user, find_user_by_email
 from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern
+from clinic.roles import Role
 
 RECORD_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 

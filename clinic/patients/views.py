@@ -16,7 +16,6 @@ from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.auth.invitations import send_invitation
 from clinic.auth.models import User
-from clinic.auth.roles import CLINICAL_STAFF
 from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.access import get_patient
@@ -24,6 +23,7 @@ from clinic.patients.chart import chart_sections
 from clinic.patients.forms import LABELS, ArchiveForm, MedicalHistoryForm, PatientForm
 from clinic.patients.models import CONCERNS, SEXES, Patient
 from clinic.patients.search import SORT_LABELS, ListQuery, patient_list_query
+from clinic.roles import CLINICAL_STAFF
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 

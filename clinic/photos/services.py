@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,15 +15,21 @@ from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.photos import storage
 from clinic.photos.models import PHASES, STANDARD_VIEWS, Photo
-from clinic.treatments.errors import Invalid
-from clinic.treatments.models import TreatmentSession
-from clinic.treatments.services import require_draft
+from clinic.validation import Invalid
 
 
-def add_photo(session: TreatmentSession, user, *, upload, view: str, phase: str) -> Photo:
+class PhotographedSession(Protocol):
+    """What a photo needs of the treatment session it belongs to (treatments sits above photos)."""
+
+    id: int
+    clinic_id: int
+    patient_id: int
+    started_at: datetime
+
+
+def add_photo(session: PhotographedSession, user, *, upload, view: str, phase: str) -> Photo:
     """Check the upload, strip its metadata and store it for the session's patient; Invalid on any problem,
-    in which case nothing is written."""
-    require_draft(session)
+    in which case nothing is written. Whether the session still takes photos (a draft) is the caller's rule."""
     problems = {}
     if view not in STANDARD_VIEWS:
         problems["view"] = "Choose a standard view."

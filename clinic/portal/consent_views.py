@@ -11,15 +11,15 @@ from flask_login import current_user
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
-from clinic.auth.roles import Role
-from clinic.consents import portal, services
+from clinic.consents import services
 from clinic.consents.forms import PortalSignConsentForm
 from clinic.consents.models import Consent
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
-from clinic.treatments.errors import Invalid
-from clinic.treatments.view_helpers import attach_problems
+from clinic.portal import consent_offers as portal
+from clinic.roles import Role
+from clinic.validation import Invalid, attach_problems
 
 bp = Blueprint("portal_consents", __name__, url_prefix="/portal/consents")
 

@@ -14,13 +14,13 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.auth.models import User
-from clinic.auth.roles import Role
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal.routine_forms import ProblemForm, ReminderSettingsForm, format_minutes
 from clinic.portal.routine_views import bp
 from clinic.reminders.preferences import Preferences, get_preferences, save_preferences
+from clinic.roles import Role
 from clinic.routines.aftercare import latest_aftercare, rule_window
 from clinic.routines.export import patient_export
 from clinic.routines.problems import ProblemReport

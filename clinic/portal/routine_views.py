@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import Role
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal.routine_forms import TickForm, UndoForm
+from clinic.roles import Role
 from clinic.routines.access import get_step
 from clinic.routines.adherence import log_step, undo_step
 from clinic.routines.aftercare import pause_message

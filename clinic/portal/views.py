@@ -11,10 +11,10 @@ from clinic.access import role_required
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record
 from clinic.auth.models import User
-from clinic.auth.roles import Role
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.patients.models import CONCERNS, SEXES, Patient
+from clinic.roles import Role
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 

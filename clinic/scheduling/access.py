@@ -6,82 +6,56 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from clinic.access import deny
+from clinic.access import scoped_get
 from clinic.auth.models import User
-from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.extensions import db
-from clinic.scheduling.models import Appointment, AppointmentType, Room, Series, TimeOff, WorkingHours
+from clinic.roles import CLINICAL_STAFF
+from clinic.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    Room,
+    Series,
+    TimeOff,
+    WaitlistEntry,
+    WorkingHours,
+)
 
 
 def get_appointment(appointment_id: int) -> Appointment:
     """The appointment if it is in the user's clinic and, for a patient, their own; otherwise 404."""
-    query = (
-        sa.select(Appointment)
-        .where(Appointment.id == appointment_id, Appointment.clinic_id == current_user.clinic_id)
-        .options(
-            selectinload(Appointment.patient),
-            selectinload(Appointment.provider),
-            selectinload(Appointment.room),
-            selectinload(Appointment.appointment_type),
-            selectinload(Appointment.series),
-        )
+    return scoped_get(
+        Appointment,
+        appointment_id,
+        selectinload(Appointment.patient),
+        selectinload(Appointment.provider),
+        selectinload(Appointment.room),
+        selectinload(Appointment.appointment_type),
+        selectinload(Appointment.series),
     )
-    if current_user.role == Role.PATIENT:
-        query = query.where(Appointment.patient_id == current_user.patient_id)
-    appointment = db.session.scalar(query)
-    if appointment is None:
-        deny(404, detail=f"appointment {appointment_id} out of scope")
-    return appointment
 
 
 def get_series(series_id: int) -> Series:
-    query = sa.select(Series).where(Series.id == series_id, Series.clinic_id == current_user.clinic_id)
-    if current_user.role == Role.PATIENT:
-        query = query.where(Series.patient_id == current_user.patient_id)
-    series = db.session.scalar(query)
-    if series is None:
-        deny(404, detail=f"series {series_id} out of scope")
-    return series
+    return scoped_get(Series, series_id)
 
 
 def get_appointment_type(type_id: int | None) -> AppointmentType:
-    kind = (
-        db.session.scalar(
-            sa.select(AppointmentType).where(
-                AppointmentType.id == type_id, AppointmentType.clinic_id == current_user.clinic_id
-            )
-        )
-        if type_id
-        else None
-    )
-    if kind is None:
-        deny(404, detail=f"appointment type {type_id} out of scope")
-    return kind
+    """An appointment type of the user's clinic (patients book them too)."""
+    return scoped_get(AppointmentType, type_id, clinic_wide=True)
 
 
 def get_clinic_row(model: type[Room] | type[TimeOff] | type[WorkingHours], row_id: int):
     """A room, time-off or working-hours row of the user's clinic (admin pages); otherwise 404."""
-    row = db.session.scalar(sa.select(model).where(model.id == row_id, model.clinic_id == current_user.clinic_id))
-    if row is None:
-        deny(404, detail=f"{model.__tablename__} {row_id} out of scope")
-    return row
+    return scoped_get(model, row_id)
 
 
 def get_provider(provider_id: int | None) -> User:
-    provider = (
-        db.session.scalar(
-            sa.select(User).where(
-                User.id == provider_id,
-                User.clinic_id == current_user.clinic_id,
-                User.role.in_([r.value for r in CLINICAL_STAFF]),
-            )
-        )
-        if provider_id
-        else None
-    )
-    if provider is None:
-        deny(404, detail=f"provider {provider_id} out of scope")
-    return provider
+    """A dermatologist or aesthetician of the user's clinic (patients choose one when booking)."""
+    return scoped_get(User, provider_id, where=[User.role.in_([r.value for r in CLINICAL_STAFF])], clinic_wide=True)
+
+
+def get_waitlist_entry(entry_id: int) -> WaitlistEntry:
+    """A waitlist entry of the user's clinic; for a patient, only their own."""
+    return scoped_get(WaitlistEntry, entry_id)
 
 
 def clinic_providers() -> list[User]:

@@ -10,9 +10,9 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import Role
 from clinic.catalog.models import Procedure
 from clinic.extensions import db
+from clinic.roles import Role
 from clinic.scheduling import access, resources
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import (

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Response, has_request_context, request
 from icalendar import Alarm, Calendar, Event
 
+from clinic.audit.services import record
 from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
@@ -124,8 +125,6 @@ def calendar_for(appointments: list[Appointment], clinic: Clinic, name: str | No
 
 def appointment_download(appointment: Appointment, clinic: Clinic, *, where: str) -> Response:
     """One appointment as an `.ics` attachment; the export is audited (`where`: "staff" or "portal")."""
-    from clinic.audit.services import record
-
     record("appointment.export", patient_id=appointment.patient_id, object_type="appointment",
            object_id=appointment.id, detail=f"ics {where}")
     return Response(

@@ -6,12 +6,13 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clinic.access import deny, role_required
+from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF
+from clinic.catalog.access import get_protocol
 from clinic.catalog.models import Protocol
 from clinic.extensions import db
 from clinic.patients.access import get_patient
+from clinic.roles import CLINICAL_STAFF
 from clinic.scheduling import access
 from clinic.scheduling.audit import record_viewed
 from clinic.scheduling.checkpoints import mark_recorded
@@ -76,15 +77,6 @@ def _type_for(protocol: Protocol) -> AppointmentType | None:
     ).first()
 
 
-def _get_protocol(protocol_id) -> Protocol:
-    protocol = db.session.scalar(
-        sa.select(Protocol).where(Protocol.id == protocol_id, Protocol.clinic_id == current_user.clinic_id)
-    )
-    if protocol is None:
-        deny(404, detail=f"protocol {protocol_id} out of scope")
-    return protocol
-
-
 def _provider_choices(kind: AppointmentType | None) -> list[tuple[int, str]]:
     return [
         (p.id, p.full_name)
@@ -102,7 +94,7 @@ def plan(patient_id: int):
     form.provider.choices = [(0, "Any provider")] + _provider_choices(None)
     booking, protocol, message = None, None, None
     if request.args.get("protocol") and form.validate():
-        protocol = _get_protocol(form.protocol.data)
+        protocol = get_protocol(form.protocol.data)
         kind = _type_for(protocol)
         if kind is None:
             message = "No appointment type offers this protocol's procedure; an admin can add one."
@@ -148,7 +140,7 @@ def _row_choices(form: SeriesBookingForm, kind: AppointmentType) -> None:
 def book_plan(patient_id: int):
     patient = get_patient(patient_id)
     form = SeriesBookingForm()
-    protocol = _get_protocol(request.form.get("protocol_id", type=int))
+    protocol = get_protocol(request.form.get("protocol_id", type=int))
     kind = access.get_appointment_type(request.form.get("appointment_type_id", type=int))
     _row_choices(form, kind)
     error = None

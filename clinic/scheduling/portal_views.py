@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
-from clinic.auth.roles import Role
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
+from clinic.roles import Role
 from clinic.scheduling import access, feeds
 from clinic.scheduling.availability import MAX_SEARCH_DAYS, find_free_slots
 from clinic.scheduling.booking import book_appointment, change_status, reschedule

@@ -8,17 +8,17 @@ day is a fair wish: "any time on Friday"). When a time opens up, the patient is 
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from clinic.access import deny, role_required
+from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import Role
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
+from clinic.roles import Role
 from clinic.scheduling import access, waitlist
+from clinic.scheduling.access import get_waitlist_entry
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import PortalWaitlistForm
 from clinic.scheduling.models import WaitlistEntry
@@ -34,16 +34,7 @@ def _form() -> PortalWaitlistForm:
 
 def _own_entry(entry_id: int) -> WaitlistEntry:
     """The logged-in patient's entry, or 404: another patient's entry does not exist for them."""
-    entry = db.session.scalar(
-        sa.select(WaitlistEntry).where(
-            WaitlistEntry.id == entry_id,
-            WaitlistEntry.clinic_id == current_user.clinic_id,
-            WaitlistEntry.patient_id == current_user.patient_id,
-        )
-    )
-    if entry is None:
-        deny(404, detail=f"waitlist entry {entry_id} out of scope")
-    return entry
+    return get_waitlist_entry(entry_id)
 
 
 def _page(form: PortalWaitlistForm, status: int = 200):

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF
 from clinic.patients.access import get_patient
+from clinic.roles import CLINICAL_STAFF
 from clinic.scheduling import feeds
 
 bp = Blueprint("staff_feeds", __name__, url_prefix="/schedule")

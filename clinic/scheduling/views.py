@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.patients.chart import ChartSection, register_chart_section
-from clinic.scheduling import access, calendar, feeds
+from clinic.roles import CLINICAL_STAFF
+from clinic.scheduling import access, calendar, feeds, treatment_sessions
 from clinic.scheduling.audit import record_viewed
 from clinic.scheduling.availability import find_free_slots
 from clinic.scheduling.booking import book_appointment, change_status, reschedule
@@ -31,6 +31,9 @@ from clinic.scheduling.series_rules import series_progress
 
 bp = Blueprint("scheduling", __name__, url_prefix="/schedule")
 register_chart_section(ChartSection("scheduling/_chart_appointments.html", order=25))
+# The appointment page's "Start session" button and the session started from it (templates/treatments/).
+bp.add_app_template_global(treatment_sessions.can_start_session)
+bp.add_app_template_global(treatment_sessions.appointment_session)
 STATUS_ACTIONS = {"checked_in": "Check in", "completed": "Complete", "no_show": "No-show"}
 
 

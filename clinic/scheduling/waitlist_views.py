@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from clinic.access import deny, role_required
+from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
+from clinic.roles import CLINICAL_STAFF
 from clinic.scheduling import access, waitlist
+from clinic.scheduling.access import get_waitlist_entry
 from clinic.scheduling.audit import record_viewed
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import LOCAL_FORMAT, WaitlistForm
-from clinic.scheduling.models import WaitlistEntry
 
 bp = Blueprint("waitlist", __name__, url_prefix="/schedule")
 
@@ -65,13 +64,7 @@ def add(patient_id: int):
 @bp.post("/waitlist/<int:entry_id>/remove")
 @role_required(*CLINICAL_STAFF)
 def remove(entry_id: int):
-    entry = db.session.scalar(
-        sa.select(WaitlistEntry).where(
-            WaitlistEntry.id == entry_id, WaitlistEntry.clinic_id == current_user.clinic_id
-        )
-    )
-    if entry is None:
-        deny(404, detail=f"waitlist entry {entry_id} out of scope")
+    entry = get_waitlist_entry(entry_id)
     waitlist.remove(entry, by=current_user)
     flash("Removed from the waitlist.", "success")
     return redirect(url_for("waitlist.entries"))

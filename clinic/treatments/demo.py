@@ -15,13 +15,13 @@ from PIL import Image, ImageDraw
 
 from clinic.auth.models import User
 from clinic.catalog.models import Procedure, Product, ProductLot
+from clinic.catalog.rules import hard_stops
 from clinic.clinics.models import Clinic
 from clinic.consents.services import current_forms, digest, render_text, sign_consent
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.treatments.models import TreatmentSession
 from clinic.treatments.precheck import screen
-from clinic.treatments.rules import hard_stops
 from clinic.treatments.scores import record_score
 from clinic.treatments.services import ProductUse, SessionDetails, save_session
 from clinic.treatments.signing import sign_session

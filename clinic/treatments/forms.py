@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from clinic.treatments.rules import Finding
+from clinic.catalog.rules import Finding
 from clinic.treatments.scores import CHECKPOINTS, MASI_REGIONS, SCALES
 from clinic.treatments.signing import AMENDABLE
 

@@ -219,20 +219,4 @@ class OutcomeScore(Base):
     __table_args__ = (sa.Index("ix_outcome_score_patient_scale", "patient_id", "scale", "recorded_on"),)
 
 
-class TreatmentLimit(Base):
-    """A clinic's accepted range for one recorded setting (needle depth, volumes, laser settings...).
-
-    Missing rows mean the default of treatments.limits.LIMIT_DEFAULTS.
-    """
-
-    __tablename__ = "treatment_limit"
-
-    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
-    low: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
-    high: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
-
-    __table_args__ = (sa.CheckConstraint("low >= 0 AND low < high", name="range_order"),)
-
-
 from clinic.treatments import guards  # noqa: E402,F401 - registers the signed-session flush guard

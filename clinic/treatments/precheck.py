@@ -9,13 +9,15 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from clinic.audit.services import record
+from clinic.catalog.defaults import install_contraindication_rules
 from clinic.catalog.models import ContraindicationRule, Procedure, Product
+from clinic.catalog.rules import Finding, evaluate, hard_stops, missing_overrides
+from clinic.clinics.models import Clinic
 from clinic.consents.services import require_treatment_consent
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import MedicalHistory, Patient
 from clinic.treatments.models import TreatmentSession
-from clinic.treatments.rules import Finding, evaluate, hard_stops, missing_overrides
 from clinic.treatments.windows import apply_aftercare
 
 HISTORY_FIELDS = [
@@ -51,9 +53,6 @@ def clinic_rules(clinic_id: int) -> Sequence[ContraindicationRule]:
     )
     rules = db.session.scalars(query).all()
     if not rules:
-        from clinic.catalog.defaults import install_contraindication_rules
-        from clinic.clinics.models import Clinic
-
         install_contraindication_rules(db.session.get(Clinic, clinic_id))
         db.session.flush()
         rules = db.session.scalars(query).all()

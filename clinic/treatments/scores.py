@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from clinic.audit.services import record
 from clinic.extensions import db
-from clinic.treatments.errors import Invalid
 from clinic.treatments.models import OutcomeScore
+from clinic.validation import Invalid
 
 CHECKPOINTS: dict[str, str] = {
     "baseline": "Baseline",

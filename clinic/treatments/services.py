@@ -11,15 +11,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from clinic.audit.services import record
+from clinic.catalog.limits import clinic_limits
 from clinic.catalog.models import Product
+from clinic.catalog.stock import OutOfStock, draw, find_lot, give_back, lot_problem
 from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
-from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
-from clinic.treatments.limits import clinic_limits
+from clinic.photos.models import Photo
+from clinic.photos.services import add_photo
+from clinic.treatments import hooks
+from clinic.treatments.errors import SessionSigned, StaleSession
 from clinic.treatments.models import InjectionSite, SessionArea, SessionProduct, TreatmentSession
-from clinic.treatments.stock import OutOfStock, draw, find_lot, give_back, lot_problem
 from clinic.treatments.windows import apply_aftercare
+from clinic.validation import Invalid
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -169,24 +173,6 @@ def _replace_products(session: TreatmentSession, resolved: list) -> None:
         raise Invalid(problems)  # the view rolls back: stock returns to what it was
 
 
-def _pause_home_routine(session: TreatmentSession, user) -> None:
-    """Once the session's end is recorded, pause the patient's conflicting home steps and add recovery steps.
-
-    Applied once per session (keyed by its id): the pauses are the patient's own from then on, and staff adjust
-    them on the routine page if the recorded end time is corrected later. A session entered after its whole
-    aftercare window has passed changes nothing at home.
-    """
-    from clinic.routines.aftercare import apply_aftercare as apply_home_aftercare
-
-    if session.ended_at is None or not session.procedure.aftercare_rules:
-        return
-    longest = max(r.starts_after_hours + r.window_hours for r in session.procedure.aftercare_rules)
-    if session.ended_at + timedelta(hours=longest) <= now_utc():
-        return
-    apply_home_aftercare(session.patient, session.procedure, session.ended_at, user=user,
-                         session_ref=f"treatment:{session.id}")
-
-
 def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version: int, user) -> None:
     """Write the session's record from `d`; refuse a signed session, a stale form, or any invalid value."""
     require_draft(session)
@@ -209,7 +195,7 @@ def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version
     ]
     _replace_products(session, resolved)
     apply_aftercare(session)
-    _pause_home_routine(session, user)
+    hooks.session_recorded(session, user)
     session.updated_at = now_utc()  # always bumps `version`, even when only child rows changed
     db.session.flush()
     record(
@@ -219,3 +205,9 @@ def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version
         object_id=session.id,
         user=user,
     )
+
+
+def add_session_photo(session: TreatmentSession, user, *, upload, view: str, phase: str) -> Photo:
+    """A photo of a draft session; a signed session takes no more photos (SessionSigned)."""
+    require_draft(session)
+    return add_photo(session, user, upload=upload, view=view, phase=phase)

@@ -16,13 +16,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from clinic.audit.services import record
-from clinic.auth.roles import Role
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.photos.services import session_photos
-from clinic.treatments.appointments import complete_appointment_of
-from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
+from clinic.roles import Role
+from clinic.treatments.errors import SessionSigned, StaleSession
+from clinic.treatments.hooks import session_signed
 from clinic.treatments.models import Amendment, TreatmentSession
+from clinic.validation import Invalid
 
 #: Fields a signed session's amendment may correct, with their labels.
 AMENDABLE: dict[str, str] = {
@@ -128,7 +129,7 @@ def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> str
         object_id=session.id,
         user=user,
     )
-    return complete_appointment_of(session, user)
+    return session_signed(session, user)
 
 
 def verify_signature(session: TreatmentSession) -> bool:

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
-from flask_login import current_user
 
 from clinic.auth.models import User
-from clinic.auth.roles import CLINICAL_STAFF
 from clinic.catalog.models import Product
+from clinic.clinics.services import to_clinic_local, to_clinic_utc
 from clinic.extensions import db
 from clinic.photos.forms import PhotoForm
 from clinic.photos.services import session_photos
+from clinic.roles import CLINICAL_STAFF
 from clinic.treatments.forms import AmendForm, ScoreForm, SessionForm, SignForm
 from clinic.treatments.models import TreatmentSession
 from clinic.treatments.scores import MASI_REGIONS
 from clinic.treatments.services import ProductUse, SessionDetails
 from clinic.treatments.signing import AMENDABLE, current_value, verify_signature
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """A naive datetime typed in the clinic's zone, as an aware UTC datetime."""
-    return None if local is None else local.replace(tzinfo=current_user.clinic.zone).astimezone(UTC)
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    return (
-        None
-        if value is None
-        else value.astimezone(current_user.clinic.zone).replace(tzinfo=None, second=0, microsecond=0)
-    )
 
 
 def setup_session_form(form: SessionForm, session: TreatmentSession) -> None:
@@ -55,7 +40,7 @@ def setup_session_form(form: SessionForm, session: TreatmentSession) -> None:
 def fill_session_form(form: SessionForm, s: TreatmentSession) -> None:
     """Put the saved draft into the form (the FieldLists keep their empty rows after the saved ones)."""
     form.version.data = str(s.version)
-    form.started_at.data, form.ended_at.data = to_local(s.started_at), to_local(s.ended_at)
+    form.started_at.data, form.ended_at.data = to_clinic_local(s.started_at), to_clinic_local(s.ended_at)
     form.assistant_id.data = s.assistant_id or 0
     for name in (
         "device",
@@ -81,8 +66,8 @@ def fill_session_form(form: SessionForm, s: TreatmentSession) -> None:
 def details_from_form(form: SessionForm) -> SessionDetails:
     """Rows left empty are skipped; a half-filled row keeps its index so problems land beside it."""
     d = SessionDetails(
-        started_at=to_utc(form.started_at.data),
-        ended_at=to_utc(form.ended_at.data),
+        started_at=to_clinic_utc(form.started_at.data),
+        ended_at=to_clinic_utc(form.ended_at.data),
         assistant_id=form.assistant_id.data or None,
     )
     for name in ("device", "anaesthetic", "skin_response", "adverse_events", "notes"):
@@ -110,31 +95,6 @@ def details_from_form(form: SessionForm) -> SessionDetails:
         if e.product_id.data or (e.lot_number.data or "").strip()
     ]
     return d
-
-
-def attach_problems(form, problems: dict[str, str]) -> None:
-    """Show each service problem beside its field ("products-0-lot_number" → that row's lot field)."""
-    for path, message in problems.items():
-        field = _find_field(form, path)
-        if field is None:
-            form.form_errors.append(message)
-            continue
-        field.errors = [*field.errors, message]
-        head = path.partition("-")[0]
-        if head != path and head in form:  # a FieldList keeps its own copy of its rows' errors
-            form[head].errors = [entry.errors for entry in form[head].entries]
-
-
-def _find_field(form, path: str):
-    if path in form:
-        return form[path]
-    head, _, rest = path.partition("-")
-    index, _, sub = rest.partition("-")
-    if head in form and index.isdigit():
-        entries = form[head].entries
-        if int(index) < len(entries) and sub in entries[int(index)].form:
-            return entries[int(index)].form[sub]
-    return None
 
 
 def score_inputs(form: ScoreForm) -> tuple[str | None, dict | None]:

@@ -22,7 +22,7 @@ from clinic.consents.signature import BadSignature, decode_signature
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.treatments import precheck as pre
-from clinic.treatments.errors import Invalid
+from clinic.validation import Invalid
 from tests.consents.factories import consent_form, make_consent, signature_data_url
 from tests.factories import make_clinic, make_patient, make_user
 from tests.treatments.factories import procedure

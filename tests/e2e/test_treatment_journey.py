@@ -142,13 +142,13 @@ def _demo_patient():
     import sqlalchemy as sa
     from dateutil.relativedelta import relativedelta
 
+    from clinic.catalog.rules import hard_stops
     from clinic.clinics.models import Clinic
     from clinic.consents.models import Consent
     from clinic.demo import CLINIC_NAME, seed
     from clinic.extensions import db
     from clinic.patients.models import MedicalHistory, Patient
     from clinic.treatments.precheck import screen
-    from clinic.treatments.rules import hard_stops
 
     seed()
     db.session.flush()

@@ -252,7 +252,7 @@ def test_recall_lists_recipients_exports_csv_and_audits(cat, login_as):
 
 def test_seeded_defaults_include_every_rule(cat):
     codes = set(db.session.scalars(sa.select(ContraindicationRule.code)))
-    from clinic.treatments.rules import DEFAULT_RULES
+    from clinic.catalog.rules import DEFAULT_RULES
 
     assert codes == {c for c, *_ in DEFAULT_RULES}
     assert db.session.scalar(sa.select(sa.func.count(Procedure.id))) == 4
@@ -262,8 +262,8 @@ def test_seeded_defaults_include_every_rule(cat):
 def test_admin_narrows_a_range_and_the_record_form_follows(cat, login_as):
     from decimal import Decimal
 
-    from clinic.treatments.errors import Invalid
     from clinic.treatments.services import SessionDetails, save_session
+    from clinic.validation import Invalid
     from tests.treatments.factories import make_session
 
     client, _ = login_as("admin")

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from clinic.catalog.rules import DEFAULT_RULES, evaluate, hard_stops, missing_overrides, warnings
 from clinic.patients.services import HistoryAnswers as History
-from clinic.treatments.rules import DEFAULT_RULES, evaluate, hard_stops, missing_overrides, warnings
 
 TODAY = date(2026, 11, 26)
 
@@ -179,7 +179,7 @@ def test_disabled_rules_do_not_run_and_severity_is_the_clinics():
 
 
 def test_every_default_rule_has_a_check():
-    from clinic.treatments.rules import CHECKS
+    from clinic.catalog.rules import CHECKS
 
     assert {code for code, *_ in DEFAULT_RULES} == set(CHECKS)
 

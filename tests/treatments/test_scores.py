@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from clinic.treatments.errors import Invalid
 from clinic.treatments.scores import SCALES, masi, parse_value
+from clinic.validation import Invalid
 
 
 def regions(**values) -> dict:

@@ -12,10 +12,11 @@ from clinic.catalog.models import Product, ProductLot
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.treatments import precheck as pre
-from clinic.treatments.errors import Invalid, StaleSession
+from clinic.treatments.errors import StaleSession
 from clinic.treatments.models import SessionAftercare, SessionProduct, TreatmentSession
 from clinic.treatments.services import ProductUse, SessionDetails, save_session
 from clinic.treatments.windows import active_aftercare
+from clinic.validation import Invalid
 from tests.consents.factories import make_consent
 from tests.factories import make_patient, make_user
 from tests.treatments.factories import exosome_product, make_lot, make_session, procedure, recorded_session
@@ -180,7 +181,7 @@ def test_running_out_of_stock_is_refused_and_rolls_back(derm):
 
 
 def test_conditional_decrement_never_goes_below_zero(derm):
-    from clinic.treatments.stock import OutOfStock, draw
+    from clinic.catalog.stock import OutOfStock, draw
 
     lot = make_lot(quantity=1)
     draw(lot, 1)

@@ -8,12 +8,12 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
+from clinic.roles import CLINICAL_STAFF, Role
 from clinic.routines.clinic_stats import lowest_adherence
 from clinic.routines.problems import ProblemReport
-from clinic.routines.views import bp
+from clinic.routines.views.blueprint import bp
 
 
 @bp.get("/routines/adherence")

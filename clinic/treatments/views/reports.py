@@ -13,11 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF
 from clinic.extensions import db
+from clinic.roles import CLINICAL_STAFF
 from clinic.treatments.models import Amendment, TreatmentSession
 from clinic.treatments.signing import current_value, verify_signature
-from clinic.treatments.views import bp
+from clinic.treatments.views.blueprint import bp
 
 REPORT_LIMIT = 200
 

@@ -6,18 +6,18 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF
 from clinic.catalog.models import Procedure, Product
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.patients.chart import ChartSection, register_chart_section
-from clinic.routines import aftercare
+from clinic.roles import CLINICAL_STAFF
+from clinic.routines import after_sessions, aftercare  # noqa: F401 - after_sessions: logged sessions pause routines
 from clinic.routines.access import get_pause, get_routine, get_step
 from clinic.routines.forms import AftercareForm, NewRoutineForm, PauseForm, StepForm
 from clinic.routines.models import AftercareRecord, Routine
@@ -33,8 +33,8 @@ from clinic.routines.services import (
     save_step,
 )
 from clinic.routines.stats import adherence_series, adherence_svg
+from clinic.routines.views.blueprint import bp
 
-bp = Blueprint("routines", __name__)
 register_chart_section(ChartSection("routines/_chart_routine.html", order=30))
 
 
@@ -234,6 +234,3 @@ def end_pause(pause_id: int):
     aftercare.end_pause(pause, now=datetime.now(UTC), user=current_user)
     flash("Pause ended; the step is back in the routine.", "success")
     return redirect(url_for(".patient_routine", patient_id=patient_id))
-
-
-import clinic.routines.staff_views  # noqa: E402,F401 - registers its views on bp

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import deny, role_required
-from clinic.auth.roles import Role
 from clinic.catalog import services
+from clinic.catalog.access import get_catalog_row
 from clinic.catalog.forms import (
     AftercareRuleForm,
     ContraindicationRuleForm,
@@ -17,6 +17,7 @@ from clinic.catalog.forms import (
     ProtocolForm,
     TreatmentLimitForm,
 )
+from clinic.catalog.limits import LIMIT_DEFAULTS, clinic_limits, set_limit
 from clinic.catalog.models import (
     AftercareRule,
     ContraindicationRule,
@@ -25,26 +26,13 @@ from clinic.catalog.models import (
     ProductLot,
     Protocol,
 )
+from clinic.catalog.rules import RULE_CODES
+from clinic.catalog.stock import stock_warnings
+from clinic.catalog.views.blueprint import bp
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
-from clinic.treatments.errors import Invalid
-from clinic.treatments.limits import LIMIT_DEFAULTS, clinic_limits, set_limit
-from clinic.treatments.rules import RULE_CODES
-from clinic.treatments.stock import stock_warnings
-from clinic.treatments.view_helpers import attach_problems
-
-bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
-
-
-def scoped_row(model, object_id: int):
-    """A catalog row of the admin's clinic, else 404."""
-    obj = db.session.get(model, object_id)
-    clinic_id = None
-    if obj is not None:
-        clinic_id = obj.procedure.clinic_id if isinstance(obj, AftercareRule) else obj.clinic_id
-    if clinic_id is None or clinic_id != current_user.clinic_id:
-        deny(404, detail=f"{model.__tablename__} {object_id} out of scope")
-    return obj
+from clinic.roles import Role
+from clinic.validation import Invalid, attach_problems
 
 
 def copy_columns(form, obj) -> None:
@@ -112,7 +100,7 @@ def new_product():
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_product(product_id: int):
-    product = scoped_row(Product, product_id)
+    product = get_catalog_row(Product, product_id)
     form = ProductForm(obj=product)
     if not form.is_submitted():
         form.tags.data = product.tags
@@ -123,7 +111,7 @@ def edit_product(product_id: int):
 @bp.route("/procedures/<int:procedure_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_procedure(procedure_id: int):
-    procedure = scoped_row(Procedure, procedure_id)
+    procedure = get_catalog_row(Procedure, procedure_id)
     form = ProcedureForm(obj=procedure)
     if form.validate_on_submit():
         copy_columns(form, procedure)
@@ -137,14 +125,14 @@ def edit_procedure(procedure_id: int):
 @bp.get("/procedures/<int:procedure_id>")
 @role_required(Role.ADMIN)
 def view_procedure(procedure_id: int):
-    procedure = scoped_row(Procedure, procedure_id)
+    procedure = get_catalog_row(Procedure, procedure_id)
     return render_template("catalog/procedure.html", procedure=procedure)
 
 
 @bp.route("/protocols/<int:protocol_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_protocol(protocol_id: int):
-    protocol = scoped_row(Protocol, protocol_id)
+    protocol = get_catalog_row(Protocol, protocol_id)
     form = ProtocolForm(obj=protocol)
     if not form.is_submitted():
         form.induction_day_offsets.data = ", ".join(map(str, protocol.induction_day_offsets or []))
@@ -177,14 +165,14 @@ def _save_aftercare(rule: AftercareRule, form: AftercareRuleForm, procedure: Pro
 @bp.route("/procedures/<int:procedure_id>/aftercare/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def new_aftercare(procedure_id: int):
-    procedure = scoped_row(Procedure, procedure_id)
+    procedure = get_catalog_row(Procedure, procedure_id)
     return _save_aftercare(AftercareRule(), AftercareRuleForm(), procedure)
 
 
 @bp.route("/aftercare/<int:rule_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_aftercare(rule_id: int):
-    rule = scoped_row(AftercareRule, rule_id)
+    rule = get_catalog_row(AftercareRule, rule_id)
     form = AftercareRuleForm(obj=rule)
     if not form.is_submitted():
         form.ingredient_tag.data, form.step_slot.data = rule.ingredient_tag or "", rule.step_slot or ""
@@ -194,7 +182,7 @@ def edit_aftercare(rule_id: int):
 @bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_rule(rule_id: int):
-    rule = scoped_row(ContraindicationRule, rule_id)
+    rule = get_catalog_row(ContraindicationRule, rule_id)
     form = ContraindicationRuleForm(obj=rule)
     if form.validate_on_submit():
         copy_columns(form, rule)
@@ -220,6 +208,3 @@ def edit_limit(code: str):
     return form_page(
         form, f"Accepted range: {label} ({unit})", url_for("catalog.index"), 422 if form.errors else 200
     )
-
-
-from clinic.catalog import lot_views  # noqa: E402,F401 - lot and recall pages on this blueprint

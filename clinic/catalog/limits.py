@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from clinic.catalog.models import TreatmentLimit
 from clinic.extensions import db
-from clinic.treatments.models import TreatmentLimit
 
 #: code: (label, unit, low, high)
 LIMIT_DEFAULTS: dict[str, tuple[str, str, Decimal, Decimal]] = {

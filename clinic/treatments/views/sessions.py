@@ -4,27 +4,25 @@ amendments. Thin: scoped lookup → form → service → one commit → redirect
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
-from clinic.auth.roles import CLINICAL_STAFF, Role
 from clinic.catalog.models import Procedure, Product
+from clinic.catalog.stock import stock_warnings, usable_lots
 from clinic.clinics.services import clinic_today
 from clinic.consents.services import ConsentMissing, require_treatment_consent, valid_treatment_consents
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.patients.chart import ChartSection, register_chart_section
-from clinic.scheduling.access import get_appointment
-from clinic.scheduling.models import Appointment
+from clinic.roles import CLINICAL_STAFF, Role
 from clinic.treatments import precheck as pre
 from clinic.treatments.access import get_session
-from clinic.treatments.appointments import session_for, why_not_startable
 from clinic.treatments.charts import charts_for
-from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
+from clinic.treatments.errors import SessionSigned, StaleSession
 from clinic.treatments.forms import (
     AmendForm,
     PrecheckForm,
@@ -33,21 +31,21 @@ from clinic.treatments.forms import (
     SignForm,
     precheck_form_with_overrides,
 )
+from clinic.treatments.hooks import AppointmentStart, appointment_start
 from clinic.treatments.models import OutcomeScore, TreatmentSession
 from clinic.treatments.scores import record_score
 from clinic.treatments.services import save_session
 from clinic.treatments.signing import NotAllowed, amend_session, sign_session
-from clinic.treatments.stock import stock_warnings, usable_lots
 from clinic.treatments.view_helpers import (
-    attach_problems,
     details_from_form,
     fill_session_form,
     score_inputs,
     session_page_context,
     setup_session_form,
 )
+from clinic.treatments.views.blueprint import bp
+from clinic.validation import Invalid, attach_problems
 
-bp = Blueprint("treatments", __name__)
 register_chart_section(ChartSection("treatments/_chart_section.html", order=22))
 STALE = "Someone else saved or signed this session meanwhile. Reload it and make your change again."
 
@@ -110,7 +108,7 @@ def precheck(patient_id: int):
     appointment = _appointment_arg(patient)
     if appointment is not None and (detour := _appointment_detour(appointment)):
         return detour
-    form = PrecheckForm(procedure_id=appointment.appointment_type.procedure_id) if appointment else PrecheckForm()
+    form = PrecheckForm(procedure_id=appointment.procedure_id) if appointment else PrecheckForm()
     _precheck_choices(form)
     findings, blocked, consent_missing = [], False, None
     if form.validate_on_submit() and _procedure_matches(form, appointment):
@@ -165,39 +163,37 @@ def precheck(patient_id: int):
     ), status
 
 
-def _appointment_arg(patient) -> Appointment | None:
+def _appointment_arg(patient) -> AppointmentStart | None:
     """The appointment named by ?appointment=: in the user's clinic and of this patient, else 404."""
     if "appointment" not in request.args:
         return None
     appointment_id = request.args.get("appointment", type=int)
     if appointment_id is None:
         deny(404, detail="malformed appointment id", patient_id=patient.id)
-    appointment = get_appointment(appointment_id)
+    appointment = appointment_start(appointment_id)
     if appointment.patient_id != patient.id:
         deny(404, detail=f"appointment {appointment_id} is not patient {patient.id}'s", patient_id=patient.id)
     return appointment
 
 
-def _appointment_detour(appointment: Appointment):
+def _appointment_detour(appointment: AppointmentStart):
     """Where to go instead of the pre-check: the session already started from it, or back to the
     appointment when no session can start from it. None when the pre-check may go ahead."""
-    existing = session_for(appointment.id)
+    existing = db.session.scalar(sa.select(TreatmentSession).where(TreatmentSession.appointment_id == appointment.id))
     if existing is not None:
         flash("A session was already started from this appointment.", "info")
         return redirect(url_for("treatments.view_session", session_id=existing.id))
-    problem = why_not_startable(appointment, clinic_today())
-    if problem:
-        flash(problem, "error")
+    if appointment.problem:
+        flash(appointment.problem, "error")
         return redirect(url_for("scheduling.appointment", appointment_id=appointment.id))
     return None
 
 
-def _procedure_matches(form: PrecheckForm, appointment: Appointment | None) -> bool:
+def _procedure_matches(form: PrecheckForm, appointment: AppointmentStart | None) -> bool:
     """A session started from an appointment is for the appointment's procedure."""
-    if appointment is None or form.procedure_id.data == appointment.appointment_type.procedure_id:
+    if appointment is None or form.procedure_id.data == appointment.procedure_id:
         return True
-    name = appointment.appointment_type.procedure.name
-    form.procedure_id.errors = [*form.procedure_id.errors, f"This appointment is for {name}."]
+    form.procedure_id.errors = [*form.procedure_id.errors, f"This appointment is for {appointment.procedure_name}."]
     return False
 
 
@@ -336,18 +332,3 @@ def add_score(patient_id: int):
             db.session.rollback()
             attach_problems(form, problems.problems)
     return _patient_page(patient, form, 422)
-
-
-from clinic.treatments import report_views  # noqa: E402,F401 - clinic-wide reports on this blueprint
-
-
-@bp.app_template_global()
-def can_start_session(appointment: Appointment) -> bool:
-    """Whether the page offers "Start session" for the appointment to the logged-in user."""
-    return current_user.role == Role.DERMATOLOGIST and why_not_startable(appointment, clinic_today()) is None
-
-
-@bp.app_template_global()
-def appointment_session(appointment: Appointment) -> TreatmentSession | None:
-    """The treatment session started from the appointment (for the appointment page)."""
-    return session_for(appointment.id)
