@@ -21,16 +21,12 @@ from clinic.consents.views import bp as consents_bp
 from clinic.db import enable_sqlite_pragmas
 from clinic.patients.views import bp as patients_bp
 from clinic.photos.views import bp as photos_bp
-from clinic.portal.consent_views import bp as portal_consents_bp
-from clinic.portal.routine_views import bp as portal_routine_bp
 from clinic.portal.views import bp as portal_bp
 from clinic.reminders.views import bp as reminders_bp
 from clinic.routines.views import bp as routines_bp
 from clinic.scheduling.admin_views import bp as scheduling_admin_bp
 from clinic.scheduling.feed_views import bp as calendar_feeds_bp
 from clinic.scheduling.followup_views import bp as followups_bp
-from clinic.scheduling.portal_views import bp as portal_appointments_bp
-from clinic.scheduling.portal_waitlist_views import bp as portal_waitlist_bp
 from clinic.scheduling.staff_feed_views import bp as staff_feeds_bp
 from clinic.scheduling.views import bp as scheduling_bp
 from clinic.scheduling.waitlist_views import bp as waitlist_bp
@@ -57,10 +53,6 @@ BLUEPRINTS = (
     calendar_feeds_bp,
     routines_bp,
     portal_bp,
-    portal_routine_bp,
-    portal_appointments_bp,
-    portal_waitlist_bp,
-    portal_consents_bp,
 )
 
 

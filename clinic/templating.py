@@ -41,8 +41,8 @@ def nav_items() -> list[tuple[str, str, str]]:
         items += [("users.list_users", "Users"), ("audit.list_events", "Audit log"),
                   ("catalog.index", "Catalog"), ("scheduling_admin.overview", "Scheduling")]
     if current_user.role == Role.PATIENT:
-        items += [("routine_portal.today", "Today"), ("portal_appointments.upcoming", "My appointments"),
-                  ("portal_consents.consents", "Consents"), ("portal.home", "My record"),
+        items += [("portal.today", "Today"), ("portal.appointments", "My appointments"),
+                  ("portal.consents", "Consents"), ("portal.home", "My record"),
                   ("portal.access_log", "Who viewed my record")]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 

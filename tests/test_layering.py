@@ -15,8 +15,7 @@ from pathlib import Path
 CLINIC = Path(__file__).resolve().parent.parent / "clinic"
 
 LAYERS: list[set[str]] = [
-    {"core"},
-    {"clinics"},
+    {"core", "clinics"},  # clinics: which clinic, which zone, which today (clinics.services)
     {"audit"},
     {"auth"},
     {"patients"},

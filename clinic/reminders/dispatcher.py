@@ -142,9 +142,9 @@ def send_one(row_id: int, worker: str, now: datetime, result: DispatchResult) ->
     try:
         context = kind.context(row)
         links = {
-            "portal_url": external_url("routine_portal.today"),
-            "aftercare_url": external_url("routine_portal.aftercare"),
-            "report_url": external_url("routine_portal.report_problem"),
+            "portal_url": external_url("portal.today"),
+            "aftercare_url": external_url("portal.aftercare"),
+            "report_url": external_url("portal.report_problem"),
         }
         headers = {"Message-ID": message_id(row)}
         if row.patient_id is not None:

@@ -17,8 +17,8 @@ from clinic.auth.models import User
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
-from clinic.portal.routine_forms import ProblemForm, ReminderSettingsForm, format_minutes
-from clinic.portal.routine_views import bp
+from clinic.portal.forms import ProblemForm, ReminderSettingsForm, format_minutes
+from clinic.portal.views.blueprint import bp
 from clinic.reminders.preferences import Preferences, get_preferences, save_preferences
 from clinic.roles import Role
 from clinic.routines.aftercare import latest_aftercare, rule_window

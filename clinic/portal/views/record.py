@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import render_template
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -14,9 +14,8 @@ from clinic.auth.models import User
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.patients.models import CONCERNS, SEXES, Patient
+from clinic.portal.views.blueprint import bp
 from clinic.roles import Role
-
-bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 #: What an audit action means, in words a patient understands.
 ACCESS_WORDS: dict[str, str] = {

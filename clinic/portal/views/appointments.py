@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import deny, role_required
@@ -13,6 +13,7 @@ from clinic.audit.services import record
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
+from clinic.portal.views.blueprint import bp
 from clinic.roles import Role
 from clinic.scheduling import access, feeds
 from clinic.scheduling.availability import MAX_SEARCH_DAYS, find_free_slots
@@ -22,8 +23,6 @@ from clinic.scheduling.forms import CancelForm, PreferenceForm
 from clinic.scheduling.models import AppointmentPreference
 from clinic.scheduling.patient_schedule import patient_schedule
 from clinic.scheduling.series_rules import session_window
-
-bp = Blueprint("portal_appointments", __name__, url_prefix="/portal/appointments")
 
 
 def _now() -> datetime:
@@ -38,9 +37,9 @@ def _changeable(appointment) -> bool:
     return appointment.status == "booked" and appointment.starts_at - _cutoff() > _now()
 
 
-@bp.get("")
+@bp.get("/appointments")
 @role_required(Role.PATIENT)
-def upcoming():
+def appointments():
     patient = get_patient(current_user.patient_id)
     schedule = patient_schedule(patient)
     preference = db.session.get(AppointmentPreference, patient.id)
@@ -52,7 +51,7 @@ def upcoming():
         detail="portal",
     )
     return render_template(
-        "portal_appointments/list.html",
+        "portal/appointments.html",
         patient=patient,
         schedule=schedule,
         changeable=_changeable,
@@ -82,7 +81,7 @@ def _parse_choice():
     return starts_at, access.get_provider(request.form.get("provider_id", type=int))
 
 
-@bp.route("/series/<int:series_id>/book", methods=["GET", "POST"])
+@bp.route("/appointments/series/<int:series_id>/book", methods=["GET", "POST"])
 @role_required(Role.PATIENT)
 def book_next(series_id: int):
     series = access.get_series(series_id)
@@ -107,25 +106,25 @@ def book_next(series_id: int):
                 by=current_user,
             )
             flash("Your session is booked. A confirmation is on its way.", "success")
-            return redirect(url_for("portal_appointments.upcoming"))
+            return redirect(url_for("portal.appointments"))
         except SchedulingError as error:
             db.session.rollback()
             flash(str(error), "error")
             series = access.get_series(series_id)
     earliest, latest, found = _slots_in(series.appointment_type, earliest, latest)
     return render_template(
-        "portal_appointments/slots.html",
+        "portal/appointment_slots.html",
         heading=f"Book your next session of {series.protocol.name}",
         earliest=earliest,
         latest=latest,
         found=found,
-        action=url_for("portal_appointments.book_next", series_id=series.id),
+        action=url_for("portal.book_next", series_id=series.id),
     )
 
 
-@bp.route("/<int:appointment_id>/move", methods=["GET", "POST"])
+@bp.route("/appointments/<int:appointment_id>/move", methods=["GET", "POST"])
 @role_required(Role.PATIENT)
-def move(appointment_id: int):
+def move_appointment(appointment_id: int):
     appointment = access.get_appointment(appointment_id)
     if not _changeable(appointment):
         flash(
@@ -134,7 +133,7 @@ def move(appointment_id: int):
             "Please call the clinic.",
             "error",
         )
-        return redirect(url_for("portal_appointments.upcoming"))
+        return redirect(url_for("portal.appointments"))
     today = clinic_today()
     if appointment.series is not None:
         earliest, latest = session_window(appointment.series, current_user.clinic, today, appointment)
@@ -157,26 +156,26 @@ def move(appointment_id: int):
                 via="portal",
             )
             flash("Your appointment has been moved.", "success")
-            return redirect(url_for("portal_appointments.upcoming"))
+            return redirect(url_for("portal.appointments"))
         except SchedulingError as error:
             db.session.rollback()
             flash(str(error), "error")
             appointment = access.get_appointment(appointment_id)
     earliest, latest, found = _slots_in(appointment.appointment_type, earliest, latest)
     return render_template(
-        "portal_appointments/slots.html",
+        "portal/appointment_slots.html",
         heading="Move your appointment",
         appointment=appointment,
         earliest=earliest,
         latest=latest,
         found=found,
-        action=url_for("portal_appointments.move", appointment_id=appointment.id),
+        action=url_for("portal.move_appointment", appointment_id=appointment.id),
     )
 
 
-@bp.post("/<int:appointment_id>/cancel")
+@bp.post("/appointments/<int:appointment_id>/cancel")
 @role_required(Role.PATIENT)
-def cancel(appointment_id: int):
+def cancel_appointment(appointment_id: int):
     appointment = access.get_appointment(appointment_id)
     form = CancelForm()
     if not _changeable(appointment):
@@ -198,20 +197,20 @@ def cancel(appointment_id: int):
             via="portal",
         )
         flash("Your appointment is cancelled.", "success")
-    return redirect(url_for("portal_appointments.upcoming"))
+    return redirect(url_for("portal.appointments"))
 
 
-@bp.get("/<int:appointment_id>.ics")
+@bp.get("/appointments/<int:appointment_id>.ics")
 @role_required(Role.PATIENT)
-def ics(appointment_id: int):
+def appointment_ics(appointment_id: int):
     response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic,
                                           where="portal")
     return response
 
 
-@bp.post("/preferences")
+@bp.post("/appointments/preferences")
 @role_required(Role.PATIENT)
-def preferences():
+def appointment_preferences():
     patient = get_patient(current_user.patient_id)
     form = PreferenceForm()
     if not form.validate_on_submit():
@@ -229,10 +228,10 @@ def preferences():
         detail=f"email_reminders={form.email_reminders.data}",
     )
     flash("Reminder settings saved.", "success")
-    return redirect(url_for("portal_appointments.upcoming"))
+    return redirect(url_for("portal.appointments"))
 
 
-@bp.post("/feed")
+@bp.post("/appointments/feed")
 @role_required(Role.PATIENT)
 def create_feed():
     patient = get_patient(current_user.patient_id)
@@ -242,15 +241,15 @@ def create_feed():
         "scheduling/feed_created.html",
         owner=patient.full_name,
         url=url_for("calendar_feeds.feed", token=token, _external=True),
-        back=url_for("portal_appointments.upcoming"),
+        back=url_for("portal.appointments"),
     )
 
 
-@bp.post("/feed/revoke")
+@bp.post("/appointments/feed/revoke")
 @role_required(Role.PATIENT)
 def revoke_feed():
     patient = get_patient(current_user.patient_id)
     feeds.revoke_feeds(current_user.clinic_id, patient_id=patient.id)
     record("calendar.feed_revoke", patient_id=patient.id, object_type="patient", object_id=patient.id)
     flash("Your calendar feed address no longer works.", "success")
-    return redirect(url_for("portal_appointments.upcoming"))
+    return redirect(url_for("portal.appointments"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
@@ -12,15 +12,14 @@ from clinic.audit.services import record
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
-from clinic.portal.routine_forms import TickForm, UndoForm
+from clinic.portal.forms import TickForm, UndoForm
+from clinic.portal.views.blueprint import bp
 from clinic.roles import Role
+from clinic.routines import adherence
 from clinic.routines.access import get_step
-from clinic.routines.adherence import log_step, undo_step
 from clinic.routines.aftercare import pause_message
 from clinic.routines.schedule import reorder_due
 from clinic.routines.services import PlannedStep, RoutineError, day_plan, local_today
-
-bp = Blueprint("routine_portal", __name__, url_prefix="/portal")
 
 
 def _is_htmx() -> bool:
@@ -80,14 +79,14 @@ def _after_change(step, day, error: str | None = None):
 
 @bp.post("/steps/<int:step_id>/log")
 @role_required(Role.PATIENT)
-def log(step_id: int):
+def log_step(step_id: int):
     step = get_step(step_id)
     form = TickForm()
     if not form.validate():
         abort(400)
     patient = step.routine.patient_ref
     try:
-        log_step(
+        adherence.log_step(
             step,
             day=form.day.data,
             status=form.status.data,
@@ -102,17 +101,14 @@ def log(step_id: int):
 
 @bp.post("/steps/<int:step_id>/undo")
 @role_required(Role.PATIENT)
-def undo(step_id: int):
+def undo_step(step_id: int):
     step = get_step(step_id)
     form = UndoForm()
     if not form.validate():
         abort(400)
     try:
-        undo_step(step, day=form.day.data, today=local_today(step.routine.patient_ref, now_utc()))
+        adherence.undo_step(step, day=form.day.data, today=local_today(step.routine.patient_ref, now_utc()))
     except RoutineError as error:
         db.session.rollback()
         return _after_change(step, form.day.data, str(error))
     return _after_change(step, form.day.data)
-
-
-import clinic.portal.routine_pages  # noqa: E402,F401 - registers its views on bp

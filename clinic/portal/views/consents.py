@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import deny, role_required
@@ -18,13 +18,12 @@ from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal import consent_offers as portal
+from clinic.portal.views.blueprint import bp
 from clinic.roles import Role
 from clinic.validation import Invalid, attach_problems
 
-bp = Blueprint("portal_consents", __name__, url_prefix="/portal/consents")
 
-
-@bp.get("")
+@bp.get("/consents")
 @role_required(Role.PATIENT)
 def consents():
     patient = get_patient(current_user.patient_id)
@@ -32,7 +31,7 @@ def consents():
     now = now_utc()
     signed = portal.patient_consents(patient.id)
     return render_template(
-        "portal_consents/list.html",
+        "portal/consents.html",
         patient=patient,
         consents=signed,
         needed=portal.needed_forms(patient, signed, now),
@@ -41,9 +40,9 @@ def consents():
     )
 
 
-@bp.route("/forms/<int:form_id>/sign", methods=["GET", "POST"])
+@bp.route("/consents/forms/<int:form_id>/sign", methods=["GET", "POST"])
 @role_required(Role.PATIENT)
-def sign(form_id: int):
+def sign_consent(form_id: int):
     patient = get_patient(current_user.patient_id)
     consent_form = portal.signable_form(patient, form_id)
     if consent_form is None:
@@ -63,7 +62,7 @@ def sign(form_id: int):
                 text_digest=form.text_digest.data or "",
             )
             flash(f"Thank you. “{consent.title}” is signed.", "success")
-            return redirect(url_for("portal_consents.consents"))
+            return redirect(url_for("portal.consents"))
         except Invalid as problems:
             db.session.rollback()
             attach_problems(form, problems.problems)
@@ -72,13 +71,13 @@ def sign(form_id: int):
                detail="portal")
     form.text_digest.data = services.digest(text)
     return render_template(
-        "portal_consents/sign.html", consent_form=consent_form, text=text, form=form
+        "portal/consent_sign.html", consent_form=consent_form, text=text, form=form
     ), 422 if form.errors else 200
 
 
-@bp.get("/<int:consent_id>")
+@bp.get("/consents/<int:consent_id>")
 @role_required(Role.PATIENT)
-def view(consent_id: int):
+def view_consent(consent_id: int):
     patient = get_patient(current_user.patient_id)
     consent = db.session.scalar(
         sa.select(Consent).where(Consent.id == consent_id, Consent.patient_id == patient.id)
@@ -88,6 +87,6 @@ def view(consent_id: int):
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id, detail="portal")
     signature = "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
     return render_template(
-        "portal_consents/view.html", consent=consent, signature=signature, standing=portal.standing(
+        "portal/consent_view.html", consent=consent, signature=signature, standing=portal.standing(
             consent, now_utc())
     )

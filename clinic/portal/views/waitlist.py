@@ -8,7 +8,7 @@ day is a fair wish: "any time on Friday"). When a time opens up, the patient is 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
@@ -16,14 +16,14 @@ from clinic.audit.services import record
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
+from clinic.portal.views.blueprint import bp
 from clinic.roles import Role
-from clinic.scheduling import access, waitlist
+from clinic.scheduling import access
+from clinic.scheduling import waitlist as waitlist_service
 from clinic.scheduling.access import get_waitlist_entry
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import PortalWaitlistForm
 from clinic.scheduling.models import WaitlistEntry
-
-bp = Blueprint("portal_waitlist", __name__, url_prefix="/portal/waitlist")
 
 
 def _form() -> PortalWaitlistForm:
@@ -39,51 +39,51 @@ def _own_entry(entry_id: int) -> WaitlistEntry:
 
 def _page(form: PortalWaitlistForm, status: int = 200):
     patient = get_patient(current_user.patient_id)
-    entries = waitlist.for_patient(patient, clinic_today())
+    entries = waitlist_service.for_patient(patient, clinic_today())
     record("waitlist.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
     return render_template(
-        "portal_appointments/waitlist.html",
+        "portal/waitlist.html",
         entries=entries,
         form=form,
-        max_days=waitlist.PORTAL_MAX_RANGE_DAYS,
+        max_days=waitlist_service.PORTAL_MAX_RANGE_DAYS,
     ), status
 
 
-@bp.get("")
+@bp.get("/waitlist")
 @role_required(Role.PATIENT)
-def entries():
+def waitlist():
     return _page(_form())
 
 
-@bp.post("")
+@bp.post("/waitlist")
 @role_required(Role.PATIENT)
-def join():
+def join_waitlist():
     patient = get_patient(current_user.patient_id)
     form = _form()
     if form.validate_on_submit():
         try:
-            waitlist.add_entry(
+            waitlist_service.add_entry(
                 patient,
                 access.get_appointment_type(form.appointment_type_id.data),
                 form.earliest.data,
                 form.latest.data,
                 today=clinic_today(),
                 by=current_user,
-                max_days=waitlist.PORTAL_MAX_RANGE_DAYS,
+                max_days=waitlist_service.PORTAL_MAX_RANGE_DAYS,
             )
             flash("You are on the waitlist. We will e-mail you if a time opens up.", "success")
-            return redirect(url_for("portal_waitlist.entries"))
+            return redirect(url_for("portal.waitlist"))
         except SchedulingError as error:
             db.session.rollback()
             form.latest.errors.append(str(error))
     return _page(form, 422)
 
 
-@bp.post("/<int:entry_id>/leave")
+@bp.post("/waitlist/<int:entry_id>/leave")
 @role_required(Role.PATIENT)
-def leave(entry_id: int):
+def leave_waitlist(entry_id: int):
     entry = _own_entry(entry_id)
     if entry.status == "waiting":
-        waitlist.remove(entry, by=current_user)
+        waitlist_service.remove(entry, by=current_user)
     flash("You have left the waitlist.", "success")
-    return redirect(url_for("portal_waitlist.entries"))
+    return redirect(url_for("portal.waitlist"))
