@@ -77,7 +77,7 @@ def test_imports_point_down_only():
             imported = _package_of(target)
             if imported is None or imported == package or (module, imported) in CORE_EXCEPTIONS:
                 continue
-            if _rank(imported) >= _rank(package):
+            if _rank(imported) > _rank(package) or (_rank(imported) == _rank(package) > 0):
                 upward.append(f"{path.relative_to(CLINIC.parent)}:{node.lineno} {package} -> {imported}")
     assert not upward, "imports that point up or sideways:\n" + "\n".join(upward)
 

@@ -23,6 +23,7 @@ from clinic.reminders.preferences import Preferences, get_preferences, save_pref
 from clinic.roles import Role
 from clinic.routines.aftercare import latest_aftercare, rule_window
 from clinic.routines.export import patient_export
+from clinic.routines.models import AftercareRecord, Routine
 from clinic.routines.problems import ProblemReport
 from clinic.routines.services import local_today
 from clinic.routines.stats import adherence_pct, adherence_series, current_streak
@@ -129,8 +130,6 @@ def aftercare():
 def treating_dermatologist(patient_id: int, clinic_id: int) -> int | None:
     """Who gets a patient's report: the dermatologist who last recorded a procedure or built a routine,
     else the clinic's first active dermatologist."""
-    from clinic.routines.models import AftercareRecord, Routine
-
     for column, order in (
         (AftercareRecord.recorded_by_id, AftercareRecord.id),
         (Routine.created_by_id, Routine.id),
