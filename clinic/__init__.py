@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     check_production(app.config)
     register_extensions(app)
     register_blueprints(app)
+    register_reminder_plugins(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -99,6 +100,12 @@ def register_treatment_blueprints(app: Flask) -> None:
 
     for blueprint in (treatments_bp, catalog_bp, consents_bp, portal_consents_bp, photos_bp):
         app.register_blueprint(blueprint)
+
+
+def register_reminder_plugins(app: Flask) -> None:  # noqa: ARG001 - same shape as the other register_*
+    """Features plug their reminder topics, kinds and planners into `clinic.reminders` on import."""
+    import clinic.routines.reminders  # noqa: F401
+    import clinic.scheduling.notifications  # noqa: F401
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -14,11 +14,14 @@ from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
 from clinic.catalog.models import Product
+from clinic.db import UTCDateTime
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
+from clinic.routines.due import step_planned_sql
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
 from clinic.routines.schedule import (
+    SLOT_MOMENT,
     StepRule,
     conflicts_in_slot,
     in_window,
@@ -225,11 +228,26 @@ def step_planned(step: RoutineStep, routine: Routine, day: date, zone: ZoneInfo)
     return step_due_on(step_rule(step), day, routine.starts_on, routine.ends_on)
 
 
+def planned_step_ids(patient_id: int, day: date, zone: ZoneInfo) -> set[int]:
+    """Ids of the patient's steps planned on local date `day`, by the one SQL rule (routines/due.py)."""
+    moment = sa.case(
+        *[(RoutineStep.slot == slot, sa.literal(slot_moment(day, slot, zone), UTCDateTime)) for slot in SLOT_MOMENT]
+    )
+    return set(
+        db.session.scalars(
+            sa.select(RoutineStep.id)
+            .join(Routine, Routine.id == RoutineStep.routine_id)
+            .where(Routine.patient_id == patient_id, step_planned_sql(sa.literal(day, sa.Date), moment))
+        )
+    )
+
+
 def day_plan(patient: Patient, day: date) -> DayPlan:
     """What the patient should do on local date `day`: due steps per slot, their pause and their tick."""
     zone = ZoneInfo(patient.timezone)
     plan = DayPlan(day)
     routines = active_routines(patient.id, day)
+    planned = planned_step_ids(patient.id, day, zone)
     logs = {
         log.step_id: log
         for log in db.session.scalars(
@@ -240,7 +258,7 @@ def day_plan(patient: Patient, day: date) -> DayPlan:
     }
     for routine in routines:
         for step in routine.steps:
-            if not step_planned(step, routine, day, zone):
+            if step.id not in planned:
                 continue
             moment = slot_moment(day, step.slot, zone)
             pause = next((p for p in step.pauses if p.covers(moment)), None)
