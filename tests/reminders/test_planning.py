@@ -12,8 +12,8 @@ from clinic.reminders.models import OutboxMessage
 from clinic.reminders.planner import plan
 from clinic.routines.aftercare import apply_aftercare
 from clinic.routines.models import AdherenceLog, StepPause
-from tests.reminders.helpers import patient_with_routine
 from tests.factories import make_patient, make_user
+from tests.reminders.helpers import patient_with_routine
 from tests.routines.factories import make_routine, procedure
 
 
