@@ -56,6 +56,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "portal_consents.sign": PATIENT,
     "portal_consents.view": PATIENT,
     "reminders.unsubscribe": PUBLIC,
+    "reminders.contact_consent": CLINICAL,
     "reminders.sms_status": SIGNED_WEBHOOK,  # the SMS provider's webhooks
     "reminders.sms_inbound": SIGNED_WEBHOOK,
     "routine_portal.today": PATIENT,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from clinic.reminders.kinds import topics
 from clinic.reminders.models import CHANNELS
@@ -79,3 +79,12 @@ def choices_form(base: type[FlaskForm], submit_label: str) -> type[FlaskForm]:
             fields[want_field(topic.name, channel)] = BooleanField(f"{topic.label} by {CHANNEL_LABELS[channel]}")
     fields["submit"] = SubmitField(submit_label)
     return type(f"{base.__name__}WithChoices", (ChoicesMixin, base), fields)
+
+
+class StaffContactForm(FlaskForm):
+    """Staff recording a patient's choices: they confirm the patient agreed (spoken or on paper)."""
+
+    confirmed = BooleanField(
+        "The patient agreed to be contacted as chosen below",
+        validators=[DataRequired("Confirm that the patient agreed before recording their choices.")],
+    )
