@@ -10,12 +10,13 @@ import base64
 import hashlib
 import hmac
 
+import phonenumbers
 import sqlalchemy as sa
 from flask import Request, current_app
 
 from clinic.extensions import db
 from clinic.reminders.models import OutboxMessage
-from clinic.reminders.preferences import PreferenceError, normalise_phone, sms_keyword
+from clinic.reminders.preferences import sms_keyword
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
@@ -59,7 +60,8 @@ def inbound_sms(sender: str, body: str) -> int:
     if keyword is None:
         return 0
     try:
-        number = normalise_phone(sender)
-    except PreferenceError:
+        # The provider sends E.164 already; no validity check here (the number was validated at entry).
+        number = phonenumbers.format_number(phonenumbers.parse(sender, None), phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
         return 0
     return sms_keyword(number, keyword)
