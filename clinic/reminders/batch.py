@@ -35,6 +35,13 @@ def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def remember(key: Hashable, value) -> None:
+    """Store a value computed in bulk for the batch (does nothing outside a batch)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value
+
+
 def forget(key: Hashable) -> None:
     memo = _memo.get()
     if memo is not None:

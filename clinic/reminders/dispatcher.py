@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from clinic.extensions import db
 from clinic.reminders import planner
-from clinic.reminders.batch import batch_scope
+from clinic.reminders.batch import batch_scope, memoized
 from clinic.reminders.channels import Channels
 from clinic.reminders.channels.email import message_id  # noqa: F401 - re-exported for tests and callers
 from clinic.reminders.kinds import REGISTRY, TOPICS, Kind, subject_for
@@ -133,14 +133,39 @@ def _renew(row_id: int, worker: str, at: datetime) -> bool:
     return _finish(row_id, worker, claimed_until=at + LEASE)
 
 
+class Leases:
+    """When this dispatcher's lease on each claimed row ends, so it renews only when the lease runs short.
+
+    Nobody else can claim a row before its lease ends, so with more than `margin` left (longer than one
+    send may take) the row is certainly still ours; closer to the end it is renewed in one statement that
+    also checks ownership, and a row another dispatcher took is skipped.
+    """
+
+    def __init__(self, worker: str, clock) -> None:
+        self.worker, self.clock, self.until = worker, clock, {}
+        self.margin = min(timedelta(seconds=60), LEASE / 2)
+
+    def claimed(self, ids: list[int], at: datetime) -> None:
+        self.until.update(dict.fromkeys(ids, at + LEASE))
+
+    def hold(self, row_id: int) -> bool:
+        at = self.clock()
+        if at + self.margin < self.until.get(row_id, at):
+            return True
+        if _renew(row_id, self.worker, at):
+            self.until[row_id] = at + LEASE
+            return True
+        return False
+
+
 def render(row: OutboxMessage, kind: Kind) -> dict:
     """Template, subject, context (with links) and SMS text of a row."""
     context = kind.context(row)
-    links = {
+    links = dict(memoized("portal_links", lambda: {
         "portal_url": external_url("routine_portal.today"),
         "aftercare_url": external_url("routine_portal.aftercare"),
         "report_url": external_url("routine_portal.report_problem"),
-    }
+    }))
     headers = {}
     topic = TOPICS.get(kind.topic) if kind.topic else None
     if row.patient_id is not None and topic is not None:
@@ -169,7 +194,8 @@ def _not_wanted(row: OutboxMessage, kind: Kind, now: datetime) -> str | None:
 
 
 def send_one(
-    row_id: int, worker: str, now: datetime, result: DispatchResult, channels: Channels, clock=None
+    row_id: int, worker: str, now: datetime, result: DispatchResult, channels: Channels,
+    leases: Leases | None = None,
 ) -> None:
     row = db.session.get(OutboxMessage, row_id)
     kind = REGISTRY.get(row.kind)
@@ -190,7 +216,7 @@ def send_one(
         db.session.rollback()
         _fail(row_id, worker, now, error, result)
         return
-    if not _renew(row_id, worker, clock() if clock else now):
+    if not (leases.hold(row_id) if leases else _renew(row_id, worker, now)):
         result.lost += 1  # our lease ran out and another dispatcher has the row: it sends it, not us
         return
     try:
@@ -232,11 +258,29 @@ def send_due(now: datetime, worker: str | None = None, batch: int = BATCH) -> Di
         """`now` moved on by the real time spent sending, for leases."""
         return now + timedelta(seconds=time.monotonic() - started)
 
-    while ids := claim(worker, clock(), batch, due_by=now):
+    leases = Leases(worker, clock)
+    while True:
+        claimed_at = clock()
+        ids = claim(worker, claimed_at, batch, due_by=now)
+        if not ids:
+            return result
+        leases.claimed(ids, claimed_at)
         with batch_scope(), Channels() as channels:
+            prepare(ids)
             for row_id in ids:
-                send_one(row_id, worker, now, result, channels, clock)
-    return result
+                send_one(row_id, worker, now, result, channels, leases)
+
+
+def prepare(ids: list[int]) -> None:
+    """Let each kind compute what its rows in this batch share, once (e.g. every patient's day, in one query)."""
+    rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+    by_kind: dict[str, list[OutboxMessage]] = {}
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
+    for name, kind_rows in by_kind.items():
+        kind = REGISTRY.get(name)
+        if kind is not None and kind.prepare is not None:
+            kind.prepare(kind_rows)
 
 
 def dispatch(now: datetime | None = None, worker: str | None = None) -> DispatchResult:

@@ -49,6 +49,9 @@ class Kind:
     topic: str | None = None
     #: SMS body from (row, context), without the "Reply STOP" footer; None: e-mail only.
     sms: Callable[[OutboxMessage, dict], str] | None = None
+    #: Called once per send batch with the batch's rows of this kind, to compute what they share in bulk
+    #: (memoized with reminders.batch.memoized) instead of once per message.
+    prepare: Callable[[list[OutboxMessage]], None] | None = None
 
 
 TOPICS: dict[str, Topic] = {}

@@ -13,15 +13,16 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from clinic.db import UTCDateTime
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.reminders.batch import memoized
+from clinic.reminders.batch import memoized, remember
 from clinic.reminders.kinds import Kind, Topic, register_kind, register_planner, register_topic
 from clinic.reminders.models import CHANNELS, OutboxMessage
 from clinic.reminders.planner import Audience, audience, has_portal_account, insert_rows, local_minutes, window
 from clinic.routines.due import step_planned_sql
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
-from clinic.routines.schedule import REORDER_LEAD_DAYS, SLOT_MOMENT
+from clinic.routines.schedule import REORDER_LEAD_DAYS, SLOT_MOMENT, slot_moment
 from clinic.routines.services import day_plan
 
 TOPIC = "routine"
@@ -32,14 +33,50 @@ def routine_slot(row: OutboxMessage) -> tuple[str, date]:
     return slot, date.fromisoformat(day)
 
 
-def steps_left(row: OutboxMessage) -> int:
-    """Steps of the slot still to do; the day plan is computed once per patient and day in a send batch."""
-    slot, day = routine_slot(row)
-    plan = memoized(
-        ("routine_day_plan", row.patient_id, day),
-        lambda: day_plan(db.session.get(Patient, row.patient_id), day),
-    )
+def _steps_left_from_day_plan(patient_id: int, day: date, slot: str) -> int:
+    plan = memoized(("routine_day_plan", patient_id, day), lambda: day_plan(db.session.get(Patient, patient_id), day))
     return sum(1 for p in plan.slots[slot] if p.pause is None and p.log is None)
+
+
+def steps_left(row: OutboxMessage) -> int:
+    """Steps of the slot still to do: from the batch's bulk count (`prepare_batch`), else from the day plan."""
+    slot, day = routine_slot(row)
+    return memoized(("routine_steps_left", row.patient_id, day, slot),
+                    lambda: _steps_left_from_day_plan(row.patient_id, day, slot))
+
+
+def prepare_batch(rows: list[OutboxMessage]) -> None:
+    """Every patient's steps left per slot for the batch's rows, one query per (day, time zone), not one
+    day plan per message. Same rule as the day plan: planned (SQL due rule), not paused at the slot's
+    moment, not ticked that day."""
+    wanted: dict[tuple[date, str], set[int]] = {}
+    zones = dict(db.session.execute(
+        sa.select(Patient.id, Patient.timezone).where(Patient.id.in_({r.patient_id for r in rows}))
+    ).tuples().all())
+    for row in rows:
+        slot, day = routine_slot(row)
+        wanted.setdefault((day, zones[row.patient_id]), set()).add(row.patient_id)
+    for (day, zone), patient_ids in wanted.items():
+        moments = {slot: slot_moment(day, slot, ZoneInfo(zone)) for slot in SLOT_MOMENT}
+        moment = sa.case(*[(RoutineStep.slot == slot, sa.literal(at, UTCDateTime)) for slot, at in moments.items()])
+        counts = dict(
+            ((patient_id, slot), n)
+            for patient_id, slot, n in db.session.execute(
+                sa.select(Routine.patient_id, RoutineStep.slot, sa.func.count(RoutineStep.id))
+                .join(Routine, Routine.id == RoutineStep.routine_id)
+                .where(
+                    Routine.patient_id.in_(patient_ids),
+                    step_planned_sql(sa.literal(day, sa.Date), moment),
+                    ~sa.exists().where(StepPause.step_id == RoutineStep.id, StepPause.starts_at <= moment,
+                                       StepPause.ends_at > moment),
+                    ~sa.exists().where(AdherenceLog.step_id == RoutineStep.id, AdherenceLog.local_date == day),
+                )
+                .group_by(Routine.patient_id, RoutineStep.slot)
+            ).tuples()
+        )
+        for patient_id in patient_ids:
+            for slot in SLOT_MOMENT:
+                remember(("routine_steps_left", patient_id, day, slot), counts.get((patient_id, slot), 0))
 
 
 def _routine_context(row: OutboxMessage) -> dict:
@@ -70,6 +107,7 @@ for _slot in ("am", "pm"):
         f"routine_{_slot}",
         Kind(
             "routine_reminder", _routine_subject, _routine_context, _routine_unwanted, topic=TOPIC,
+            prepare=prepare_batch,
             sms=lambda row, ctx: f"{_routine_subject(row, ctx)} to do today. Open your clinic portal to see them.",
         ),
     )
