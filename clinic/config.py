@@ -108,3 +108,7 @@ def check_production(config: dict) -> None:
         )
     if not (config.get("CLINIC_BASE_URL") or "").startswith(("https://", "http://")):
         raise RuntimeError("CLINIC_BASE_URL is missing: set the site's public address, e.g. https://clinic.example.org")
+    if config.get("SMS_BACKEND") == "twilio":
+        missing = [k for k in ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM") if not config.get(k)]
+        if missing:
+            raise RuntimeError(f"SMS_BACKEND=twilio needs {', '.join(missing)}.")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from clinic.config import check_production
 from clinic.extensions import db
 from clinic.reminders.channels.sms import STOP_FOOTER, compose, septets, split_gsm7, to_gsm7
 from clinic.reminders.dispatcher import dispatch, send_due
@@ -191,3 +192,11 @@ def test_stop_and_start_replies_change_the_sms_opt_in(client, sms_provider):
     assert _signed_post(client, "/reminders/sms/inbound", {"From": "+447911123456", "Body": "START"}).status_code == 200
     db.session.expire_all()
     assert db.session.get(ReminderPreference, (patient.id, "sms")).enabled is True
+
+
+def test_production_refuses_twilio_without_credentials():
+    base = {"ENV_NAME": "production", "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ",
+            "CLINIC_BASE_URL": "https://clinic.example.org", "SMS_BACKEND": "twilio"}
+    with pytest.raises(RuntimeError, match="SMS_AUTH_TOKEN"):
+        check_production({**base, "SMS_ACCOUNT_SID": "AC1", "SMS_FROM": "+15005550006"})
+    check_production({**base, "SMS_ACCOUNT_SID": "AC1", "SMS_AUTH_TOKEN": "t", "SMS_FROM": "+15005550006"})
