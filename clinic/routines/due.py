@@ -12,11 +12,17 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from clinic.db import UTCDateTime
+from clinic.extensions import db
 from clinic.routines.models import Routine, RoutineStep
+from clinic.routines.schedule import SLOT_MOMENT, slot_moment
 
 
 class days_between(FunctionElement):  # noqa: N801 - reads like the SQL function it compiles to
@@ -95,3 +101,29 @@ def aftercare_active_sql(day: sa.ColumnElement, moment: sa.ColumnElement) -> sa.
 def step_planned_sql(day: sa.ColumnElement, moment: sa.ColumnElement) -> sa.ColumnElement:
     """Date-based steps due on `day`, or aftercare steps active at `moment` (the slot's instant)."""
     return sa.or_(step_due_sql(day), aftercare_active_sql(day, moment))
+
+
+def planned_steps(patient_id: int, start: date, end: date, zone: ZoneInfo) -> set[tuple[int, date]]:
+    """(step id, local date) of every step of the patient planned on each day from `start` to `end`.
+
+    One query: the days are a derived table with each day's AM and PM moments (computed with zoneinfo, so
+    DST-correct); the rule is `step_planned_sql`. Pauses and ticks are not considered here.
+    """
+    if end < start:
+        return set()
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    table = sa.union_all(*[
+        sa.select(
+            sa.literal(day, sa.Date).label("day"),
+            *[sa.literal(slot_moment(day, slot, zone), UTCDateTime).label(f"{slot}_at") for slot in SLOT_MOMENT],
+        )
+        for day in days
+    ]).subquery("days")
+    moment = sa.case(*[(RoutineStep.slot == slot, table.c[f"{slot}_at"]) for slot in SLOT_MOMENT])
+    rows = db.session.execute(
+        sa.select(RoutineStep.id, table.c.day)
+        .join(Routine, Routine.id == RoutineStep.routine_id)
+        .join(table, sa.true())
+        .where(Routine.patient_id == patient_id, step_planned_sql(table.c.day, moment))
+    ).tuples()
+    return {(step_id, day if isinstance(day, date) else date.fromisoformat(day)) for step_id, day in rows}

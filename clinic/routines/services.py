@@ -14,21 +14,16 @@ from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
 from clinic.catalog.models import Product
-from clinic.db import UTCDateTime
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
-from clinic.routines.due import step_planned_sql
+from clinic.routines.due import planned_steps
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
 from clinic.routines.schedule import (
-    SLOT_MOMENT,
-    StepRule,
     conflicts_in_slot,
-    in_window,
     parse_weekdays,
     run_out_date,
     slot_moment,
-    step_due_on,
     uses_per_week,
 )
 
@@ -39,10 +34,6 @@ class RoutineError(ValueError):
 
 def local_today(patient: Patient, now) -> date:
     return now.astimezone(ZoneInfo(patient.timezone)).date()
-
-
-def step_rule(step: RoutineStep) -> StepRule:
-    return StepRule(step.frequency, parse_weekdays(step.weekdays), step.start_offset_days, step.ends_on)
 
 
 def refresh_run_out(step: RoutineStep, routine: Routine) -> None:
@@ -221,33 +212,12 @@ def active_routines(patient_id: int, day: date) -> list[Routine]:
     )
 
 
-def step_planned(step: RoutineStep, routine: Routine, day: date, zone: ZoneInfo) -> bool:
-    moment = slot_moment(day, step.slot, zone)
-    if step.aftercare_id is not None:
-        return in_window(moment, step.active_from, step.active_until)
-    return step_due_on(step_rule(step), day, routine.starts_on, routine.ends_on)
-
-
-def planned_step_ids(patient_id: int, day: date, zone: ZoneInfo) -> set[int]:
-    """Ids of the patient's steps planned on local date `day`, by the one SQL rule (routines/due.py)."""
-    moment = sa.case(
-        *[(RoutineStep.slot == slot, sa.literal(slot_moment(day, slot, zone), UTCDateTime)) for slot in SLOT_MOMENT]
-    )
-    return set(
-        db.session.scalars(
-            sa.select(RoutineStep.id)
-            .join(Routine, Routine.id == RoutineStep.routine_id)
-            .where(Routine.patient_id == patient_id, step_planned_sql(sa.literal(day, sa.Date), moment))
-        )
-    )
-
-
 def day_plan(patient: Patient, day: date) -> DayPlan:
     """What the patient should do on local date `day`: due steps per slot, their pause and their tick."""
     zone = ZoneInfo(patient.timezone)
     plan = DayPlan(day)
     routines = active_routines(patient.id, day)
-    planned = planned_step_ids(patient.id, day, zone)
+    planned = {step_id for step_id, _ in planned_steps(patient.id, day, day, zone)}
     logs = {
         log.step_id: log
         for log in db.session.scalars(
