@@ -23,7 +23,9 @@ from clinic.patients.views import bp as patients_bp
 from clinic.photos.views import bp as photos_bp
 from clinic.portal.views import bp as portal_bp
 from clinic.reminders.views import bp as reminders_bp
+from clinic.routines import reminders as routine_reminders  # noqa: F401 - plugs routine reminders into reminders
 from clinic.routines.views import bp as routines_bp
+from clinic.scheduling import notifications  # noqa: F401 - plugs appointment notices into reminders
 from clinic.scheduling.admin_views import bp as scheduling_admin_bp
 from clinic.scheduling.feed_views import bp as calendar_feeds_bp
 from clinic.scheduling.followup_views import bp as followups_bp

@@ -80,6 +80,14 @@ def load_config() -> dict:
         # Links in e-mails sent outside a web request (the reminders dispatcher): the site's public address.
         "CLINIC_BASE_URL": os.environ.get("CLINIC_BASE_URL"),
         "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN"),
+        # SMS: a Twilio-compatible REST API when SMS_BACKEND=twilio, otherwise printed (or appended to a file).
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),
+        "SMS_API_BASE_URL": os.environ.get("SMS_API_BASE_URL", "https://api.twilio.com"),
+        "SMS_ACCOUNT_SID": os.environ.get("SMS_ACCOUNT_SID"),
+        "SMS_AUTH_TOKEN": os.environ.get("SMS_AUTH_TOKEN"),
+        "SMS_FROM": os.environ.get("SMS_FROM"),
+        "SMS_CONSOLE_FILE": os.environ.get("SMS_CONSOLE_FILE"),
+        "CLINIC_PHONE_REGION": os.environ.get("CLINIC_PHONE_REGION", "US"),
         # Clinical photographs live outside static/; default instance/photos. Back this folder up.
         "CLINIC_PHOTO_DIR": os.environ.get("CLINIC_PHOTO_DIR"),
         "CLINIC_PHOTO_MAX_BYTES": int(os.environ.get("CLINIC_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
@@ -100,3 +108,7 @@ def check_production(config: dict) -> None:
         )
     if not (config.get("CLINIC_BASE_URL") or "").startswith(("https://", "http://")):
         raise RuntimeError("CLINIC_BASE_URL is missing: set the site's public address, e.g. https://clinic.example.org")
+    if config.get("SMS_BACKEND") == "twilio":
+        missing = [k for k in ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM") if not config.get(k)]
+        if missing:
+            raise RuntimeError(f"SMS_BACKEND=twilio needs {', '.join(missing)}.")

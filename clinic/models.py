@@ -9,13 +9,13 @@ from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # no
 from clinic.photos import models as photo_models  # noqa: F401 - clinical photographs
 from clinic.reminders.models import (
     OutboxMessage,  # noqa: F401
+    ReminderOptIn,  # noqa: F401
     ReminderPreference,  # noqa: F401
 )
 from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep, StepPause  # noqa: F401
 from clinic.routines.problems import ProblemReport  # noqa: F401
 from clinic.scheduling.models import (  # noqa: F401
     Appointment,
-    AppointmentPreference,
     AppointmentType,
     FeedToken,
     Room,

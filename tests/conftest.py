@@ -36,7 +36,7 @@ PG_ADMIN_URL = os.environ.get(
 )
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
-pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.users"]
+pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.users", "tests.fixtures.sms_provider"]
 
 
 def base_config(database_url: str) -> dict:

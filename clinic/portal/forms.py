@@ -5,8 +5,10 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from clinic.reminders.forms import choices_form
 
 
 class TickForm(FlaskForm):
@@ -52,6 +54,8 @@ class TimeOfDay(StringField):
 
 
 class ReminderSettingsForm(FlaskForm):
+    """Times and quiet hours; see `reminder_settings_form()` for the full page form."""
+
     am_time = TimeOfDay("Morning reminder", validators=[DataRequired()])
     pm_time = TimeOfDay("Evening reminder", validators=[DataRequired()])
     timezone = StringField(
@@ -61,9 +65,8 @@ class ReminderSettingsForm(FlaskForm):
     )
     quiet_start = TimeOfDay("Quiet hours start", validators=[Optional()])
     quiet_end = TimeOfDay("Quiet hours end", validators=[Optional()])
-    email_enabled = BooleanField("Send reminders by e-mail")
-    opted_out = BooleanField("Stop all routine reminders")
-    submit = SubmitField("Save reminder settings")
+    # The switches per reminder kind and channel, and the SMS number, are added by
+    # clinic.reminders.forms.choices_form (kinds are registered by features at app start).
 
     def validate_timezone(self, field) -> None:
         if field.data not in available_timezones():
@@ -81,6 +84,10 @@ class ReminderSettingsForm(FlaskForm):
             self.quiet_end.errors.append("Quiet hours cannot cover the whole day.")
             return False
         return True
+
+
+def reminder_settings_form() -> type[FlaskForm]:
+    return choices_form(ReminderSettingsForm, "Save reminder settings")
 
 
 class ProblemForm(FlaskForm):

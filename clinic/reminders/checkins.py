@@ -14,8 +14,9 @@ from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.reminders.models import CHANNELS
 from clinic.reminders.outbox import enqueue
-from clinic.reminders.preferences import get_preferences
+from clinic.reminders.preferences import get_preferences, sms_number, wants
 
 CHECKIN_DAYS = (1, 3, 7)
 STALE_AFTER = timedelta(hours=12)
@@ -29,9 +30,12 @@ def enqueue_checkins(patient: Patient, treatment_day: date) -> int:
     """Queue the day 1/3/7 check-ins after a treatment on the patient's local `treatment_day`.
 
     Idempotent by key; returns how many are new. A treatment recorded late does not produce a burst of
-    stale check-ins: ones more than 12 hours past are skipped. The opt-out is checked again at send time.
+    stale check-ins: ones more than 12 hours past are skipped. One row per channel the patient wants
+    aftercare check-ins by (SMS keys add `:sms`); the choice is checked again at send time.
     """
-    if not patient.email:
+    recipients = {"email": patient.email, "sms": sms_number(patient.id)}
+    channels = [c for c in CHANNELS if recipients[c] and wants(patient.id, c, "aftercare") is None]
+    if not channels:
         return 0
     clinic = db.session.get(Clinic, patient.clinic_id)
     am_minute = get_preferences(patient).am_minute
@@ -42,10 +46,13 @@ def enqueue_checkins(patient: Patient, treatment_day: date) -> int:
         due = datetime.combine(treatment_day + timedelta(days=n), at, tzinfo=zone).astimezone(UTC)
         if due < now_utc() - STALE_AFTER:
             continue
-        added += enqueue(
-            clinic_id=patient.clinic_id, patient_id=patient.id, kind="aftercare_checkin",
-            dedupe_key=checkin_key(patient.id, treatment_day, n), recipient=patient.email, due_at=due,
-            payload={"day": n, "patient_first_name": patient.first_name, "clinic_name": clinic.name,
-                     "clinic_phone": clinic.phone},
-        )
+        for channel in channels:
+            key = checkin_key(patient.id, treatment_day, n)
+            added += enqueue(
+                clinic_id=patient.clinic_id, patient_id=patient.id, kind="aftercare_checkin",
+                dedupe_key=key if channel == "email" else f"{key}:{channel}", recipient=recipients[channel],
+                due_at=due, channel=channel,
+                payload={"day": n, "patient_first_name": patient.first_name, "clinic_name": clinic.name,
+                         "clinic_phone": clinic.phone},
+            )
     return added

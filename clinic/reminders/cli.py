@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from clinic.reminders.dispatcher import dispatch
+
 reminders_cli = AppGroup("reminders", help="Reminder outbox: plan and send.")
 
 
@@ -12,8 +14,6 @@ reminders_cli = AppGroup("reminders", help="Reminder outbox: plan and send.")
 @click.option("--worker", default=None, help="A name for this dispatcher in claimed_by (default host:pid).")
 def dispatch_command(worker: str | None) -> None:
     """Plan due routine and reorder reminders, then send everything due in the outbox."""
-    from clinic.reminders.dispatcher import dispatch
-
     result = dispatch(worker=worker)
     click.echo(
         f"planned {result.planned}, sent {result.sent}, cancelled {result.cancelled}, failed {result.failed}"

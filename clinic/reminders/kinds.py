@@ -1,19 +1,40 @@
-"""What each outbox kind looks like as an e-mail: kind → (template, subject, context, still wanted?).
+"""The plug-in registry: what each outbox kind looks like, which topic the patient can switch off, and who plans.
 
-Other features enqueue rows with a `kind` and a `payload`; the dispatcher renders any registered kind and
-fails a row with an unknown kind clearly. E-mails carry no medical details, only a count and a link.
+`reminders` knows no feature above `patients`. A feature that sends messages registers, from its own module:
+
+- its **topics** (`register_topic`): what a patient can switch on or off per channel ("Routine reminders"),
+  with the default for each channel and the words of the unsubscribe link;
+- its **kinds** (`register_kind`): template, subject, SMS text, extra context, and a last check before sending;
+- its **planner** (`register_planner`): a set-based query that queues what is due at `now`.
+
+The dispatcher renders any registered kind and fails a row with an unknown kind clearly. Messages carry no
+medical details, only a count and a link. Registration happens when the feature's module is imported;
+`clinic.create_app` imports them (see `register_reminder_plugins`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from clinic.extensions import db
-from clinic.patients.models import Patient
 from clinic.reminders.models import OutboxMessage
-from clinic.reminders.preferences import get_preferences
+
+
+@dataclass(frozen=True)
+class Topic:
+    """Something a patient switches on or off per channel, e.g. "routine" or "appointment"."""
+
+    name: str
+    label: str
+    #: The unsubscribe link's words in an e-mail of this topic.
+    stop_label: str
+    #: Wanted when the patient has made no choice, per channel.
+    defaults: dict[str, bool] = field(default_factory=lambda: {"email": True, "sms": False})
+    order: int = 50
+
+    def default(self, channel: str) -> bool:
+        return self.defaults.get(channel, False)
 
 
 @dataclass(frozen=True)
@@ -24,115 +45,56 @@ class Kind:
     context: Callable[[OutboxMessage], dict] = lambda row: dict(row.payload or {})
     #: Re-checked just before sending; returning a reason string cancels the row instead.
     unwanted: Callable[[OutboxMessage, datetime], str | None] = lambda row, now: None
-    #: Routine reminders obey the patient's opt-out; appointment reminders have their own opt-in.
-    routine: bool = False
+    #: The topic the patient can switch off (checked again at send time); None: always sent (transactional).
+    topic: str | None = None
+    #: SMS body from (row, context), without the "Reply STOP" footer; None: e-mail only.
+    sms: Callable[[OutboxMessage, dict], str] | None = None
+    #: Called once per send batch with the batch's rows of this kind, to compute what they share in bulk
+    #: (memoized with reminders.batch.memoized) instead of once per message.
+    prepare: Callable[[list[OutboxMessage]], None] | None = None
 
 
-def _routine_slot(row: OutboxMessage) -> tuple[str, date]:
-    _, slot, _, day = row.dedupe_key.split(":")
-    return slot, date.fromisoformat(day)
+TOPICS: dict[str, Topic] = {}
+REGISTRY: dict[str, Kind] = {}
+PLANNERS: dict[str, Callable[[datetime], int]] = {}
 
 
-def _steps_left(row: OutboxMessage) -> int:
-    from clinic.routines.services import day_plan
-
-    slot, day = _routine_slot(row)
-    plan = day_plan(db.session.get(Patient, row.patient_id), day)
-    return sum(1 for p in plan.slots[slot] if p.pause is None and p.log is None)
+def register_topic(topic: Topic) -> None:
+    TOPICS[topic.name] = topic
 
 
-def _routine_context(row: OutboxMessage) -> dict:
-    slot, day = _routine_slot(row)
-    return {"slot": slot.upper(), "steps": _steps_left(row), "day": day}
+def register_kind(name: str, kind: Kind) -> None:
+    """Add (or replace, by name) a kind; safe to call again when the app is created again."""
+    REGISTRY[name] = kind
 
 
-def _routine_subject(context: dict) -> str:
-    steps = context["steps"]
-    return f"Your {context['slot']} routine: {steps} step{'' if steps == 1 else 's'}"
+def register_planner(name: str, planner: Callable[[datetime], int]) -> None:
+    """`planner(now)` queues what is due at `now` (idempotent by dedupe key) and returns how many rows it added."""
+    PLANNERS[name] = planner
 
 
-def _routine_unwanted(row: OutboxMessage, now: datetime) -> str | None:
-    patient = db.session.get(Patient, row.patient_id)
-    prefs = get_preferences(patient)
-    if prefs.opted_out or not prefs.email_enabled:
-        return "patient opted out"
-    if _steps_left(row) == 0:
-        return "nothing left to do in that slot (ticked, paused or not due)"
-    return None
-
-
-def _reorder_context(row: OutboxMessage) -> dict:
-    from clinic.routines.models import RoutineStep
-
-    step = db.session.get(RoutineStep, int(row.dedupe_key.split(":")[1]))
-    return {"runs_out_on": step.runs_out_on if step else None}  # the product is named in the portal only
-
-
-def _opted_out(row: OutboxMessage, now: datetime) -> str | None:
-    prefs = get_preferences(db.session.get(Patient, row.patient_id))
-    return "patient opted out" if prefs.opted_out or not prefs.email_enabled else None
-
-
-def _payload_as_p(row: OutboxMessage) -> dict:
-    return {"p": dict(row.payload or {})}
-
-
-def _appointment_reminder_subject(row: OutboxMessage, ctx: dict) -> str:
-    when = {"24h": "tomorrow", "2h": "in 2 hours"}.get(ctx["p"].get("hours_before"), "soon")
-    return f"Reminder: your appointment {when}"
-
-
-def _waitlist_offer_gone(row: OutboxMessage, now: datetime) -> str | None:
-    """Do not offer a time that was booked or taken off the list since the row was queued."""
-    from clinic.scheduling.models import WaitlistEntry
-    from clinic.scheduling.notifications import waitlist_key
-
-    entry = db.session.get(WaitlistEntry, (row.payload or {}).get("waitlist_entry_id"), populate_existing=True)
-    if entry is None or entry.status != "waiting" or entry.match_starts_at is None:
-        return "no longer on the waitlist"
-    if waitlist_key(entry) != row.dedupe_key:
-        return "a newer time was offered"
-    return None
-
-
-REGISTRY: dict[str, Kind] = {
-    "routine_am": Kind(
-        "routine_reminder",
-        lambda row, ctx: _routine_subject(ctx),
-        _routine_context,
-        _routine_unwanted,
-        routine=True,
-    ),
-    "routine_pm": Kind(
-        "routine_reminder",
-        lambda row, ctx: _routine_subject(ctx),
-        _routine_context,
-        _routine_unwanted,
-        routine=True,
-    ),
-    "reorder": Kind(
-        "reorder_reminder", "Time to reorder a product", _reorder_context, _opted_out, routine=True
-    ),
-    "aftercare_checkin": Kind(
-        "aftercare_checkin",
-        lambda row, ctx: f"Day {ctx.get('day')} after your treatment: how is your skin?",
-        unwanted=_opted_out,
-        routine=True,
-    ),
-    # Enqueued by the scheduling feature (clinic/scheduling/notifications.py); templates read `p` = payload.
-    "appointment_confirmation": Kind("appointment_confirmation", "Your appointment is booked", _payload_as_p),
-    "appointment_rescheduled": Kind("appointment_rescheduled", "Your appointment has moved", _payload_as_p),
-    "appointment_cancelled": Kind("appointment_cancelled", "Your appointment is cancelled", _payload_as_p),
-    "appointment_reminder": Kind("appointment_reminder", _appointment_reminder_subject, _payload_as_p),
-    "appointment_staff_notice": Kind(
-        "appointment_staff_notice", lambda row, ctx: f"Appointment {ctx['p'].get('event', 'changed')} online",
-        _payload_as_p,
-    ),
-    "waitlist_match": Kind(
-        "waitlist_match", "A time has opened up at the clinic", _payload_as_p, _waitlist_offer_gone
-    ),
-}
+def topics() -> list[Topic]:
+    return sorted(TOPICS.values(), key=lambda t: (t.order, t.name))
 
 
 def subject_for(kind: Kind, row: OutboxMessage, context: dict) -> str:
     return kind.subject(row, context) if callable(kind.subject) else kind.subject
+
+
+def payload_as_p(row: OutboxMessage) -> dict:
+    """Context for templates that read the payload as `p` (the scheduling e-mails)."""
+    return {"p": dict(row.payload or {})}
+
+
+register_topic(Topic("aftercare", "Aftercare check-ins (day 1, 3 and 7 after a treatment)",
+                     "Stop aftercare check-ins", order=30))
+register_kind(
+    "aftercare_checkin",
+    Kind(
+        "aftercare_checkin",
+        lambda row, ctx: f"Day {ctx.get('day')} after your treatment: how is your skin?",
+        topic="aftercare",
+        sms=lambda row, ctx: f"{ctx.get('clinic_name') or 'Your clinic'}: day {ctx.get('day')} after your "
+        "treatment. How is your skin? Call us if anything worries you.",
+    ),
+)

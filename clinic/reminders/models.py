@@ -37,7 +37,10 @@ class OutboxMessage(TimestampMixin, Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    message_id: Mapped[str | None] = mapped_column(sa.String(200))
+    #: E-mail: the Message-ID; SMS: the provider's message id (status callbacks find the row by it).
+    message_id: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    #: The SMS provider's last reported delivery status (queued, sent, delivered, undelivered, failed).
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(20))
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     __table_args__ = (
@@ -53,24 +56,37 @@ class OutboxMessage(TimestampMixin, Base):
     )
 
 
-class ReminderPreference(TimestampMixin, Base):
-    """A patient's reminder settings. Times are minutes after local midnight (0–1439) in the patient's zone.
+CHANNELS = ("email", "sms")
+DEFAULT_AM_MINUTE = 8 * 60
+DEFAULT_PM_MINUTE = 21 * 60
 
-    Quiet hours run from `quiet_start` to `quiet_end` and may wrap past midnight (22:00–07:00); equal
-    start and end would cover the whole day and are refused by the form and by a check constraint.
+
+class ReminderPreference(TimestampMixin, Base):
+    """A patient's settings for one channel (e-mail or SMS). Times are minutes after local midnight (0–1439).
+
+    `enabled` is the permission to contact the patient by this channel at all: on by default for e-mail,
+    off for SMS until the patient (portal) or staff (chart, recorded consent) turns it on; an SMS "STOP"
+    turns it off. `address` is where SMS goes (E.164); e-mail goes to the patient's e-mail address.
+    Quiet hours run from `quiet_start` to `quiet_end` and may wrap past midnight (22:00–07:00).
     """
 
-    __tablename__ = "reminder_preference"
+    __tablename__ = "reminder_channel_preference"
 
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), primary_key=True)
-    am_minute: Mapped[int] = mapped_column(default=8 * 60)
-    pm_minute: Mapped[int] = mapped_column(default=21 * 60)
+    channel: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    address: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    am_minute: Mapped[int] = mapped_column(default=DEFAULT_AM_MINUTE)
+    pm_minute: Mapped[int] = mapped_column(default=DEFAULT_PM_MINUTE)
     quiet_start: Mapped[int | None] = mapped_column()
     quiet_end: Mapped[int | None] = mapped_column()
-    email_enabled: Mapped[bool] = mapped_column(default=True)
-    opted_out: Mapped[bool] = mapped_column(default=False)
+    #: Who recorded the permission and how: "portal", "staff" (on the chart), "sms" (a START/STOP reply).
+    consent_source: Mapped[str | None] = mapped_column(sa.String(10))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     __table_args__ = (
+        sa.CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         sa.CheckConstraint("am_minute BETWEEN 0 AND 1439", name="am_range"),
         sa.CheckConstraint("pm_minute BETWEEN 0 AND 1439", name="pm_range"),
         sa.CheckConstraint(
@@ -81,5 +97,12 @@ class ReminderPreference(TimestampMixin, Base):
     )
 
 
-DEFAULT_AM_MINUTE = 8 * 60
-DEFAULT_PM_MINUTE = 21 * 60
+class ReminderOptIn(Base):
+    """A patient's explicit choice for one reminder topic on one channel; no row means the topic's default."""
+
+    __tablename__ = "reminder_opt_in"
+
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    wanted: Mapped[bool] = mapped_column()

@@ -1,45 +1,45 @@
-"""Planning: which routine and reorder reminders are due now, added to the outbox by set-based SQL.
+"""Planning: run every registered feature planner, and the SQL building blocks they share.
 
 Time zones are few, patients are many: for each distinct patient time zone, Python (zoneinfo) lists the
 local (date, minute) of every minute of the last CATCH_UP_MINUTES and the UTC instant it happened, which
-is DST-correct by construction. One INSERT ... SELECT per zone and slot then joins patients whose reminder
-minute is in that window. ON CONFLICT DO NOTHING on the dedupe key makes re-planning (and several
-dispatchers planning at once) harmless.
+is DST-correct by construction (`local_minutes`, `window`). A feature's planner then runs one
+INSERT ... SELECT per zone, slot and channel, joining the patients who want that topic by that channel
+(`Audience`). ON CONFLICT DO NOTHING on the dedupe key makes re-planning (and several dispatchers planning
+at once) harmless.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from clinic.auth.models import User
 from clinic.db import UTCDateTime
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.reminders.models import DEFAULT_AM_MINUTE, DEFAULT_PM_MINUTE, OutboxMessage, ReminderPreference
-from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
-from clinic.routines.schedule import REORDER_LEAD_DAYS
+from clinic.reminders.kinds import PLANNERS, TOPICS
+from clinic.reminders.models import (
+    DEFAULT_AM_MINUTE,
+    DEFAULT_PM_MINUTE,
+    OutboxMessage,
+    ReminderOptIn,
+    ReminderPreference,
+)
+from clinic.reminders.preferences import CHANNEL_DEFAULT
 
 #: A reminder whose time passed longer ago than this (the dispatcher was down) is not sent late.
 CATCH_UP_MINUTES = 30
 OUTBOX_COLUMNS = [
-    "clinic_id",
-    "patient_id",
-    "kind",
-    "dedupe_key",
-    "channel",
-    "recipient",
-    "due_at",
-    "status",
-    "attempts",
-    "payload",
-    "created_at",
-    "updated_at",
+    "clinic_id", "patient_id", "kind", "dedupe_key", "channel", "recipient", "due_at", "status", "attempts",
+    "payload", "created_at", "updated_at",
 ]
+DEFAULT_MINUTE = {"am": DEFAULT_AM_MINUTE, "pm": DEFAULT_PM_MINUTE}
 
 
 def local_minutes(
@@ -55,7 +55,8 @@ def local_minutes(
     return rows
 
 
-def _window(rows: list[tuple[date, int, datetime]]) -> sa.Subquery:
+def window(rows: list[tuple[date, int, datetime]]) -> sa.Subquery:
+    """The rows of `local_minutes` as a derived table win(local_date, day, minute, due_at)."""
     selects = [
         sa.select(
             sa.literal(day, sa.Date).label("local_date"),
@@ -68,72 +69,79 @@ def _window(rows: list[tuple[date, int, datetime]]) -> sa.Subquery:
     return sa.union_all(*selects).subquery("win")
 
 
-def _json(value: dict) -> sa.ColumnElement:
+def json_literal(value: dict) -> sa.ColumnElement:
     text = sa.literal(json.dumps(value), sa.String)
     return sa.cast(text, sa.JSON) if db.session.get_bind().dialect.name == "postgresql" else text
 
 
-def _not_quiet(minute) -> sa.ColumnElement:
-    start, end = ReminderPreference.quiet_start, ReminderPreference.quiet_end
-    inside = sa.or_(
-        sa.and_(start < end, minute >= start, minute < end),
-        sa.and_(start > end, sa.or_(minute >= start, minute < end)),
-    )
-    return sa.or_(start.is_(None), end.is_(None), sa.not_(inside))
-
-
-def _step_wanted(win, slot: str) -> sa.ColumnElement:
-    """Some step of an active routine in the slot is in date range, not paused and not ticked yet."""
-    return sa.exists(
-        sa.select(RoutineStep.id)
-        .join(Routine, Routine.id == RoutineStep.routine_id)
-        .where(
-            Routine.patient_id == Patient.id,
-            RoutineStep.slot == slot,
-            Routine.starts_on <= win.c.local_date,
-            sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= win.c.local_date),
-            sa.or_(RoutineStep.ends_on.is_(None), RoutineStep.ends_on >= win.c.local_date),
-            sa.or_(
-                RoutineStep.aftercare_id.is_(None),
-                sa.and_(RoutineStep.active_from <= win.c.due_at, RoutineStep.active_until > win.c.due_at),
-            ),
-            ~sa.exists().where(
-                StepPause.step_id == RoutineStep.id,
-                StepPause.starts_at <= win.c.due_at,
-                StepPause.ends_at > win.c.due_at,
-            ),
-            ~sa.exists().where(
-                AdherenceLog.step_id == RoutineStep.id, AdherenceLog.local_date == win.c.local_date
-            ),
-        )
-    )
-
-
-def _has_portal_account() -> sa.ColumnElement:
-    """Reminders link to the portal, so only patients who can log in get them."""
+def has_portal_account() -> sa.ColumnElement:
+    """Reminders that link to the portal go only to patients who can log in."""
     return sa.exists().where(User.patient_id == Patient.id, User.active.is_(True))
 
 
-def _patients_due(zone: str, win, minute_column, default_minute: int):
-    pref = ReminderPreference
-    return (
+@dataclass
+class Audience:
+    """Patients who want `topic` by `channel`, with where to send it and their times.
+
+    `select` is SELECT patient.clinic_id, patient.id FROM patient LEFT JOIN their preference row for the
+    channel and their opt-in for the topic; a feature adds its own joins and conditions and replaces the
+    columns with `columns(...)`.
+    """
+
+    channel: str
+    topic: str
+    pref: type[ReminderPreference]
+    select: sa.Select
+    recipient: sa.ColumnElement
+
+    def minute(self, slot: str) -> sa.ColumnElement:
+        column = self.pref.am_minute if slot == "am" else self.pref.pm_minute
+        return sa.func.coalesce(column, DEFAULT_MINUTE[slot])
+
+    def not_quiet(self, minute) -> sa.ColumnElement:
+        start, end = self.pref.quiet_start, self.pref.quiet_end
+        inside = sa.or_(
+            sa.and_(start < end, minute >= start, minute < end),
+            sa.and_(start > end, sa.or_(minute >= start, minute < end)),
+        )
+        return sa.or_(start.is_(None), end.is_(None), sa.not_(inside))
+
+    def key(self, base: sa.ColumnElement) -> sa.ColumnElement:
+        """E-mail keys stay as they always were; other channels append `:<channel>`."""
+        return base if self.channel == "email" else base + sa.literal(f":{self.channel}")
+
+    def columns(self, kind: str, key, due_at, payload: dict, now: datetime) -> sa.Select:
+        """The outbox columns (OUTBOX_COLUMNS order) for the rows this select produces."""
+        return self.select.with_only_columns(
+            Patient.clinic_id, Patient.id, sa.literal(kind), self.key(key), sa.literal(self.channel),
+            self.recipient, due_at, sa.literal("pending"), sa.literal(0), json_literal(payload),
+            sa.literal(now, UTCDateTime), sa.literal(now, UTCDateTime),
+        )
+
+
+def audience(channel: str, topic: str) -> Audience:
+    pref = aliased(ReminderPreference)
+    opt = aliased(ReminderOptIn)
+    recipient = Patient.email if channel == "email" else pref.address
+    select = (
         sa.select(Patient.clinic_id, Patient.id)
         .select_from(Patient)
-        .outerjoin(pref, pref.patient_id == Patient.id)
-        .join(win, win.c.minute == sa.func.coalesce(minute_column, default_minute))
+        .outerjoin(pref, sa.and_(pref.patient_id == Patient.id, pref.channel == channel))
+        .outerjoin(opt, sa.and_(opt.patient_id == Patient.id, opt.channel == channel, opt.topic == topic))
         .where(
-            Patient.timezone == zone,
             Patient.archived_at.is_(None),
-            Patient.email.is_not(None),
-            _has_portal_account(),
-            sa.func.coalesce(pref.opted_out, sa.false()).is_(sa.false()),
-            sa.func.coalesce(pref.email_enabled, sa.true()).is_(sa.true()),
-            _not_quiet(win.c.minute),
+            recipient.is_not(None),
+            sa.func.coalesce(pref.enabled, sa.true() if CHANNEL_DEFAULT[channel] else sa.false()).is_(sa.true()),
+            sa.func.coalesce(opt.wanted, sa.true() if TOPICS[topic].default(channel) else sa.false()).is_(
+                sa.true()
+            ),
         )
     )
+    return Audience(channel, topic, pref, select, recipient)
 
 
-def _insert(select: sa.Select) -> int:
+def insert_rows(select: sa.Select) -> int:
+    """INSERT ... SELECT into the outbox, skipping keys already there; returns how many rows were added."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
@@ -145,80 +153,6 @@ def _insert(select: sa.Select) -> int:
     return len(db.session.execute(stmt).all())
 
 
-def _routine_select(zone: str, win, slot: str, now: datetime) -> sa.Select:
-    minute = ReminderPreference.am_minute if slot == "am" else ReminderPreference.pm_minute
-    default = DEFAULT_AM_MINUTE if slot == "am" else DEFAULT_PM_MINUTE
-    key = sa.literal(f"routine:{slot}:") + sa.cast(Patient.id, sa.String) + sa.literal(":") + win.c.day
-    return (
-        _patients_due(zone, win, minute, default)
-        .where(_step_wanted(win, slot))
-        .with_only_columns(
-            Patient.clinic_id,
-            Patient.id,
-            sa.literal(f"routine_{slot}"),
-            key,
-            sa.literal("email"),
-            Patient.email,
-            win.c.due_at,
-            sa.literal("pending"),
-            sa.literal(0),
-            _json({"slot": slot}),
-            sa.literal(now, UTCDateTime),
-            sa.literal(now, UTCDateTime),
-        )
-    )
-
-
-def _reorder_select(zone: str, win, now: datetime, lead_dates: dict[date, date]) -> sa.Select:
-    """Reorder reminders at the patient's AM time once a product is a week from running out."""
-    horizon = sa.case(
-        *[(win.c.local_date == day, sa.literal(lead, sa.Date)) for day, lead in lead_dates.items()]
-    )
-    key = (
-        sa.literal("reorder:")
-        + sa.cast(RoutineStep.id, sa.String)
-        + sa.literal(":")
-        + sa.cast(RoutineStep.runs_out_on, sa.String)
-    )
-    return (
-        _patients_due(zone, win, ReminderPreference.am_minute, DEFAULT_AM_MINUTE)
-        .join(Routine, Routine.patient_id == Patient.id)
-        .join(RoutineStep, RoutineStep.routine_id == Routine.id)
-        .where(
-            RoutineStep.runs_out_on.is_not(None),
-            RoutineStep.runs_out_on <= horizon,
-            RoutineStep.runs_out_on >= win.c.local_date,
-            sa.or_(RoutineStep.ends_on.is_(None), RoutineStep.ends_on >= win.c.local_date),
-            sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= win.c.local_date),
-        )
-        .with_only_columns(
-            Patient.clinic_id,
-            Patient.id,
-            sa.literal("reorder"),
-            key,
-            sa.literal("email"),
-            Patient.email,
-            win.c.due_at,
-            sa.literal("pending"),
-            sa.literal(0),
-            _json({"kind": "reorder"}),
-            sa.literal(now, UTCDateTime),
-            sa.literal(now, UTCDateTime),
-        )
-    )
-
-
 def plan(now: datetime) -> int:
-    """Queue the routine (AM/PM) and reorder reminders due at `now`; returns how many rows were added."""
-    zones = db.session.scalars(
-        sa.select(Patient.timezone).join(Routine, Routine.patient_id == Patient.id).distinct()
-    ).all()
-    added = 0
-    for zone in zones:
-        rows = local_minutes(now, ZoneInfo(zone))
-        win = _window(rows)
-        for slot in ("am", "pm"):
-            added += _insert(_routine_select(zone, win, slot, now))
-        leads = {day: day + timedelta(days=REORDER_LEAD_DAYS) for day, _, _ in rows}
-        added += _insert(_reorder_select(zone, win, now, leads))
-    return added
+    """Run every registered feature planner for `now`; returns how many rows were added."""
+    return sum(planner(now) for planner in PLANNERS.values())

@@ -18,9 +18,10 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.aftercare import apply_aftercare
 from clinic.routines.defaults import TEMPLATES
+from clinic.routines.due import planned_steps
 from clinic.routines.models import AdherenceLog, Routine
 from clinic.routines.schedule import slot_moment
-from clinic.routines.services import copy_template, step_planned
+from clinic.routines.services import copy_template
 
 HISTORY_DAYS = 60
 
@@ -34,6 +35,7 @@ def _history(rng: random.Random, patient: Patient, routine: Routine, today: date
     zone = ZoneInfo(patient.timezone)
     habit = rng.uniform(0.55, 0.95)
     logs = []
+    planned = planned_steps(patient.id, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1), zone)
     for back in range(HISTORY_DAYS, 0, -1):
         day = today - timedelta(days=back)
         lapse = rng.random() < 0.08  # now and then a whole day is forgotten
@@ -41,7 +43,7 @@ def _history(rng: random.Random, patient: Patient, routine: Routine, today: date
             moment = slot_moment(day, step.slot, zone)
             if (
                 lapse
-                or not step_planned(step, routine, day, zone)
+                or (step.id, day) not in planned
                 or any(p.covers(moment) for p in step.pauses)
             ):
                 continue

@@ -1,4 +1,6 @@
-"""Pure date arithmetic for routines: which steps are due on a local date, run-out estimates, conflicts.
+"""Pure date arithmetic for routines: slot moments, run-out estimates, conflicts.
+
+Which steps are due on a local date is one SQL rule, in routines/due.py.
 
 Nothing here touches the database, so every rule is unit-tested with plain values.
 """
@@ -7,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -32,36 +33,6 @@ CONFLICTS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     ),
     (frozenset({"aha"}), frozenset({"bha"}), "two exfoliating acids (AHA and BHA)"),
 )
-
-
-@dataclass(frozen=True)
-class StepRule:
-    """The parts of a step that decide when it is due."""
-
-    frequency: str
-    weekdays: frozenset[int] = frozenset()
-    start_offset_days: int = 0
-    ends_on: date | None = None
-
-
-def step_due_on(
-    rule: StepRule, day: date, routine_starts_on: date, routine_ends_on: date | None = None
-) -> bool:
-    """Whether a step of a routine starting on `routine_starts_on` is due on local date `day`."""
-    first = routine_starts_on + timedelta(days=rule.start_offset_days)
-    if day < first:
-        return False
-    if rule.ends_on is not None and day > rule.ends_on:
-        return False
-    if routine_ends_on is not None and day > routine_ends_on:
-        return False
-    if rule.frequency == "daily":
-        return True
-    if rule.frequency == "every_other_day":
-        return (day - first).days % 2 == 0
-    if rule.frequency == "weekdays":
-        return day.weekday() in rule.weekdays
-    raise ValueError(f"unknown frequency {rule.frequency!r}")
 
 
 def slot_moment(day: date, slot: str, zone: ZoneInfo) -> datetime:

@@ -17,15 +17,13 @@ from clinic.catalog.models import Product
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
+from clinic.routines.due import planned_steps
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
 from clinic.routines.schedule import (
-    StepRule,
     conflicts_in_slot,
-    in_window,
     parse_weekdays,
     run_out_date,
     slot_moment,
-    step_due_on,
     uses_per_week,
 )
 
@@ -36,10 +34,6 @@ class RoutineError(ValueError):
 
 def local_today(patient: Patient, now) -> date:
     return now.astimezone(ZoneInfo(patient.timezone)).date()
-
-
-def step_rule(step: RoutineStep) -> StepRule:
-    return StepRule(step.frequency, parse_weekdays(step.weekdays), step.start_offset_days, step.ends_on)
 
 
 def refresh_run_out(step: RoutineStep, routine: Routine) -> None:
@@ -218,18 +212,12 @@ def active_routines(patient_id: int, day: date) -> list[Routine]:
     )
 
 
-def step_planned(step: RoutineStep, routine: Routine, day: date, zone: ZoneInfo) -> bool:
-    moment = slot_moment(day, step.slot, zone)
-    if step.aftercare_id is not None:
-        return in_window(moment, step.active_from, step.active_until)
-    return step_due_on(step_rule(step), day, routine.starts_on, routine.ends_on)
-
-
 def day_plan(patient: Patient, day: date) -> DayPlan:
     """What the patient should do on local date `day`: due steps per slot, their pause and their tick."""
     zone = ZoneInfo(patient.timezone)
     plan = DayPlan(day)
     routines = active_routines(patient.id, day)
+    planned = {step_id for step_id, _ in planned_steps(patient.id, day, day, zone)}
     logs = {
         log.step_id: log
         for log in db.session.scalars(
@@ -240,7 +228,7 @@ def day_plan(patient: Patient, day: date) -> DayPlan:
     }
     for routine in routines:
         for step in routine.steps:
-            if not step_planned(step, routine, day, zone):
+            if step.id not in planned:
                 continue
             moment = slot_moment(day, step.slot, zone)
             pause = next((p for p in step.pauses if p.covers(moment)), None)

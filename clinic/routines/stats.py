@@ -1,7 +1,7 @@
 """Adherence: per-day status, percentages, streaks, the staff chart and the clinic's lowest-adherence list.
 
-Done counts come from SQL (GROUP BY local date); what was expected on each day comes from the routine's
-schedule, which only Python knows precisely (frequencies, offsets, pauses).
+Done counts come from SQL (GROUP BY local date); which steps were planned on each day comes from the one SQL
+due rule (routines/due.py, one query for the whole range); pauses are subtracted in Python.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.routines.due import planned_steps
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep
 from clinic.routines.schedule import slot_moment
 
@@ -60,9 +61,8 @@ def current_streak(days: Sequence[DayAdherence], today: date) -> int:
 
 
 def _expected_by_day(patient: Patient, start: date, end: date) -> dict[date, int]:
-    from clinic.routines.services import step_planned
-
     zone = ZoneInfo(patient.timezone)
+    planned = planned_steps(patient.id, start, end, zone)
     routines = db.session.scalars(
         sa.select(Routine)
         .where(
@@ -78,7 +78,7 @@ def _expected_by_day(patient: Patient, start: date, end: date) -> dict[date, int
         count = 0
         for routine in routines:
             for step in routine.steps:
-                if routine.is_active_on(day) and step_planned(step, routine, day, zone):
+                if (step.id, day) in planned:
                     moment = slot_moment(day, step.slot, zone)
                     count += not any(p.covers(moment) for p in step.pauses)
         expected[day] = count

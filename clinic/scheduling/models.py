@@ -241,15 +241,6 @@ class FeedToken(Base):
     __table_args__ = (sa.CheckConstraint("(patient_id IS NULL) <> (provider_id IS NULL)", name="one_owner"),)
 
 
-class AppointmentPreference(Base):
-    """A patient's opt-in to appointment reminders (24 h and 2 h before), e-mail only for now."""
-
-    __tablename__ = "appointment_preference"
-
-    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), primary_key=True)
-    email_reminders: Mapped[bool] = mapped_column(default=False)
-
-
 EXCLUSION_SQL = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
     f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_provider_overlap

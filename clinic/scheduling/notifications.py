@@ -7,12 +7,17 @@ appointment's old reminders are cancelled and new ones queued under new keys:
 | appointment_confirmation   | appt:{id}:booked                                | patient  |
 | appointment_rescheduled    | appt:{id}:rescheduled:{n}                       | patient  |
 | appointment_cancelled      | appt:{id}:cancelled                             | patient  |
-| appointment_reminder       | appt:{id}:remind:{24h|2h}:{start YYYYmmddTHHMMZ} | patient (opted in) |
+| appointment_reminder       | appt:{id}:remind:{24h|2h}:{start YYYYmmddTHHMMZ}[:sms] | patient (opted in per channel) |
 | aftercare_checkin          | aftercare:{patient}:{local day}:day{1|3|7} (clinic/reminders/checkins.py) | patient |
 | appointment_staff_notice   | appt:{id}:staff:{event}:{n}                     | provider |
 | waitlist_match             | waitlist:{entry id}:slot:{start YYYYmmddTHHMMZ}  | patient  |
 
 Payloads carry no medical details: no procedure, no notes, no cancellation reason.
+
+This module also plugs scheduling into `clinic.reminders`: the "appointment" topic (opt-in per channel),
+the kinds above, and a planner that queues reminders for appointments already booked when a patient opts in
+later (the booking itself queues them for patients already opted in). Whether the patient still wants a
+reminder is read again at send time, so opting out stops reminders already queued.
 """
 
 from __future__ import annotations
@@ -20,12 +25,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
+from clinic.patients.models import Patient
 from clinic.reminders import outbox
-from clinic.scheduling.models import Appointment, AppointmentPreference, WaitlistEntry
+from clinic.reminders.checkins import enqueue_checkins
+from clinic.reminders.kinds import Kind, Topic, payload_as_p, register_kind, register_planner, register_topic
+from clinic.reminders.models import CHANNELS, OutboxMessage
+from clinic.reminders.planner import CATCH_UP_MINUTES, audience
+from clinic.reminders.preferences import sms_number, wants
+from clinic.scheduling.models import Appointment, WaitlistEntry
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
+TOPIC = "appointment"
+#: How far ahead the planner looks for reminders not queued yet (the booking queues the rest).
+PLAN_AHEAD = timedelta(days=2)
 
 
 def _payload(appointment: Appointment, clinic: Clinic, zone_name: str) -> dict:
@@ -91,30 +108,35 @@ def waitlist_matched(entry: WaitlistEntry, now: datetime) -> bool:
     )
 
 
-def wants_reminders(patient_id: int) -> bool:
-    preference = db.session.get(AppointmentPreference, patient_id)
-    return bool(preference and preference.email_reminders)
-
-
 def _stamp(appointment: Appointment) -> str:
     return appointment.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
 
-def queue_reminders(appointment: Appointment, clinic: Clinic, now: datetime) -> None:
-    """24 h and 2 h before, if the patient opted in and that moment is still ahead."""
-    if not wants_reminders(appointment.patient_id):
-        return
-    for label, offset in REMINDER_OFFSETS.items():
-        due = appointment.starts_at - offset
-        if due > now:
-            _to_patient(
-                appointment,
-                clinic,
-                "appointment_reminder",
-                f"appt:{appointment.id}:remind:{label}:{_stamp(appointment)}",
-                due,
-                hours_before=label,
-            )
+def _recipient(patient, channel: str) -> str | None:
+    return patient.email if channel == "email" else sms_number(patient.id)
+
+
+def queue_reminders(
+    appointment: Appointment, clinic: Clinic, now: datetime, not_before: datetime | None = None
+) -> int:
+    """24 h and 2 h before on each channel the patient wants them by, if that moment is still ahead."""
+    patient, added = appointment.patient, 0
+    for channel in CHANNELS:
+        recipient = _recipient(patient, channel)
+        if recipient is None or wants(patient.id, channel, TOPIC) is not None:
+            continue
+        payload = _payload(appointment, clinic, patient.timezone)
+        for label, offset in REMINDER_OFFSETS.items():
+            due = appointment.starts_at - offset
+            if due > (not_before or now):
+                key = f"appt:{appointment.id}:remind:{label}:{_stamp(appointment)}"
+                added += outbox.enqueue(
+                    clinic_id=clinic.id, kind="appointment_reminder",
+                    dedupe_key=key if channel == "email" else f"{key}:{channel}", recipient=recipient,
+                    due_at=due, payload={**payload, "hours_before": label}, patient_id=patient.id,
+                    channel=channel,
+                )
+    return added
 
 
 def cancel_reminders(appointment: Appointment) -> int:
@@ -171,7 +193,79 @@ def appointment_cancelled(appointment: Appointment, clinic: Clinic, via: str, no
 
 def aftercare_checkins(appointment: Appointment, clinic: Clinic, now: datetime) -> None:
     """Check-ins on day 1, 3 and 7 after a completed session (shared with aftercare; queued once)."""
-    from clinic.reminders.checkins import enqueue_checkins
-
     zone = ZoneInfo(appointment.patient.timezone)
     enqueue_checkins(appointment.patient, appointment.starts_at.astimezone(zone).date())
+
+
+def plan_appointment_reminders(now: datetime) -> int:
+    """Queue reminders for booked appointments of patients who want them, whose time comes within PLAN_AHEAD.
+
+    The candidates come from one query per channel (patients who want the topic by that channel, joined to
+    their booked appointments); the keys are the booking's own, so nothing already queued is queued again.
+    A reminder whose moment passed more than CATCH_UP_MINUTES ago is not sent late.
+    """
+    earliest = now + min(REMINDER_OFFSETS.values()) - timedelta(minutes=CATCH_UP_MINUTES)
+    latest = now + max(REMINDER_OFFSETS.values()) + PLAN_AHEAD
+    appointment_ids: set[int] = set()
+    for channel in CHANNELS:
+        who = audience(channel, TOPIC)
+        ids = db.session.scalars(
+            who.select.join(Appointment, Appointment.patient_id == Patient.id)
+            .where(Appointment.status == "booked", Appointment.starts_at > earliest,
+                   Appointment.starts_at <= latest)
+            .with_only_columns(Appointment.id)
+        )
+        appointment_ids.update(ids)
+    if not appointment_ids:
+        return 0
+    appointments = db.session.scalars(
+        sa.select(Appointment).where(Appointment.id.in_(appointment_ids))
+        .options(joinedload(Appointment.patient), joinedload(Appointment.provider))
+    ).unique()
+    clinics: dict[int, Clinic] = {}
+    added = 0
+    for appointment in appointments:
+        clinic = clinics.setdefault(appointment.clinic_id, db.session.get(Clinic, appointment.clinic_id))
+        added += queue_reminders(
+            appointment, clinic, now, not_before=now - timedelta(minutes=CATCH_UP_MINUTES)
+        )
+    return added
+
+
+def _reminder_subject(row: OutboxMessage, ctx: dict) -> str:
+    when = {"24h": "tomorrow", "2h": "in 2 hours"}.get(ctx["p"].get("hours_before"), "soon")
+    return f"Reminder: your appointment {when}"
+
+
+def _reminder_sms(row: OutboxMessage, ctx: dict) -> str:
+    p = ctx["p"]
+    when = {"24h": "tomorrow", "2h": "in 2 hours"}.get(p.get("hours_before"), "soon")
+    return f"{p.get('clinic_name') or 'Your clinic'}: reminder of your appointment {when}, {p.get('local_time')}."
+
+
+def _waitlist_offer_gone(row: OutboxMessage, now: datetime) -> str | None:
+    """Do not offer a time that was booked or taken off the list since the row was queued."""
+    entry = db.session.get(WaitlistEntry, (row.payload or {}).get("waitlist_entry_id"), populate_existing=True)
+    if entry is None or entry.status != "waiting" or entry.match_starts_at is None:
+        return "no longer on the waitlist"
+    if waitlist_key(entry) != row.dedupe_key:
+        return "a newer time was offered"
+    return None
+
+
+register_topic(Topic(TOPIC, "Appointment reminders (24 hours and 2 hours before)", "Stop appointment reminders",
+                     defaults={"email": False, "sms": False}, order=20))
+register_kind("appointment_confirmation",
+              Kind("appointment_confirmation", "Your appointment is booked", payload_as_p))
+register_kind("appointment_rescheduled",
+              Kind("appointment_rescheduled", "Your appointment has moved", payload_as_p))
+register_kind("appointment_cancelled",
+              Kind("appointment_cancelled", "Your appointment is cancelled", payload_as_p))
+register_kind("appointment_reminder",
+              Kind("appointment_reminder", _reminder_subject, payload_as_p, topic=TOPIC, sms=_reminder_sms))
+register_kind("appointment_staff_notice", Kind(
+    "appointment_staff_notice", lambda row, ctx: f"Appointment {ctx['p'].get('event', 'changed')} online", payload_as_p
+))
+register_kind("waitlist_match",
+              Kind("waitlist_match", "A time has opened up at the clinic", payload_as_p, _waitlist_offer_gone))
+register_planner("scheduling", plan_appointment_reminders)

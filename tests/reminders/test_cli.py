@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from clinic.extensions import db
+from clinic.reminders.models import ReminderOptIn
 from clinic.reminders.outbox import enqueue
 from tests.factories import make_patient
 
 
 def test_dispatch_command_sends_due_messages(app, mailbox):
     patient = make_patient()
+    db.session.add(ReminderOptIn(patient_id=patient.id, channel="email", topic="appointment", wanted=True))
     enqueue(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,

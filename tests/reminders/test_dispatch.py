@@ -12,7 +12,7 @@ import time_machine
 
 from clinic.extensions import db
 from clinic.reminders.dispatcher import LEASE, claim, dispatch, send_due
-from clinic.reminders.models import OutboxMessage
+from clinic.reminders.models import OutboxMessage, ReminderOptIn
 from clinic.reminders.outbox import enqueue
 from clinic.routines.models import AdherenceLog
 from tests.fixtures.mail import body_text
@@ -27,7 +27,8 @@ def _rows():
 
 
 def _appointment(patient, n: int) -> None:
-    """An appointment reminder as clinic/scheduling/notifications.py queues it."""
+    """An appointment reminder as clinic/scheduling/notifications.py queues it (the patient opted in)."""
+    db.session.merge(ReminderOptIn(patient_id=patient.id, channel="email", topic="appointment", wanted=True))
     enqueue(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,

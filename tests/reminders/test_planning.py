@@ -12,8 +12,9 @@ from clinic.reminders.models import OutboxMessage
 from clinic.reminders.planner import plan
 from clinic.routines.aftercare import apply_aftercare
 from clinic.routines.models import AdherenceLog, StepPause
+from tests.factories import make_patient, make_user
 from tests.reminders.helpers import patient_with_routine
-from tests.routines.factories import procedure
+from tests.routines.factories import make_routine, procedure
 
 
 def _rows():
@@ -138,3 +139,16 @@ def test_reorder_reminder_a_week_before_run_out(app):
     reorder = [r for r in _rows() if r.kind == "reorder"]
     assert [r.dedupe_key for r in reorder] == [f"reorder:{step.id}:2026-12-03"]
     assert plan(datetime(2026, 11, 27, 8, 0, tzinfo=UTC)) == 1  # no second reorder reminder
+
+
+def test_a_weekday_step_is_planned_only_on_its_weekdays(app):
+    """Nothing is over-planned and cancelled later: the planner uses the SQL due rule (frequency, weekdays)."""
+    patient = make_patient(timezone="Europe/London")
+    make_routine(patient, [dict(label="Retinol", slot="pm", frequency="weekdays", weekdays="0")],  # Mondays
+                 starts_on=date(2026, 11, 1))
+    make_user("patient", patient=patient)
+    db.session.commit()
+    for day in range(23, 30):  # Mon 23 Nov … Sun 29 Nov 2026, 21:00 London = 21:00 UTC
+        plan(datetime(2026, 11, day, 21, 0, tzinfo=UTC))
+    assert [r.dedupe_key.rsplit(":", 1)[1] for r in _rows()] == ["2026-11-23"]
+    assert [r.channel for r in _rows()] == ["email"]

@@ -4,52 +4,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from clinic.routines.schedule import (
-    StepRule,
     conflicts_in_slot,
     reorder_due,
     run_out_date,
     slot_moment,
-    step_due_on,
     uses_per_week,
 )
 
 START = date(2026, 11, 2)  # a Monday
 
 
-@pytest.mark.parametrize(
-    ("day", "due"), [(date(2026, 11, 1), False), (START, True), (date(2026, 11, 30), True)]
-)
-def test_daily_step_is_due_from_the_routine_start(day, due):
-    assert step_due_on(StepRule("daily"), day, START) is due
-
-
-def test_every_other_day_counts_from_the_first_day_including_the_offset():
-    rule = StepRule("every_other_day", start_offset_days=3)
-    due = [d for d in range(2, 14) if step_due_on(rule, date(2026, 11, d), START)]
-    assert due == [5, 7, 9, 11, 13]
-
-
-def test_chosen_weekdays():
-    rule = StepRule("weekdays", frozenset({0, 2, 4}))
-    due = [
-        date(2026, 11, d).strftime("%a") for d in range(2, 9) if step_due_on(rule, date(2026, 11, d), START)
-    ]
-    assert due == ["Mon", "Wed", "Fri"]
-
-
-def test_step_and_routine_end_dates_are_inclusive():
-    rule = StepRule("daily", ends_on=date(2026, 11, 10))
-    assert step_due_on(rule, date(2026, 11, 10), START)
-    assert not step_due_on(rule, date(2026, 11, 11), START)
-    assert not step_due_on(StepRule("daily"), date(2026, 11, 6), START, routine_ends_on=date(2026, 11, 5))
-
-
-def test_unknown_frequency_is_an_error():
-    with pytest.raises(ValueError, match="unknown frequency"):
-        step_due_on(StepRule("hourly"), START, START)
+# Due dates: tests/routines/test_due_sql.py (the one SQL rule, against the calendar for a year).
 
 
 def test_run_out_date_divides_size_by_daily_use():

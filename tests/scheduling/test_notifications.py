@@ -8,9 +8,8 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.extensions import db
-from clinic.reminders.models import OutboxMessage
+from clinic.reminders.models import OutboxMessage, ReminderOptIn
 from clinic.scheduling.booking import book_appointment, change_status, reschedule
-from clinic.scheduling.models import AppointmentPreference
 from tests.scheduling.conftest import FROZEN, MONDAY
 from tests.scheduling.factories import at
 
@@ -39,7 +38,7 @@ def test_confirmation_only_without_opt_in(world):
 
 
 def test_opted_in_gets_24h_and_2h_reminders(world):
-    db.session.add(AppointmentPreference(patient_id=world[4].id, email_reminders=True))
+    db.session.add(ReminderOptIn(patient_id=world[4].id, channel="email", topic="appointment", wanted=True))
     appointment = _book(world)
     rows = _rows()
     stamp = "20261207T1400Z"
@@ -53,7 +52,7 @@ def test_opted_in_gets_24h_and_2h_reminders(world):
 
 
 def test_reschedule_replaces_reminders_and_cancel_cancels_them(world):
-    db.session.add(AppointmentPreference(patient_id=world[4].id, email_reminders=True))
+    db.session.add(ReminderOptIn(patient_id=world[4].id, channel="email", topic="appointment", wanted=True))
     appointment = _book(world)
     reschedule(appointment, clinic=world[0], starts_at=at(MONDAY, 14), now=FROZEN)
     rows = _rows()
@@ -88,7 +87,7 @@ def test_portal_booking_notifies_the_provider(world):
 
 
 def test_reminders_already_past_are_not_queued(world):
-    db.session.add(AppointmentPreference(patient_id=world[4].id, email_reminders=True))
+    db.session.add(ReminderOptIn(patient_id=world[4].id, channel="email", topic="appointment", wanted=True))
     clinic, aesthetician, _, kind, patient = world
     appointment = book_appointment(
         clinic=clinic,

@@ -14,13 +14,13 @@ from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal.views.blueprint import bp
+from clinic.reminders.preferences import get_preferences, set_wanted
 from clinic.roles import Role
 from clinic.scheduling import access, feeds
 from clinic.scheduling.availability import MAX_SEARCH_DAYS, find_free_slots
 from clinic.scheduling.booking import book_appointment, change_status, reschedule
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import CancelForm, PreferenceForm
-from clinic.scheduling.models import AppointmentPreference
 from clinic.scheduling.patient_schedule import patient_schedule
 from clinic.scheduling.series_rules import session_window
 
@@ -42,7 +42,7 @@ def _changeable(appointment) -> bool:
 def appointments():
     patient = get_patient(current_user.patient_id)
     schedule = patient_schedule(patient)
-    preference = db.session.get(AppointmentPreference, patient.id)
+    wanted = get_preferences(patient).wants("email", "appointment")
     record(
         "appointment.list",
         patient_id=patient.id,
@@ -56,7 +56,7 @@ def appointments():
         schedule=schedule,
         changeable=_changeable,
         cutoff_hours=current_user.clinic.booking_cutoff_hours,
-        preference_form=PreferenceForm(email_reminders=bool(preference and preference.email_reminders)),
+        preference_form=PreferenceForm(email_reminders=wanted),
         feed=feeds.active_feed(current_user.clinic_id, patient_id=patient.id),
     )
 
@@ -215,11 +215,8 @@ def appointment_preferences():
     form = PreferenceForm()
     if not form.validate_on_submit():
         deny(400, detail="preference form invalid", patient_id=patient.id)
-    preference = db.session.get(AppointmentPreference, patient.id) or AppointmentPreference(
-        patient_id=patient.id
-    )
-    preference.email_reminders = form.email_reminders.data
-    db.session.add(preference)
+    # The same switch as "Appointment reminders by e-mail" on the reminder settings page.
+    set_wanted(patient.id, "email", "appointment", form.email_reminders.data)
     record(
         "appointment.preferences",
         patient_id=patient.id,

@@ -17,7 +17,7 @@ from clinic.auth.models import User
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
-from clinic.portal.forms import ProblemForm, ReminderSettingsForm, format_minutes
+from clinic.portal.forms import ProblemForm, format_minutes, reminder_settings_form
 from clinic.portal.views.blueprint import bp
 from clinic.reminders.preferences import Preferences, get_preferences, save_preferences
 from clinic.roles import Role
@@ -70,35 +70,19 @@ def history():
 @bp.route("/reminders", methods=["GET", "POST"])
 @role_required(Role.PATIENT)
 def reminder_settings():
+    """Times, quiet hours, the SMS number, and a switch per reminder kind and channel."""
     patient = get_patient(current_user.patient_id)
     prefs = get_preferences(patient)
-    form = ReminderSettingsForm(
-        data=None
-        if request.method == "POST"
-        else dict(
-            am_time=format_minutes(prefs.am_minute),
-            pm_time=format_minutes(prefs.pm_minute),
-            timezone=prefs.timezone,
-            quiet_start=format_minutes(prefs.quiet_start),
-            quiet_end=format_minutes(prefs.quiet_end),
-            email_enabled=prefs.email_enabled,
-            opted_out=prefs.opted_out,
-        )
-    )
+    form = reminder_settings_form()()
+    if request.method == "GET":
+        form.am_time.data, form.pm_time.data = format_minutes(prefs.am_minute), format_minutes(prefs.pm_minute)
+        form.timezone.data = prefs.timezone
+        form.quiet_start.data, form.quiet_end.data = format_minutes(prefs.quiet_start), format_minutes(prefs.quiet_end)
+        form.fill_choices(prefs)
     if form.validate_on_submit():
-        save_preferences(
-            patient,
-            Preferences(
-                form.am_time.minutes,
-                form.pm_time.minutes,
-                form.timezone.data,
-                form.quiet_start.minutes,
-                form.quiet_end.minutes,
-                form.email_enabled.data,
-                form.opted_out.data,
-            ),
-            user=current_user,
-        )
+        chosen = Preferences(form.am_time.minutes, form.pm_time.minutes, form.timezone.data,
+                             form.quiet_start.minutes, form.quiet_end.minutes, channels=dict(prefs.channels))
+        save_preferences(patient, form.apply_choices(chosen), user=current_user, source="portal")
         flash("Reminder settings saved.", "success")
         return redirect(url_for(".reminder_settings"))
     record(
