@@ -21,11 +21,12 @@ from clinic.patients.access import get_patient
 from clinic.portal.routine_forms import ProblemForm, ReminderSettingsForm, format_minutes
 from clinic.portal.routine_views import bp
 from clinic.reminders.preferences import Preferences, get_preferences, save_preferences
-from clinic.routines.aftercare import latest_aftercare, rule_window
+from clinic.routines.aftercare import aftercare_overview
 from clinic.routines.export import patient_export
 from clinic.routines.problems import ProblemReport
 from clinic.routines.services import local_today
 from clinic.routines.stats import adherence_pct, adherence_series, current_streak
+from clinic.routines.windows import until_text
 
 
 def _month(raw: str | None, today: date) -> date:
@@ -114,15 +115,14 @@ def reminder_settings():
 @role_required(Role.PATIENT)
 def aftercare():
     patient = get_patient(current_user.patient_id)
-    latest = latest_aftercare(patient.id)
-    rules = []
-    if latest is not None:
-        rules = [
-            (rule, *rule_window(rule, latest.session_ended_at)) for rule in latest.procedure.aftercare_rules
-        ]
+    now = now_utc()
     record("aftercare.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
     return render_template(
-        "portal/aftercare.html", latest=latest, rules=rules, now=now_utc(), zone=ZoneInfo(patient.timezone)
+        "portal/aftercare.html",
+        overview=aftercare_overview(patient.id, now),
+        now=now,
+        zone=ZoneInfo(patient.timezone),
+        until_text=until_text,
     )
 
 

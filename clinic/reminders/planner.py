@@ -21,8 +21,9 @@ from clinic.db import UTCDateTime
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.reminders.models import DEFAULT_AM_MINUTE, DEFAULT_PM_MINUTE, OutboxMessage, ReminderPreference
-from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
+from clinic.routines.models import AdherenceLog, Routine, RoutineStep
 from clinic.routines.schedule import REORDER_LEAD_DAYS
+from clinic.routines.windows import paused_sql, recovery_active_sql
 
 #: A reminder whose time passed longer ago than this (the dispatcher was down) is not sent late.
 CATCH_UP_MINUTES = 30
@@ -93,15 +94,8 @@ def _step_wanted(win, slot: str) -> sa.ColumnElement:
             Routine.starts_on <= win.c.local_date,
             sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= win.c.local_date),
             sa.or_(RoutineStep.ends_on.is_(None), RoutineStep.ends_on >= win.c.local_date),
-            sa.or_(
-                RoutineStep.aftercare_id.is_(None),
-                sa.and_(RoutineStep.active_from <= win.c.due_at, RoutineStep.active_until > win.c.due_at),
-            ),
-            ~sa.exists().where(
-                StepPause.step_id == RoutineStep.id,
-                StepPause.starts_at <= win.c.due_at,
-                StepPause.ends_at > win.c.due_at,
-            ),
+            sa.or_(RoutineStep.aftercare_id.is_(None), recovery_active_sql(win.c.due_at)),
+            ~paused_sql(win.c.due_at),
             ~sa.exists().where(
                 AdherenceLog.step_id == RoutineStep.id, AdherenceLog.local_date == win.c.local_date
             ),

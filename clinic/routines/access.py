@@ -9,7 +9,7 @@ from clinic.access import deny
 from clinic.auth.roles import Role
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.routines.models import Routine, RoutineStep, StepPause
+from clinic.routines.models import Routine, RoutineStep, RoutineWindow
 
 
 def _scope(query):
@@ -44,16 +44,14 @@ def get_step(step_id: int) -> RoutineStep:
     return step
 
 
-def get_pause(pause_id: int) -> StepPause:
-    pause = db.session.scalar(
+def get_window(window_id: int) -> RoutineWindow:
+    window = db.session.scalar(
         _scope(
-            sa.select(StepPause)
-            .join(RoutineStep, RoutineStep.id == StepPause.step_id)
-            .join(Routine, Routine.id == RoutineStep.routine_id)
-            .join(Patient, Patient.id == Routine.patient_id)
-            .where(StepPause.id == pause_id)
+            sa.select(RoutineWindow)
+            .join(Patient, Patient.id == RoutineWindow.patient_id)
+            .where(RoutineWindow.id == window_id)
         )
     )
-    if pause is None:
-        deny(404, detail=f"pause {pause_id} out of scope")
-    return pause
+    if window is None:
+        deny(404, detail=f"aftercare window {window_id} out of scope")
+    return window

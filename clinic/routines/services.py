@@ -6,7 +6,7 @@ Services flush, never commit; the view or CLI commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,17 +17,15 @@ from clinic.catalog.models import Product
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
-from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
+from clinic.routines.models import AdherenceLog, Routine, RoutineStep
 from clinic.routines.schedule import (
-    StepRule,
     conflicts_in_slot,
-    in_window,
     parse_weekdays,
     run_out_date,
     slot_moment,
-    step_due_on,
     uses_per_week,
 )
+from clinic.routines.windows import Pause, next_pause, patient_windows, planned_steps
 
 
 class RoutineError(ValueError):
@@ -38,14 +36,10 @@ def local_today(patient: Patient, now) -> date:
     return now.astimezone(ZoneInfo(patient.timezone)).date()
 
 
-def step_rule(step: RoutineStep) -> StepRule:
-    return StepRule(step.frequency, parse_weekdays(step.weekdays), step.start_offset_days, step.ends_on)
-
-
 def refresh_run_out(step: RoutineStep, routine: Routine) -> None:
     """Recompute the step's product run-out estimate from when it was opened and how often it is used."""
     product = step.product or (db.session.get(Product, step.product_id) if step.product_id else None)
-    if product is None or step.aftercare_id is not None:
+    if product is None or step.is_recovery:
         step.runs_out_on = None
         return
     opened = step.opened_on or routine.starts_on + timedelta(days=step.start_offset_days or 0)
@@ -55,6 +49,23 @@ def refresh_run_out(step: RoutineStep, routine: Routine) -> None:
         product.size_ml,
         product.ml_per_use,
         uses_per_week(step.frequency or "daily", parse_weekdays(step.weekdays)),
+    )
+
+
+def patient_routine(patient: Patient, day: date, user) -> Routine:
+    """The patient's one routine that has not ended by `day`; created (empty) when there is none."""
+    routine = open_routine(patient.id, day)
+    return routine or create_routine(
+        patient, concern="other", goal="Home routine", starts_on=day, ends_on=None, user=user
+    )
+
+
+def open_routine(patient_id: int, day: date) -> Routine | None:
+    return db.session.scalar(
+        sa.select(Routine)
+        .where(Routine.patient_id == patient_id, sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day))
+        .order_by(Routine.starts_on, Routine.id)
+        .limit(1)
     )
 
 
@@ -77,26 +88,43 @@ def create_routine(
 
 
 def copy_template(patient: Patient, template_key: str, *, starts_on: date, user) -> Routine:
-    """A new routine for the patient from a concern template; staff adjust it afterwards."""
+    """The template's steps in the patient's one routine: a new routine, or the open one (for example the
+    routine a logged session created for its recovery steps), whose concern and goal the template gives
+    when it has no steps of its own yet. Steps whose product the slot already has are not added twice."""
     template = TEMPLATES.get(template_key)
     if template is None:
         raise RoutineError("Unknown routine template.")
-    routine = create_routine(
-        patient,
-        concern=template["concern"],
-        goal=template["goal"],
-        starts_on=starts_on,
-        ends_on=None,
-        user=user,
-    )
+    routine = open_routine(patient.id, starts_on)
+    if routine is None:
+        routine = create_routine(
+            patient,
+            concern=template["concern"],
+            goal=template["goal"],
+            starts_on=starts_on,
+            ends_on=None,
+            user=user,
+        )
+    elif not any(not s.is_recovery for s in routine.steps):
+        routine.concern, routine.goal = template["concern"], template["goal"]
+        routine.starts_on = min(routine.starts_on, starts_on)
     products = {
         (p.brand, p.name): p
         for p in db.session.scalars(sa.select(Product).where(Product.clinic_id == patient.clinic_id))
     }
-    positions = {"am": 0, "pm": 0}
+    positions = {
+        slot: max((s.position for s in routine.steps if s.slot == slot and not s.is_recovery), default=0)
+        for slot in ("am", "pm")
+    }
     for spec in template["steps"]:
         product = products.get(spec["product"]) if spec["product"] else None
         label = spec["label"] or (None if product else " ".join(spec["product"]))
+        if any(
+            not s.is_recovery and s.slot == spec["slot"] and (s.product_id, s.label) == (
+                product.id if product else None, None if product else label
+            )
+            for s in routine.steps
+        ):
+            continue
         positions[spec["slot"]] += 1
         step = RoutineStep(
             routine=routine,
@@ -111,6 +139,8 @@ def copy_template(patient: Patient, template_key: str, *, starts_on: date, user)
         db.session.add(step)
         refresh_run_out(step, routine)
     db.session.flush()
+    record("routine.template_copy", patient_id=patient.id, object_type="routine", object_id=routine.id,
+           detail=template_key, user=user)
     return routine
 
 
@@ -179,15 +209,20 @@ def routine_warnings(routine: Routine) -> list[str]:
     """Ingredient conflicts among the routine's own (non-aftercare) steps, slot by slot."""
     warnings = []
     for slot in ("am", "pm"):
-        pairs = [(s.name, s.tags) for s in routine.steps if s.slot == slot and s.aftercare_id is None]
+        pairs = [(s.name, s.tags) for s in routine.steps if s.slot == slot and not s.is_recovery]
         warnings += [f"{slot.upper()}: {w}" for w in conflicts_in_slot(pairs)]
     return warnings
+
+
+def pause_ahead(step: RoutineStep, now: datetime) -> Pause | None:
+    """The aftercare pause `step` is under now or will be under next (for the routine page's warnings)."""
+    return next_pause(step.tags, now, patient_windows(step.routine.patient_id, now)) if step.tags else None
 
 
 @dataclass
 class PlannedStep:
     step: RoutineStep
-    pause: StepPause | None = None
+    pause: Pause | None = None
     log: AdherenceLog | None = None
 
 
@@ -203,33 +238,24 @@ class DayPlan:
 
 
 def active_routines(patient_id: int, day: date) -> list[Routine]:
-    """The routines active on `day`, loading what the day plan touches in a fixed number of queries."""
+    """The routines not ended by `day` (a regular step also waits for its routine's start; a recovery step
+    only for its window), loading what the day plan touches in a fixed number of queries."""
     return list(
         db.session.scalars(
             sa.select(Routine)
-            .where(
-                Routine.patient_id == patient_id,
-                Routine.starts_on <= day,
-                sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day),
-            )
-            .options(selectinload(Routine.steps).selectinload(RoutineStep.pauses))
+            .where(Routine.patient_id == patient_id, sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day))
+            .options(selectinload(Routine.steps).selectinload(RoutineStep.product))
             .order_by(Routine.id)
         )
     )
 
 
-def step_planned(step: RoutineStep, routine: Routine, day: date, zone: ZoneInfo) -> bool:
-    moment = slot_moment(day, step.slot, zone)
-    if step.aftercare_id is not None:
-        return in_window(moment, step.active_from, step.active_until)
-    return step_due_on(step_rule(step), day, routine.starts_on, routine.ends_on)
-
-
 def day_plan(patient: Patient, day: date) -> DayPlan:
-    """What the patient should do on local date `day`: due steps per slot, their pause and their tick."""
+    """What the patient should do on local date `day`: planned steps per slot, their pause and their tick."""
     zone = ZoneInfo(patient.timezone)
     plan = DayPlan(day)
     routines = active_routines(patient.id, day)
+    windows = patient_windows(patient.id, slot_moment(day, "am", zone) - timedelta(days=1))
     logs = {
         log.step_id: log
         for log in db.session.scalars(
@@ -238,13 +264,8 @@ def day_plan(patient: Patient, day: date) -> DayPlan:
             )
         )
     }
-    for routine in routines:
-        for step in routine.steps:
-            if not step_planned(step, routine, day, zone):
-                continue
-            moment = slot_moment(day, step.slot, zone)
-            pause = next((p for p in step.pauses if p.covers(moment)), None)
-            plan.slots[step.slot].append(PlannedStep(step, pause, logs.get(step.id)))
+    for step, pause in planned_steps(routines, windows, day, zone):
+        plan.slots[step.slot].append(PlannedStep(step, pause, logs.get(step.id)))
     for slot in plan.slots.values():
-        slot.sort(key=lambda p: (p.step.aftercare_id is not None, p.step.position, p.step.id))
+        slot.sort(key=lambda p: (p.step.is_recovery, p.step.position, p.step.id))
     return plan
