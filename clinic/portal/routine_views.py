@@ -17,8 +17,8 @@ from clinic.portal.routine_forms import TickForm, UndoForm
 from clinic.routines.access import get_step
 from clinic.routines.adherence import log_step, undo_step
 from clinic.routines.aftercare import pause_message
-from clinic.routines.schedule import reorder_due
 from clinic.routines.services import PlannedStep, RoutineError, day_plan, local_today
+from clinic.routines.supplies import reorder_prompts
 
 bp = Blueprint("routine_portal", __name__, url_prefix="/portal")
 
@@ -33,12 +33,7 @@ def today():
     patient = get_patient(current_user.patient_id)
     day = local_today(patient, now_utc())
     plan = day_plan(patient, day)
-    reorders = [
-        p.step
-        for slot in plan.slots.values()
-        for p in slot
-        if p.step.product and reorder_due(p.step.runs_out_on, day)
-    ]
+    reorders = reorder_prompts([p.step for slot in plan.slots.values() for p in slot], day)
     record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="today")
     # Rendered before the commit: a commit expires the loaded steps and the page would reload each one.
     html = render_template(

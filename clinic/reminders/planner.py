@@ -164,7 +164,16 @@ def _routine_select(zone: str, win, slot: str, now: datetime) -> sa.Select:
 
 
 def _reorder_select(zone: str, win, now: datetime, lead_dates: dict[date, date]) -> sa.Select:
-    """Reorder reminders at the patient's AM time once a product is a week from running out."""
+    """Reorder reminders at the patient's AM time once a product is a week from running out.
+
+    Steps sharing a bottle (AM and PM) carry the same run-out date; only the first of them is reminded."""
+    sharing = sa.orm.aliased(RoutineStep)
+    first_of_bottle = ~sa.exists().where(
+        sharing.routine_id == RoutineStep.routine_id,
+        sharing.product_id == RoutineStep.product_id,
+        sharing.runs_out_on == RoutineStep.runs_out_on,
+        sharing.id < RoutineStep.id,
+    )
     horizon = sa.case(
         *[(win.c.local_date == day, sa.literal(lead, sa.Date)) for day, lead in lead_dates.items()]
     )
@@ -180,6 +189,7 @@ def _reorder_select(zone: str, win, now: datetime, lead_dates: dict[date, date])
         .join(RoutineStep, RoutineStep.routine_id == Routine.id)
         .where(
             RoutineStep.runs_out_on.is_not(None),
+            first_of_bottle,
             RoutineStep.runs_out_on <= horizon,
             RoutineStep.runs_out_on >= win.c.local_date,
             sa.or_(RoutineStep.ends_on.is_(None), RoutineStep.ends_on >= win.c.local_date),

@@ -18,13 +18,8 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep
-from clinic.routines.schedule import (
-    conflicts_in_slot,
-    parse_weekdays,
-    run_out_date,
-    slot_moment,
-    uses_per_week,
-)
+from clinic.routines.schedule import conflicts_in_slot, parse_weekdays, slot_moment
+from clinic.routines.supplies import refresh_product_run_out, refresh_run_out
 from clinic.routines.windows import Pause, next_pause, patient_windows, planned_steps
 
 
@@ -34,22 +29,6 @@ class RoutineError(ValueError):
 
 def local_today(patient: Patient, now) -> date:
     return now.astimezone(ZoneInfo(patient.timezone)).date()
-
-
-def refresh_run_out(step: RoutineStep, routine: Routine) -> None:
-    """Recompute the step's product run-out estimate from when it was opened and how often it is used."""
-    product = step.product or (db.session.get(Product, step.product_id) if step.product_id else None)
-    if product is None or step.is_recovery:
-        step.runs_out_on = None
-        return
-    opened = step.opened_on or routine.starts_on + timedelta(days=step.start_offset_days or 0)
-    step.opened_on = opened
-    step.runs_out_on = run_out_date(
-        opened,
-        product.size_ml,
-        product.ml_per_use,
-        uses_per_week(step.frequency or "daily", parse_weekdays(step.weekdays)),
-    )
 
 
 def patient_routine(patient: Patient, day: date, user) -> Routine:
@@ -171,6 +150,7 @@ def validate_step(data: StepData, clinic_id: int) -> None:
 def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None = None) -> RoutineStep:
     """Add a step (or update `step`) after validating it; returns the step."""
     validate_step(data, routine.clinic_id)
+    previous = step.product if step is not None else None
     if step is None:
         step = RoutineStep(routine=routine)
         db.session.add(step)
@@ -180,6 +160,8 @@ def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None =
         step.weekdays = None
     step.product = db.session.get(Product, data.product_id) if data.product_id else None
     refresh_run_out(step, routine)
+    if previous is not None and previous is not step.product:
+        refresh_product_run_out(routine, previous)  # the bottle it shared now lasts longer
     db.session.flush()
     record(
         "routine.step_save",
@@ -194,11 +176,15 @@ def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None =
 def remove_step(step: RoutineStep, user, today: date) -> None:
     """Delete a step nobody ticked yet; a step with history ends yesterday instead (history is kept)."""
     has_history = db.session.scalar(sa.select(sa.exists().where(AdherenceLog.step_id == step.id)))
-    patient_id = step.routine.patient_id
+    routine, product, patient_id = step.routine, step.product, step.routine.patient_id
     if has_history:
         step.ends_on = today - timedelta(days=1)
+        step.runs_out_on = None
     else:
+        routine.steps.remove(step)
         db.session.delete(step)
+    if product is not None:
+        refresh_product_run_out(routine, product, today)
     db.session.flush()
     record(
         "routine.step_remove", patient_id=patient_id, object_type="routine_step", object_id=step.id, user=user
