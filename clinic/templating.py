@@ -9,6 +9,7 @@ from flask import Flask, url_for
 from flask_login import current_user
 
 from clinic.auth.roles import CLINICAL_STAFF, Role
+from clinic.money import format_money
 
 
 def viewer_zone() -> ZoneInfo:
@@ -59,5 +60,6 @@ def nav_items() -> list[tuple[str, str, str]]:
 def register(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(localdate)
+    app.add_template_filter(format_money, "money")
     app.add_template_global(nav_items)
     app.add_template_global(Role)

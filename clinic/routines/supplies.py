@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from clinic.catalog.models import Product
 from clinic.db import now_utc
@@ -66,3 +67,41 @@ def reorder_prompts(steps: list[RoutineStep], today: date) -> list[ReorderPrompt
         if step.product.id not in prompts:
             prompts[step.product.id] = ReorderPrompt(step.product, step.runs_out_on, step.runs_out_on < today)
     return sorted(prompts.values(), key=lambda p: (p.runs_out_on, p.product.id))
+
+
+#: "A month" in the cost estimate.
+DAYS_PER_MONTH = 30
+
+
+@dataclass(frozen=True)
+class MonthlyCost:
+    """What the routine's home products cost over a month of use, at catalog prices."""
+
+    total: Decimal
+    #: (product, cost a month) for each product with a price, a size and a dose per use.
+    products: list[tuple[Product, Decimal]]
+    #: Products left out of the total because one of those is missing.
+    unknown: list[Product]
+
+
+def monthly_cost(routine: Routine, today: date) -> MonthlyCost:
+    """Price × the share of a bottle a month of the routine uses, summed over its products (one bottle per
+    product, whatever the number of steps using it; recovery steps are left out: they come and go)."""
+    weekly: dict[int, float] = {}
+    products: dict[int, Product] = {}
+    for step in routine.steps:
+        if step.product is None or step.is_recovery or (step.ends_on is not None and step.ends_on < today):
+            continue
+        products[step.product.id] = step.product
+        weekly[step.product.id] = weekly.get(step.product.id, 0.0) + uses_per_week(
+            step.frequency or "daily", parse_weekdays(step.weekdays)
+        )
+    priced, unknown = [], []
+    for product_id, product in products.items():
+        if product.price is None or not product.size_ml or not product.ml_per_use:
+            unknown.append(product)
+            continue
+        ml_a_month = Decimal(str(product.ml_per_use)) * Decimal(str(weekly[product_id])) / 7 * DAYS_PER_MONTH
+        cost = (product.price * ml_a_month / Decimal(str(product.size_ml))).quantize(Decimal("0.01"))
+        priced.append((product, cost))
+    return MonthlyCost(sum((c for _, c in priced), Decimal("0.00")), priced, unknown)

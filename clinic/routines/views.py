@@ -35,6 +35,7 @@ from clinic.routines.services import (
     save_step,
 )
 from clinic.routines.stats import adherence_series, adherence_svg
+from clinic.routines.supplies import monthly_cost
 from clinic.routines.windows import patient_windows, pause_at, until_text
 
 bp = Blueprint("routines", __name__)
@@ -96,6 +97,7 @@ def patient_routine(patient_id: int):
         new_form=new_form,
         aftercare_form=aftercare_form,
         warnings={r.id: routine_warnings(r) for r in routines},
+        costs={r.id: monthly_cost(r, today) for r in routines},
         reorder_due=reorder_due,
         zone=ZoneInfo(patient.timezone),
         pause_message=aftercare.pause_message,
