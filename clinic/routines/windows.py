@@ -172,8 +172,11 @@ def recovery_active_sql(moment: sa.ColumnElement) -> sa.ColumnElement:
             RoutineWindow.action == "add_step",
             RoutineWindow.starts_at <= moment,
             RoutineWindow.ends_at > moment,
-            sa.or_(RoutineWindow.step_slot.is_(None), RoutineWindow.step_slot.in_(("both",)),
-                   RoutineWindow.step_slot == RoutineStep.slot),
+            sa.or_(
+                RoutineWindow.step_slot.is_(None),
+                RoutineWindow.step_slot == "both",
+                RoutineWindow.step_slot == RoutineStep.slot,
+            ),
             sa.or_(
                 sa.and_(RoutineStep.product_id.is_(None), RoutineWindow.label == RoutineStep.label),
                 sa.and_(RoutineStep.product_id.is_not(None), tag_matches),
