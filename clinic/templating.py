@@ -8,6 +8,7 @@ from flask import Flask, url_for
 from flask_login import current_user
 
 from clinic.clinics.services import viewer_zone
+from clinic.money import format_money
 from clinic.roles import CLINICAL_STAFF, Role
 
 
@@ -50,5 +51,6 @@ def nav_items() -> list[tuple[str, str, str]]:
 def register(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(localdate)
+    app.add_template_filter(format_money, "money")
     app.add_template_global(nav_items)
     app.add_template_global(Role)

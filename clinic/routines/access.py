@@ -1,9 +1,9 @@
-"""Scoped lookups for routines, steps and pauses: out of the user's scope is 404, like patients.access."""
+"""Scoped lookups for routines, steps and aftercare windows: out of the user's scope is 404."""
 
 from __future__ import annotations
 
 from clinic.access import scoped_get
-from clinic.routines.models import Routine, RoutineStep, StepPause
+from clinic.routines.models import Routine, RoutineStep, RoutineWindow
 
 
 def get_routine(routine_id: int) -> Routine:
@@ -16,10 +16,5 @@ def get_step(step_id: int) -> RoutineStep:
     )
 
 
-def get_pause(pause_id: int) -> StepPause:
-    return scoped_get(
-        StepPause,
-        pause_id,
-        via=(StepPause.step, RoutineStep.routine, Routine.patient_ref),
-        patient_column=Routine.patient_id,
-    )
+def get_window(window_id: int) -> RoutineWindow:
+    return scoped_get(RoutineWindow, window_id)

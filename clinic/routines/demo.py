@@ -18,10 +18,10 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.aftercare import apply_aftercare
 from clinic.routines.defaults import TEMPLATES
-from clinic.routines.due import planned_steps
+from clinic.routines.due import due_steps
 from clinic.routines.models import AdherenceLog, Routine
-from clinic.routines.schedule import slot_moment
 from clinic.routines.services import copy_template
+from clinic.routines.windows import patient_windows, planned_steps
 
 HISTORY_DAYS = 60
 
@@ -34,18 +34,14 @@ def _history(rng: random.Random, patient: Patient, routine: Routine, today: date
     """Realistic ticks: each patient has a habit strength; mornings are kept a little better than evenings."""
     zone = ZoneInfo(patient.timezone)
     habit = rng.uniform(0.55, 0.95)
+    windows = patient_windows(patient.id, datetime.combine(today - timedelta(days=HISTORY_DAYS + 1), time(0), UTC))
     logs = []
-    planned = planned_steps(patient.id, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1), zone)
+    due = due_steps(patient.id, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
     for back in range(HISTORY_DAYS, 0, -1):
         day = today - timedelta(days=back)
         lapse = rng.random() < 0.08  # now and then a whole day is forgotten
-        for step in routine.steps:
-            moment = slot_moment(day, step.slot, zone)
-            if (
-                lapse
-                or (step.id, day) not in planned
-                or any(p.covers(moment) for p in step.pauses)
-            ):
+        for step, pause in planned_steps([routine], windows, day, zone, due):
+            if lapse or pause is not None:
                 continue
             chance = habit + (0.04 if step.slot == "am" else -0.04)
             roll = rng.random()

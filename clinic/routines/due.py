@@ -3,8 +3,8 @@
 A step is due on `day` when its routine has started and not ended, the step has started (routine start +
 `start_offset_days`) and not ended, and its frequency matches: daily; every other day counted from the
 step's first day; or the chosen ISO weekdays (0 = Monday … 6 = Sunday, stored as digits, e.g. "024").
-Aftercare recovery steps are not date-based: they are active inside their [active_from, active_until)
-window, judged at the moment the slot happens (`aftercare_active_sql`).
+Aftercare recovery steps are not date-based: they are planned while an aftercare window covers the slot's
+moment (routines/windows.py, `recovery_active_sql` for SQL).
 
 tests/routines/test_due_sql.py checks the expression against Python's calendar for a year of dates on
 SQLite and PostgreSQL.
@@ -13,16 +13,13 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from clinic.db import UTCDateTime
 from clinic.extensions import db
 from clinic.routines.models import Routine, RoutineStep
-from clinic.routines.schedule import SLOT_MOMENT, slot_moment
 
 
 class days_between(FunctionElement):  # noqa: N801 - reads like the SQL function it compiles to
@@ -86,44 +83,21 @@ def step_due_sql(day: sa.ColumnElement) -> sa.ColumnElement:
     )
 
 
-def aftercare_active_sql(day: sa.ColumnElement, moment: sa.ColumnElement) -> sa.ColumnElement:
-    """True where the step is an aftercare recovery step active at `moment` within its routine's dates."""
-    return sa.and_(
-        RoutineStep.aftercare_id.is_not(None),
-        Routine.starts_on <= day,
-        sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day),
-        sa.or_(RoutineStep.ends_on.is_(None), RoutineStep.ends_on >= day),
-        sa.or_(RoutineStep.active_from.is_(None), RoutineStep.active_from <= moment),
-        sa.or_(RoutineStep.active_until.is_(None), RoutineStep.active_until > moment),
-    )
+def due_steps(patient_id: int, start: date, end: date) -> set[tuple[int, date]]:
+    """(step id, local date) of every regular step of the patient due on each day from `start` to `end`.
 
-
-def step_planned_sql(day: sa.ColumnElement, moment: sa.ColumnElement) -> sa.ColumnElement:
-    """Date-based steps due on `day`, or aftercare steps active at `moment` (the slot's instant)."""
-    return sa.or_(step_due_sql(day), aftercare_active_sql(day, moment))
-
-
-def planned_steps(patient_id: int, start: date, end: date, zone: ZoneInfo) -> set[tuple[int, date]]:
-    """(step id, local date) of every step of the patient planned on each day from `start` to `end`.
-
-    One query: the days are a derived table with each day's AM and PM moments (computed with zoneinfo, so
-    DST-correct); the rule is `step_planned_sql`. Pauses and ticks are not considered here.
+    One query over a derived table of the days; the rule is `step_due_sql`. Recovery steps follow aftercare
+    windows instead (routines/windows.py), and pauses and ticks are not considered here.
     """
     if end < start:
         return set()
-    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    table = sa.union_all(*[
-        sa.select(
-            sa.literal(day, sa.Date).label("day"),
-            *[sa.literal(slot_moment(day, slot, zone), UTCDateTime).label(f"{slot}_at") for slot in SLOT_MOMENT],
-        )
-        for day in days
-    ]).subquery("days")
-    moment = sa.case(*[(RoutineStep.slot == slot, table.c[f"{slot}_at"]) for slot in SLOT_MOMENT])
+    days = sa.union_all(
+        *[sa.select(sa.literal(start + timedelta(days=n), sa.Date).label("day")) for n in range((end - start).days + 1)]
+    ).subquery("days")
     rows = db.session.execute(
-        sa.select(RoutineStep.id, table.c.day)
+        sa.select(RoutineStep.id, days.c.day)
         .join(Routine, Routine.id == RoutineStep.routine_id)
-        .join(table, sa.true())
-        .where(Routine.patient_id == patient_id, step_planned_sql(table.c.day, moment))
+        .join(days, sa.true())
+        .where(Routine.patient_id == patient_id, step_due_sql(days.c.day))
     ).tuples()
     return {(step_id, day if isinstance(day, date) else date.fromisoformat(day)) for step_id, day in rows}

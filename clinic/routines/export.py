@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.reminders.preferences import get_preferences
-from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep
+from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep, RoutineWindow
 
 
 def _plain(value):
@@ -30,7 +30,7 @@ def patient_export(patient: Patient) -> dict:
     routines = db.session.scalars(
         sa.select(Routine)
         .where(Routine.patient_id == patient.id)
-        .options(selectinload(Routine.steps).selectinload(RoutineStep.pauses))
+        .options(selectinload(Routine.steps).selectinload(RoutineStep.product))
         .order_by(Routine.id)
     ).all()
     logs = db.session.scalars(
@@ -42,6 +42,9 @@ def patient_export(patient: Patient) -> dict:
         sa.select(AftercareRecord)
         .where(AftercareRecord.patient_id == patient.id)
         .order_by(AftercareRecord.id)
+    ).all()
+    windows = db.session.scalars(
+        sa.select(RoutineWindow).where(RoutineWindow.patient_id == patient.id).order_by(RoutineWindow.id)
     ).all()
     return {
         "exported_at": _plain(datetime.now().astimezone()),
@@ -80,12 +83,10 @@ def patient_export(patient: Patient) -> dict:
                             "start_offset_days",
                             "ends_on",
                             "instructions",
-                            "active_from",
-                            "active_until",
+                            "is_recovery",
                             "runs_out_on",
                         ],
                     )
-                    | {"pauses": [_columns(p, ["starts_at", "ends_at", "reason"]) for p in s.pauses]}
                     for s in r.steps
                 ]
             }
@@ -93,6 +94,9 @@ def patient_export(patient: Patient) -> dict:
         ],
         "procedures_for_aftercare": [
             {"procedure": r.procedure.name, "session_ended_at": _plain(r.session_ended_at)} for r in records
+        ],
+        "aftercare_windows": [
+            _columns(w, ["action", "ingredient_tag", "label", "step_slot", "starts_at", "ends_at"]) for w in windows
         ],
         "adherence": [_columns(log, ["step_id", "local_date", "slot", "status", "at"]) for log in logs],
     }

@@ -1,7 +1,8 @@
-"""Routines a clinic sets up for a patient, their steps, aftercare pauses and the adherence log.
+"""Routines a clinic sets up for a patient, their steps, aftercare windows and the adherence log.
 
-A routine day is the patient's LOCAL date; pauses and aftercare windows are UTC time windows, so they
-resume by themselves without anyone clearing a flag.
+A routine day is the patient's LOCAL date; aftercare windows are UTC time windows over ingredient tags,
+applied to every step whenever it exists (see `routines/windows.py`), so steps added after a session pause
+too, and everything resumes by itself without anyone clearing a flag.
 """
 
 from __future__ import annotations
@@ -66,19 +67,15 @@ class RoutineStep(TimestampMixin, Base):
     start_offset_days: Mapped[int] = mapped_column(default=0)
     ends_on: Mapped[date | None] = mapped_column(sa.Date)
     instructions: Mapped[str | None] = mapped_column(sa.Text)
-    #: Recovery steps added by aftercare exist only inside their UTC window.
+    #: Set on a recovery step (the aftercare record that first added it). A recovery step is planned only
+    #: while an `add_step` window covers it; one row per product (or label) and slot serves every window.
     aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
-    active_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    active_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Estimated run-out of the product (recomputed when the step is saved or refilled).
     opened_on: Mapped[date | None] = mapped_column(sa.Date)
     runs_out_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
     routine: Mapped[Routine] = relationship(back_populates="steps")
     product: Mapped[Product | None] = relationship(lazy="joined")
-    pauses: Mapped[list[StepPause]] = relationship(
-        back_populates="step", cascade="all, delete-orphan", order_by="StepPause.starts_at"
-    )
     logs: WriteOnlyMapped[AdherenceLog] = relationship(
         back_populates="step", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -105,6 +102,10 @@ class RoutineStep(TimestampMixin, Base):
     def weekday_numbers(self) -> set[int]:
         return {int(ch) for ch in (self.weekdays or "")}
 
+    @property
+    def is_recovery(self) -> bool:
+        return self.aftercare_id is not None
+
 
 class AftercareRecord(Base):
     """A procedure a patient had, recorded so that its aftercare rules pause and add routine steps."""
@@ -122,28 +123,49 @@ class AftercareRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     procedure: Mapped[Procedure] = relationship(lazy="joined")
+    windows: Mapped[list[RoutineWindow]] = relationship(
+        back_populates="aftercare", order_by="(RoutineWindow.position, RoutineWindow.id)"
+    )
 
 
-class StepPause(Base):
-    """A step is paused while `starts_at <= t < ends_at`; staff may move `ends_at` (adjust or end early)."""
+class RoutineWindow(Base):
+    """One aftercare rule over time: pause steps whose product has `ingredient_tag`, add a recovery step, or
+    advise, while `starts_at <= t < ends_at` (UTC). A snapshot of the rule when it was applied, so catalog
+    edits do not rewrite history; staff may move `ends_at` (adjust or end early).
 
-    __tablename__ = "step_pause"
+    Pauses are computed from these rows whenever a day is shown, for every step that exists then.
+    """
+
+    __tablename__ = "routine_window"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    step_id: Mapped[int] = mapped_column(sa.ForeignKey("routine_step.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(12))
+    ingredient_tag: Mapped[str | None] = mapped_column(sa.String(30))
+    label: Mapped[str] = mapped_column(sa.String(160))
+    patient_instruction: Mapped[str | None] = mapped_column(sa.Text)
+    step_slot: Mapped[str | None] = mapped_column(sa.String(4))
+    position: Mapped[int] = mapped_column(default=0)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reason: Mapped[str] = mapped_column(sa.String(200))
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
-    step: Mapped[RoutineStep] = relationship(back_populates="pauses")
-    aftercare: Mapped[AftercareRecord | None] = relationship(lazy="joined")
+    aftercare: Mapped[AftercareRecord | None] = relationship(back_populates="windows", lazy="joined")
 
-    __table_args__ = (sa.CheckConstraint("ends_at >= starts_at", name="window_order"),)
+    __table_args__ = (
+        sa.CheckConstraint("ends_at >= starts_at", name="window_order"),
+        sa.CheckConstraint("action IN ('pause_tag', 'add_step', 'advise')", name="action"),
+        sa.CheckConstraint("action <> 'pause_tag' OR ingredient_tag IS NOT NULL", name="pause_needs_tag"),
+        sa.Index("ix_routine_window_patient_ends", "patient_id", "ends_at"),
+    )
 
     def covers(self, moment: datetime) -> bool:
         return self.starts_at <= moment < self.ends_at
+
+    def fits_slot(self, slot: str) -> bool:
+        return self.step_slot in (None, "both", slot)
 
 
 class AdherenceLog(Base):

@@ -1,7 +1,8 @@
 """Routine reminders plugged into `clinic.reminders`: the topic, the kinds, and the set-based planner.
 
 AM/PM reminders go at the patient's times in their own zone, outside quiet hours, only on local dates when
-some step of the slot is due (the SQL rule in routines/due.py), not paused and not ticked yet. Reorder
+some step of the slot is planned (`open_step_sql`: the due rule of routines/due.py, aftercare windows), not
+paused and not ticked yet. Reorder
 reminders go at the AM time once a product is a week from running out. One row per channel the patient
 wants routine reminders by; e-mail keys are `routine:{slot}:{patient}:{day}`, SMS keys add `:sms`.
 """
@@ -20,12 +21,31 @@ from clinic.reminders.batch import memoized, remember
 from clinic.reminders.kinds import Kind, Topic, register_kind, register_planner, register_topic
 from clinic.reminders.models import CHANNELS, OutboxMessage
 from clinic.reminders.planner import Audience, audience, has_portal_account, insert_rows, local_minutes, window
-from clinic.routines.due import step_planned_sql
-from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
+from clinic.routines.due import step_due_sql
+from clinic.routines.models import AdherenceLog, Routine, RoutineStep
 from clinic.routines.schedule import REORDER_LEAD_DAYS, SLOT_MOMENT, slot_moment
 from clinic.routines.services import day_plan
+from clinic.routines.windows import paused_sql, recovery_active_sql
 
 TOPIC = "routine"
+
+
+def open_step_sql(day: sa.ColumnElement, moment: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL twin of the day plan for the correlated RoutineStep (joined to its Routine) at the slot's `moment`
+    on local date `day`: a regular step due that day or a recovery step an aftercare window covers, not
+    paused, not ticked yet."""
+    recovery = sa.and_(
+        RoutineStep.aftercare_id.is_not(None),
+        Routine.starts_on <= day,
+        sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day),
+        sa.or_(RoutineStep.ends_on.is_(None), RoutineStep.ends_on >= day),
+        recovery_active_sql(moment),
+    )
+    return sa.and_(
+        sa.or_(step_due_sql(day), recovery),
+        ~paused_sql(moment),
+        ~sa.exists().where(AdherenceLog.step_id == RoutineStep.id, AdherenceLog.local_date == day),
+    )
 
 
 def routine_slot(row: OutboxMessage) -> tuple[str, date]:
@@ -66,10 +86,7 @@ def prepare_batch(rows: list[OutboxMessage]) -> None:
                 .join(Routine, Routine.id == RoutineStep.routine_id)
                 .where(
                     Routine.patient_id.in_(patient_ids),
-                    step_planned_sql(sa.literal(day, sa.Date), moment),
-                    ~sa.exists().where(StepPause.step_id == RoutineStep.id, StepPause.starts_at <= moment,
-                                       StepPause.ends_at > moment),
-                    ~sa.exists().where(AdherenceLog.step_id == RoutineStep.id, AdherenceLog.local_date == day),
+                    open_step_sql(sa.literal(day, sa.Date), moment),
                 )
                 .group_by(Routine.patient_id, RoutineStep.slot)
             ).tuples()
@@ -128,15 +145,7 @@ def _step_wanted(win, slot: str) -> sa.ColumnElement:
         .where(
             Routine.patient_id == Patient.id,
             RoutineStep.slot == slot,
-            step_planned_sql(win.c.local_date, win.c.due_at),
-            ~sa.exists().where(
-                StepPause.step_id == RoutineStep.id,
-                StepPause.starts_at <= win.c.due_at,
-                StepPause.ends_at > win.c.due_at,
-            ),
-            ~sa.exists().where(
-                AdherenceLog.step_id == RoutineStep.id, AdherenceLog.local_date == win.c.local_date
-            ),
+            open_step_sql(win.c.local_date, win.c.due_at),
         )
     )
 
@@ -159,7 +168,16 @@ def _routine_select(zone: str, win, slot: str, channel: str, now: datetime) -> s
 
 
 def _reorder_select(zone: str, win, channel: str, now: datetime, lead_dates: dict[date, date]) -> sa.Select:
-    """Reorder reminders at the patient's AM time once a product is a week from running out."""
+    """Reorder reminders at the patient's AM time once a product is a week from running out.
+
+    Steps sharing a bottle (AM and PM) carry the same run-out date; only the first of them is reminded."""
+    sharing = sa.orm.aliased(RoutineStep)
+    first_of_bottle = ~sa.exists().where(
+        sharing.routine_id == RoutineStep.routine_id,
+        sharing.product_id == RoutineStep.product_id,
+        sharing.runs_out_on == RoutineStep.runs_out_on,
+        sharing.id < RoutineStep.id,
+    )
     who = audience(channel, TOPIC)
     _base(who, zone, win, "am")
     horizon = sa.case(
@@ -170,6 +188,7 @@ def _reorder_select(zone: str, win, channel: str, now: datetime, lead_dates: dic
         .join(RoutineStep, RoutineStep.routine_id == Routine.id)
         .where(
             RoutineStep.runs_out_on.is_not(None),
+            first_of_bottle,
             RoutineStep.runs_out_on <= horizon,
             RoutineStep.runs_out_on >= win.c.local_date,
             sa.or_(RoutineStep.ends_on.is_(None), RoutineStep.ends_on >= win.c.local_date),

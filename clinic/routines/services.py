@@ -6,7 +6,7 @@ Services flush, never commit; the view or CLI commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,15 +17,10 @@ from clinic.catalog.models import Product
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
-from clinic.routines.due import planned_steps
-from clinic.routines.models import AdherenceLog, Routine, RoutineStep, StepPause
-from clinic.routines.schedule import (
-    conflicts_in_slot,
-    parse_weekdays,
-    run_out_date,
-    slot_moment,
-    uses_per_week,
-)
+from clinic.routines.models import AdherenceLog, Routine, RoutineStep
+from clinic.routines.schedule import conflicts_in_slot, parse_weekdays, slot_moment
+from clinic.routines.supplies import refresh_product_run_out, refresh_run_out
+from clinic.routines.windows import Pause, next_pause, patient_windows, planned_steps
 
 
 class RoutineError(ValueError):
@@ -36,19 +31,20 @@ def local_today(patient: Patient, now) -> date:
     return now.astimezone(ZoneInfo(patient.timezone)).date()
 
 
-def refresh_run_out(step: RoutineStep, routine: Routine) -> None:
-    """Recompute the step's product run-out estimate from when it was opened and how often it is used."""
-    product = step.product or (db.session.get(Product, step.product_id) if step.product_id else None)
-    if product is None or step.aftercare_id is not None:
-        step.runs_out_on = None
-        return
-    opened = step.opened_on or routine.starts_on + timedelta(days=step.start_offset_days or 0)
-    step.opened_on = opened
-    step.runs_out_on = run_out_date(
-        opened,
-        product.size_ml,
-        product.ml_per_use,
-        uses_per_week(step.frequency or "daily", parse_weekdays(step.weekdays)),
+def patient_routine(patient: Patient, day: date, user) -> Routine:
+    """The patient's one routine that has not ended by `day`; created (empty) when there is none."""
+    routine = open_routine(patient.id, day)
+    return routine or create_routine(
+        patient, concern="other", goal="Home routine", starts_on=day, ends_on=None, user=user
+    )
+
+
+def open_routine(patient_id: int, day: date) -> Routine | None:
+    return db.session.scalar(
+        sa.select(Routine)
+        .where(Routine.patient_id == patient_id, sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day))
+        .order_by(Routine.starts_on, Routine.id)
+        .limit(1)
     )
 
 
@@ -71,26 +67,43 @@ def create_routine(
 
 
 def copy_template(patient: Patient, template_key: str, *, starts_on: date, user) -> Routine:
-    """A new routine for the patient from a concern template; staff adjust it afterwards."""
+    """The template's steps in the patient's one routine: a new routine, or the open one (for example the
+    routine a logged session created for its recovery steps), whose concern and goal the template gives
+    when it has no steps of its own yet. Steps whose product the slot already has are not added twice."""
     template = TEMPLATES.get(template_key)
     if template is None:
         raise RoutineError("Unknown routine template.")
-    routine = create_routine(
-        patient,
-        concern=template["concern"],
-        goal=template["goal"],
-        starts_on=starts_on,
-        ends_on=None,
-        user=user,
-    )
+    routine = open_routine(patient.id, starts_on)
+    if routine is None:
+        routine = create_routine(
+            patient,
+            concern=template["concern"],
+            goal=template["goal"],
+            starts_on=starts_on,
+            ends_on=None,
+            user=user,
+        )
+    elif not any(not s.is_recovery for s in routine.steps):
+        routine.concern, routine.goal = template["concern"], template["goal"]
+        routine.starts_on = min(routine.starts_on, starts_on)
     products = {
         (p.brand, p.name): p
         for p in db.session.scalars(sa.select(Product).where(Product.clinic_id == patient.clinic_id))
     }
-    positions = {"am": 0, "pm": 0}
+    positions = {
+        slot: max((s.position for s in routine.steps if s.slot == slot and not s.is_recovery), default=0)
+        for slot in ("am", "pm")
+    }
     for spec in template["steps"]:
         product = products.get(spec["product"]) if spec["product"] else None
         label = spec["label"] or (None if product else " ".join(spec["product"]))
+        if any(
+            not s.is_recovery and s.slot == spec["slot"] and (s.product_id, s.label) == (
+                product.id if product else None, None if product else label
+            )
+            for s in routine.steps
+        ):
+            continue
         positions[spec["slot"]] += 1
         step = RoutineStep(
             routine=routine,
@@ -105,6 +118,8 @@ def copy_template(patient: Patient, template_key: str, *, starts_on: date, user)
         db.session.add(step)
         refresh_run_out(step, routine)
     db.session.flush()
+    record("routine.template_copy", patient_id=patient.id, object_type="routine", object_id=routine.id,
+           detail=template_key, user=user)
     return routine
 
 
@@ -135,6 +150,7 @@ def validate_step(data: StepData, clinic_id: int) -> None:
 def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None = None) -> RoutineStep:
     """Add a step (or update `step`) after validating it; returns the step."""
     validate_step(data, routine.clinic_id)
+    previous = step.product if step is not None else None
     if step is None:
         step = RoutineStep(routine=routine)
         db.session.add(step)
@@ -144,6 +160,8 @@ def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None =
         step.weekdays = None
     step.product = db.session.get(Product, data.product_id) if data.product_id else None
     refresh_run_out(step, routine)
+    if previous is not None and previous is not step.product:
+        refresh_product_run_out(routine, previous)  # the bottle it shared now lasts longer
     db.session.flush()
     record(
         "routine.step_save",
@@ -158,11 +176,15 @@ def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None =
 def remove_step(step: RoutineStep, user, today: date) -> None:
     """Delete a step nobody ticked yet; a step with history ends yesterday instead (history is kept)."""
     has_history = db.session.scalar(sa.select(sa.exists().where(AdherenceLog.step_id == step.id)))
-    patient_id = step.routine.patient_id
+    routine, product, patient_id = step.routine, step.product, step.routine.patient_id
     if has_history:
         step.ends_on = today - timedelta(days=1)
+        step.runs_out_on = None
     else:
+        routine.steps.remove(step)
         db.session.delete(step)
+    if product is not None:
+        refresh_product_run_out(routine, product, today)
     db.session.flush()
     record(
         "routine.step_remove", patient_id=patient_id, object_type="routine_step", object_id=step.id, user=user
@@ -173,15 +195,20 @@ def routine_warnings(routine: Routine) -> list[str]:
     """Ingredient conflicts among the routine's own (non-aftercare) steps, slot by slot."""
     warnings = []
     for slot in ("am", "pm"):
-        pairs = [(s.name, s.tags) for s in routine.steps if s.slot == slot and s.aftercare_id is None]
+        pairs = [(s.name, s.tags) for s in routine.steps if s.slot == slot and not s.is_recovery]
         warnings += [f"{slot.upper()}: {w}" for w in conflicts_in_slot(pairs)]
     return warnings
+
+
+def pause_ahead(step: RoutineStep, now: datetime) -> Pause | None:
+    """The aftercare pause `step` is under now or will be under next (for the routine page's warnings)."""
+    return next_pause(step.tags, now, patient_windows(step.routine.patient_id, now)) if step.tags else None
 
 
 @dataclass
 class PlannedStep:
     step: RoutineStep
-    pause: StepPause | None = None
+    pause: Pause | None = None
     log: AdherenceLog | None = None
 
 
@@ -197,27 +224,24 @@ class DayPlan:
 
 
 def active_routines(patient_id: int, day: date) -> list[Routine]:
-    """The routines active on `day`, loading what the day plan touches in a fixed number of queries."""
+    """The routines not ended by `day` (a regular step also waits for its routine's start; a recovery step
+    only for its window), loading what the day plan touches in a fixed number of queries."""
     return list(
         db.session.scalars(
             sa.select(Routine)
-            .where(
-                Routine.patient_id == patient_id,
-                Routine.starts_on <= day,
-                sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day),
-            )
-            .options(selectinload(Routine.steps).selectinload(RoutineStep.pauses))
+            .where(Routine.patient_id == patient_id, sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= day))
+            .options(selectinload(Routine.steps).selectinload(RoutineStep.product))
             .order_by(Routine.id)
         )
     )
 
 
 def day_plan(patient: Patient, day: date) -> DayPlan:
-    """What the patient should do on local date `day`: due steps per slot, their pause and their tick."""
+    """What the patient should do on local date `day`: planned steps per slot, their pause and their tick."""
     zone = ZoneInfo(patient.timezone)
     plan = DayPlan(day)
     routines = active_routines(patient.id, day)
-    planned = {step_id for step_id, _ in planned_steps(patient.id, day, day, zone)}
+    windows = patient_windows(patient.id, slot_moment(day, "am", zone) - timedelta(days=1))
     logs = {
         log.step_id: log
         for log in db.session.scalars(
@@ -226,13 +250,8 @@ def day_plan(patient: Patient, day: date) -> DayPlan:
             )
         )
     }
-    for routine in routines:
-        for step in routine.steps:
-            if step.id not in planned:
-                continue
-            moment = slot_moment(day, step.slot, zone)
-            pause = next((p for p in step.pauses if p.covers(moment)), None)
-            plan.slots[step.slot].append(PlannedStep(step, pause, logs.get(step.id)))
+    for step, pause in planned_steps(routines, windows, day, zone):
+        plan.slots[step.slot].append(PlannedStep(step, pause, logs.get(step.id)))
     for slot in plan.slots.values():
-        slot.sort(key=lambda p: (p.step.aftercare_id is not None, p.step.position, p.step.id))
+        slot.sort(key=lambda p: (p.step.is_recovery, p.step.position, p.step.id))
     return plan

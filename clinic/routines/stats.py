@@ -16,9 +16,10 @@ from markupsafe import Markup, escape
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.routines.due import planned_steps
+from clinic.routines.due import due_steps
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep
 from clinic.routines.schedule import slot_moment
+from clinic.routines.windows import patient_windows, planned_steps
 
 KEPT, MISSED, PAUSED, OPEN = "kept", "missed", "paused", "open"
 
@@ -61,27 +62,19 @@ def current_streak(days: Sequence[DayAdherence], today: date) -> int:
 
 
 def _expected_by_day(patient: Patient, start: date, end: date) -> dict[date, int]:
+    """Unpaused planned steps per day, by the same rule as the Today page (`windows.planned_steps`)."""
     zone = ZoneInfo(patient.timezone)
-    planned = planned_steps(patient.id, start, end, zone)
+    due = due_steps(patient.id, start, end)
     routines = db.session.scalars(
         sa.select(Routine)
-        .where(
-            Routine.patient_id == patient.id,
-            Routine.starts_on <= end,
-            sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= start),
-        )
-        .options(sa.orm.selectinload(Routine.steps).selectinload(RoutineStep.pauses))
+        .where(Routine.patient_id == patient.id, sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= start))
+        .options(sa.orm.selectinload(Routine.steps).selectinload(RoutineStep.product))
     ).all()
+    windows = patient_windows(patient.id, slot_moment(start, "am", zone) - timedelta(days=1))
     expected: dict[date, int] = {}
     day = start
     while day <= end:
-        count = 0
-        for routine in routines:
-            for step in routine.steps:
-                if (step.id, day) in planned:
-                    moment = slot_moment(day, step.slot, zone)
-                    count += not any(p.covers(moment) for p in step.pauses)
-        expected[day] = count
+        expected[day] = sum(pause is None for _, pause in planned_steps(routines, windows, day, zone, due))
         day += timedelta(days=1)
     return expected
 

@@ -6,3 +6,24 @@ document.addEventListener("htmx:responseError", (event) => {
     box.hidden = false;
   }
 });
+
+// After a tick, skip or undo, htmx replaces the step's <li>, and with it the button that had focus: move
+// focus to the step's next control (Undo after Done, Done after Undo) instead of letting it fall to <body>.
+let swappedStepId = null;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const step = event.detail.elt.closest(".routine-step");
+  swappedStepId = step ? step.id : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (!swappedStepId) return;
+  const step = document.getElementById(swappedStepId);
+  swappedStepId = null;
+  if (!step) return;
+  const next = step.querySelector("button");
+  if (next) {
+    next.focus();
+  } else {
+    step.setAttribute("tabindex", "-1");
+    step.focus();
+  }
+});

@@ -11,7 +11,7 @@ from clinic.extensions import db
 from clinic.reminders.models import OutboxMessage
 from clinic.reminders.planner import plan
 from clinic.routines.aftercare import apply_aftercare
-from clinic.routines.models import AdherenceLog, StepPause
+from clinic.routines.models import AdherenceLog, RoutineWindow
 from tests.factories import make_patient, make_user
 from tests.reminders.helpers import patient_with_routine
 from tests.routines.factories import make_routine, procedure
@@ -98,20 +98,23 @@ def test_no_reminder_when_the_slot_is_ticked(app):
 
 def test_no_reminder_when_the_slot_is_fully_paused(app):
     patient, routine = patient_with_routine("Europe/London")
-    serum = next(s for s in routine.steps if s.slot == "pm" and "exosome" in s.tags)
-    # Microneedling pauses the retinoid for 5 days; staff also pause the serum for 2 days.
-    apply_aftercare(patient, procedure(patient.clinic_id), datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    assert any(s.slot == "pm" and "exosome" in s.tags for s in routine.steps)
+    # Microneedling pauses the retinoid for 5 days; staff also pause the exosome serum for 2 days.
+    record = apply_aftercare(patient, procedure(patient.clinic_id), datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
     db.session.add(
-        StepPause(
-            step=serum,
+        RoutineWindow(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            action="pause_tag",
+            ingredient_tag="exosome",
             starts_at=datetime(2026, 11, 26, 12, 0, tzinfo=UTC),
             ends_at=datetime(2026, 11, 28, tzinfo=UTC),
-            reason="Irritation",
+            label="Irritation",
         )
     )
-    for step in routine.steps:  # leave out the PM recovery steps, so the PM slot is fully paused
-        if step.aftercare_id and step.slot == "pm":
-            step.active_until = step.active_from
+    for window in record.windows:  # end the recovery windows, so the PM slot is fully paused
+        if window.action == "add_step":
+            window.ends_at = window.starts_at
     db.session.commit()
     assert plan(datetime(2026, 11, 26, 21, 0, tzinfo=UTC)) == 0
     assert plan(datetime(2026, 11, 28, 21, 0, tzinfo=UTC)) == 1  # the serum is back

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.extensions import db
-from clinic.routines.aftercare import adjust_pause, apply_aftercare, end_pause, pause_message
-from clinic.routines.models import AftercareRecord, StepPause
+from clinic.routines.aftercare import adjust_window, apply_aftercare, end_window, pause_message
+from clinic.routines.models import AftercareRecord, RoutineWindow
 from clinic.routines.services import day_plan
 from tests.factories import make_clinic, make_patient
 from tests.routines.factories import AGING_STEPS, make_routine, procedure
@@ -58,9 +58,15 @@ def test_everything_resumes_by_itself_when_the_window_ends(treated):
     assert not any(p.step.aftercare_id for slot in after.slots.values() for p in slot)
 
 
+def _pause_window(tag="vitamin_c") -> RoutineWindow:
+    return db.session.scalar(
+        sa.select(RoutineWindow).where(RoutineWindow.action == "pause_tag", RoutineWindow.ingredient_tag == tag)
+    )
+
+
 def test_the_portal_says_why(treated, login_as):
     patient, _ = treated
-    pause = db.session.scalars(sa.select(StepPause)).first()
+    pause = next(p.pause for p in day_plan(patient, date(2026, 11, 27)).slots["am"] if p.pause)
     assert pause_message(pause, NY).startswith("Paused until Tue 1 Dec, after your microneedling on 26 Nov")
     with time_machine.travel(datetime(2026, 11, 27, 14, 0, tzinfo=UTC), tick=False):
         client, _ = login_as("patient", patient=patient)
@@ -77,19 +83,20 @@ def test_the_same_session_applies_once(treated):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AftercareRecord)) == 2
 
 
-def test_scalp_procedure_pauses_nothing(treated):
-    patient, _ = treated
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(StepPause))
+def test_scalp_procedure_pauses_nothing(app):
+    patient = make_patient(timezone="America/New_York")
+    make_routine(patient, AGING_STEPS)
     apply_aftercare(patient, procedure(patient.clinic_id, "scalp_exosome_injection"), ENDED)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(StepPause)) == before
+    assert _names(day_plan(patient, date(2026, 11, 27)), "am", paused=True) == []
+    assert _names(day_plan(patient, date(2026, 11, 27)), "pm", paused=True) == []
 
 
 def test_staff_adjust_and_end_a_pause(treated):
     patient, _ = treated
-    pause = db.session.scalars(sa.select(StepPause).order_by(StepPause.id)).first()
-    adjust_pause(pause, until=date(2026, 11, 28), zone=NY)
+    pause = _pause_window()
+    adjust_window(pause, until=date(2026, 11, 28), zone=NY)
     assert pause.ends_at == datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
-    end_pause(pause, now=datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    end_window(pause, now=datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     assert pause.ends_at == datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     assert _names(day_plan(patient, date(2026, 11, 27)), "am", paused=True) == []
 
@@ -121,19 +128,19 @@ def test_staff_record_a_procedure_from_the_routine_page(login_as):
 def test_staff_pause_routes_by_form(login_as, treated):
     patient, _ = treated
     client, _ = login_as("dermatologist")
-    pause = db.session.scalars(sa.select(StepPause).order_by(StepPause.id)).first()
+    pause = _pause_window()
     assert (
         client.post(f"/routines/pauses/{pause.id}/adjust", data={"ends_on": "2026-11-28"}).status_code == 302
     )
     db.session.expire_all()
-    assert db.session.get(StepPause, pause.id).ends_at == datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
+    assert db.session.get(RoutineWindow, pause.id).ends_at == datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
     assert client.post(f"/routines/pauses/{pause.id}/end", data={}).status_code == 302
 
 
 @pytest.mark.parametrize("action", ["adjust", "end"])
 def test_pause_routes_refuse_patients_and_other_clinics(login_as, treated, action):
     patient, _ = treated
-    pause = db.session.scalars(sa.select(StepPause)).first()
+    pause = _pause_window()
     own, _ = login_as("patient", patient=patient)
     assert (
         own.post(f"/routines/pauses/{pause.id}/{action}", data={"ends_on": "2026-12-30"}).status_code == 403
@@ -144,4 +151,4 @@ def test_pause_routes_refuse_patients_and_other_clinics(login_as, treated, actio
         == 404
     )
     db.session.expire_all()
-    assert db.session.get(StepPause, pause.id).ends_at == datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+    assert db.session.get(RoutineWindow, pause.id).ends_at == datetime(2026, 12, 1, 20, 0, tzinfo=UTC)

@@ -194,3 +194,22 @@ def test_views_and_ticks_are_audited_with_the_patient(login_as, frozen):
         ("reminders.preferences_view", patient.id),
         ("routine.step_done", patient.id),
     } <= set(events)
+
+
+def test_htmx_tick_updates_the_slot_counter_out_of_band(login_as, frozen):
+    """Issue 14, item 12: the "0 of 3" counter changes in the same swap as the step."""
+    client, patient, routine = _patient_client(login_as)
+    page = client.get("/portal/today").text
+    assert '<small class="text-body-secondary" id="count-am">0 of 3</small>' in page
+    step = routine.steps[0]
+    response = client.post(
+        f"/portal/steps/{step.id}/log",
+        data={"status": "done", "day": "2026-11-26"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert '<small class="text-body-secondary" id="count-am" hx-swap-oob="true">1 of 3</small>' in response.text
+    undo = client.post(f"/portal/steps/{step.id}/undo", data={"day": "2026-11-26"}, headers={"HX-Request": "true"})
+    assert 'id="count-am" hx-swap-oob="true">0 of 3</small>' in undo.text
+    plain = client.post(f"/portal/steps/{step.id}/log", data={"status": "done", "day": "2026-11-26"})
+    assert plain.status_code == 302 and "hx-swap-oob" not in client.get("/portal/today").text

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from clinic.db import now_utc
 from clinic.extensions import db
-from clinic.routines.models import AftercareRecord, Routine, RoutineStep, StepPause
+from clinic.routines.models import AftercareRecord, RoutineWindow
+from clinic.routines.services import day_plan
 from clinic.treatments.services import ProductUse, SessionDetails, save_session
 from tests.factories import make_patient, make_user
 from tests.routines.factories import AGING_STEPS, make_routine
@@ -25,11 +26,11 @@ def _record(session, lot, ended_at, provider) -> None:
     db.session.flush()
 
 
-def _paused_products(patient_id: int) -> set[str]:
-    pauses = db.session.scalars(
-        sa.select(StepPause).join(RoutineStep).join(Routine).where(Routine.patient_id == patient_id)
-    ).all()
-    return {pause.step.product.name for pause in pauses if pause.step.product}
+def _paused_products(patient) -> set[str]:
+    """Products paused at some time in the next 8 days (the windows apply when a day is shown)."""
+    today = now_utc().date()
+    plans = [day_plan(patient, today + timedelta(days=n)) for n in range(8)]
+    return {p.step.product.name for plan in plans for slot in plan.slots.values() for p in slot if p.pause}
 
 
 def test_recording_the_end_of_a_session_pauses_actives_once(app):
@@ -39,12 +40,15 @@ def test_recording_the_end_of_a_session_pauses_actives_once(app):
     lot = make_lot()
     session = make_session(patient, derm)
     _record(session, lot, now_utc() - timedelta(minutes=5), derm)
-    assert _paused_products(patient.id) == {"Vitamin C 15% Serum", "Retinol 0.3% Night Serum"}
+    assert _paused_products(patient) == {"Vitamin C 15% Serum", "Retinol 0.3% Night Serum"}
     record = db.session.scalar(sa.select(AftercareRecord).where(AftercareRecord.patient_id == patient.id))
     assert record.session_ref == f"treatment:{session.id}"
 
     _record(session, lot, now_utc() - timedelta(minutes=4), derm)  # a second draft save
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AftercareRecord)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RoutineWindow)) == len(
+        session.procedure.aftercare_rules
+    )
 
 
 def test_a_session_entered_after_its_aftercare_ended_leaves_the_routine_alone(app):
@@ -54,5 +58,5 @@ def test_a_session_entered_after_its_aftercare_ended_leaves_the_routine_alone(ap
     session = make_session(patient, derm)
     session.started_at = now_utc() - timedelta(days=30, hours=2)
     _record(session, make_lot(), now_utc() - timedelta(days=30), derm)
-    assert _paused_products(patient.id) == set()
+    assert _paused_products(patient) == set()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AftercareRecord)) == 0

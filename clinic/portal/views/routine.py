@@ -21,12 +21,13 @@ from clinic.portal.forms import ProblemForm, format_minutes, reminder_settings_f
 from clinic.portal.views.blueprint import bp
 from clinic.reminders.preferences import Preferences, get_preferences, save_preferences
 from clinic.roles import Role
-from clinic.routines.aftercare import latest_aftercare, rule_window
+from clinic.routines.aftercare import aftercare_overview
 from clinic.routines.export import patient_export
 from clinic.routines.models import AftercareRecord, Routine
 from clinic.routines.problems import ProblemReport
 from clinic.routines.services import local_today
 from clinic.routines.stats import adherence_pct, adherence_series, current_streak
+from clinic.routines.windows import until_text
 
 
 def _month(raw: str | None, today: date) -> date:
@@ -99,15 +100,14 @@ def reminder_settings():
 @role_required(Role.PATIENT)
 def aftercare():
     patient = get_patient(current_user.patient_id)
-    latest = latest_aftercare(patient.id)
-    rules = []
-    if latest is not None:
-        rules = [
-            (rule, *rule_window(rule, latest.session_ended_at)) for rule in latest.procedure.aftercare_rules
-        ]
+    now = now_utc()
     record("aftercare.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
     return render_template(
-        "portal/aftercare.html", latest=latest, rules=rules, now=now_utc(), zone=ZoneInfo(patient.timezone)
+        "portal/aftercare.html",
+        overview=aftercare_overview(patient.id, now),
+        now=now,
+        zone=ZoneInfo(patient.timezone),
+        until_text=until_text,
     )
 
 

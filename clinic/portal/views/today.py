@@ -18,8 +18,8 @@ from clinic.roles import Role
 from clinic.routines import adherence
 from clinic.routines.access import get_step
 from clinic.routines.aftercare import pause_message
-from clinic.routines.schedule import reorder_due
-from clinic.routines.services import PlannedStep, RoutineError, day_plan, local_today
+from clinic.routines.services import DayPlan, PlannedStep, RoutineError, day_plan, local_today
+from clinic.routines.supplies import reorder_prompts
 
 
 def _is_htmx() -> bool:
@@ -32,12 +32,7 @@ def today():
     patient = get_patient(current_user.patient_id)
     day = local_today(patient, now_utc())
     plan = day_plan(patient, day)
-    reorders = [
-        p.step
-        for slot in plan.slots.values()
-        for p in slot
-        if p.step.product and reorder_due(p.step.runs_out_on, day)
-    ]
+    reorders = reorder_prompts([p.step for slot in plan.slots.values() for p in slot], day)
     record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="today")
     # Rendered before the commit: a commit expires the loaded steps and the page would reload each one.
     html = render_template(
@@ -51,27 +46,27 @@ def today():
     return html
 
 
-def _planned(step, day) -> PlannedStep:
-    """The one step as the today page shows it, after a change (for the htmx partial)."""
-    patient = step.routine.patient_ref
-    plan = day_plan(patient, day)
-    for planned in plan.slots[step.slot]:
-        if planned.step.id == step.id:
-            return planned
-    return PlannedStep(step)
+def _planned(step, day) -> tuple[PlannedStep, DayPlan]:
+    """The one step as the today page shows it after a change, and the day's plan (for the counter)."""
+    plan = day_plan(step.routine.patient_ref, day)
+    planned = next((p for p in plan.slots[step.slot] if p.step.id == step.id), PlannedStep(step))
+    return planned, plan
 
 
 def _after_change(step, day, error: str | None = None):
     if _is_htmx():
         if error:
             return error, 400
+        planned, plan = _planned(step, day)
+        todo, ticked = plan.counts(step.slot)
+        # The step replaces itself; the slot's "n of m" counter comes along out of band (hx-swap-oob).
         return render_template(
             "portal/_step.html",
-            planned=_planned(step, day),
+            planned=planned,
             day=day,
             pause_message=pause_message,
             zone=ZoneInfo(step.routine.patient_ref.timezone),
-        )
+        ) + render_template("portal/_slot_count.html", slot=step.slot, todo=todo, ticked=ticked, oob=True)
     if error:
         flash(error, "error")
     return redirect(url_for(".today", _anchor=f"step-{step.id}"))

@@ -18,7 +18,7 @@ from clinic.patients.access import get_patient
 from clinic.patients.chart import ChartSection, register_chart_section
 from clinic.roles import CLINICAL_STAFF
 from clinic.routines import after_sessions, aftercare  # noqa: F401 - after_sessions: logged sessions pause routines
-from clinic.routines.access import get_pause, get_routine, get_step
+from clinic.routines.access import get_routine, get_step, get_window
 from clinic.routines.forms import AftercareForm, NewRoutineForm, PauseForm, StepForm
 from clinic.routines.models import AftercareRecord, Routine
 from clinic.routines.schedule import reorder_due
@@ -28,12 +28,16 @@ from clinic.routines.services import (
     copy_template,
     create_routine,
     local_today,
+    open_routine,
+    pause_ahead,
     remove_step,
     routine_warnings,
     save_step,
 )
 from clinic.routines.stats import adherence_series, adherence_svg
+from clinic.routines.supplies import monthly_cost
 from clinic.routines.views.blueprint import bp
+from clinic.routines.windows import patient_windows, pause_at, until_text
 
 register_chart_section(ChartSection("routines/_chart_routine.html", order=30))
 
@@ -75,27 +79,33 @@ def patient_routine(patient_id: int):
         .order_by(AftercareRecord.session_ended_at.desc())
         .limit(10)
     ).all()
-    today = local_today(patient, now_utc())
+    now = now_utc()
+    today = local_today(patient, now)
     new_form = NewRoutineForm(starts_on=today)
     aftercare_form = AftercareForm()
     aftercare_form.procedure_id.choices = _procedure_choices()
     series = adherence_series(patient.id, today, days=30)
+    windows = patient_windows(patient.id, now)
     record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
     return render_template(
         "routines/patient.html",
         patient=patient,
         routines=routines,
+        has_open_routine=open_routine(patient.id, today) is not None,
         records=records,
         today=today,
         new_form=new_form,
         aftercare_form=aftercare_form,
         warnings={r.id: routine_warnings(r) for r in routines},
+        costs={r.id: monthly_cost(r, today) for r in routines},
         reorder_due=reorder_due,
         zone=ZoneInfo(patient.timezone),
         pause_message=aftercare.pause_message,
-        pause_form=PauseForm(),
+        pauses={s.id: pause_at(s.tags, now, windows) for r in routines for s in r.steps},
+        windows=windows,
+        until_text=until_text,
         chart=adherence_svg(series),
-        now=now_utc(),
+        now=now,
     )
 
 
@@ -107,10 +117,17 @@ def new_routine(patient_id: int):
     if not form.validate():
         flash("Please give the routine a start date.", "error")
         return redirect(url_for(".patient_routine", patient_id=patient.id))
+    existing = open_routine(patient.id, form.starts_on.data)
     if form.template.data:
         routine = copy_template(patient, form.template.data, starts_on=form.starts_on.data, user=current_user)
         if form.goal.data:
             routine.goal = form.goal.data
+        if existing is not None:
+            flash("The template's steps were added to the patient's routine (one routine per patient).", "info")
+            return redirect(url_for(".patient_routine", patient_id=patient.id, _anchor=f"routine-{routine.id}"))
+    elif existing is not None:
+        flash("This patient already has a routine: add steps to it, or start from a template.", "error")
+        return redirect(url_for(".patient_routine", patient_id=patient.id, _anchor=f"routine-{existing.id}"))
     else:
         routine = create_routine(
             patient,
@@ -146,12 +163,16 @@ def _edit_step(routine: Routine, step=None):
         form.weekdays.data = list(step.weekdays or "")
     if form.validate_on_submit():
         try:
-            save_step(routine, _step_data(form), current_user, step)
+            saved = save_step(routine, _step_data(form), current_user, step)
         except RoutineError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             flash("Step saved.", "success")
+            pause = pause_ahead(saved, now_utc())
+            if pause is not None:
+                zone = ZoneInfo(routine.patient_ref.timezone)
+                flash(f"{saved.name} will not be due yet: {aftercare.pause_message(pause, zone)}.", "warning")
             return redirect(
                 url_for(".patient_routine", patient_id=routine.patient_id, _anchor=f"routine-{routine.id}")
             )
@@ -210,27 +231,26 @@ def record_aftercare(patient_id: int):
     return redirect(url_for(".patient_routine", patient_id=patient.id))
 
 
-@bp.post("/routines/pauses/<int:pause_id>/adjust")
+@bp.post("/routines/pauses/<int:window_id>/adjust")
 @role_required(*CLINICAL_STAFF)
-def adjust_pause(pause_id: int):
-    pause = get_pause(pause_id)
-    patient = pause.step.routine.patient_ref
+def adjust_pause(window_id: int):
+    """Move the end of one aftercare window (a pause of an ingredient, or a recovery step's window)."""
+    window = get_window(window_id)
+    patient = get_patient(window.patient_id)
     form = PauseForm()
     if form.validate():
-        aftercare.adjust_pause(
-            pause, until=form.ends_on.data, zone=ZoneInfo(patient.timezone), user=current_user
-        )
-        flash("Pause changed.", "success")
+        aftercare.adjust_window(window, until=form.ends_on.data, zone=ZoneInfo(patient.timezone), user=current_user)
+        flash("Aftercare window changed.", "success")
     else:
-        flash("Give the last day of the pause.", "error")
+        flash("Give the last day of the window.", "error")
     return redirect(url_for(".patient_routine", patient_id=patient.id))
 
 
-@bp.post("/routines/pauses/<int:pause_id>/end")
+@bp.post("/routines/pauses/<int:window_id>/end")
 @role_required(*CLINICAL_STAFF)
-def end_pause(pause_id: int):
-    pause = get_pause(pause_id)
-    patient_id = pause.step.routine.patient_id
-    aftercare.end_pause(pause, now=datetime.now(UTC), user=current_user)
-    flash("Pause ended; the step is back in the routine.", "success")
-    return redirect(url_for(".patient_routine", patient_id=patient_id))
+def end_pause(window_id: int):
+    window = get_window(window_id)
+    aftercare.end_window(window, now=datetime.now(UTC), user=current_user)
+    flash("Aftercare window ended; its steps are back to normal.", "success")
+    return redirect(url_for(".patient_routine", patient_id=window.patient_id))
+
