@@ -14,7 +14,7 @@ from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling import availability, notifications, waitlist
-from clinic.scheduling.errors import SchedulingError, SlotTaken
+from clinic.scheduling.errors import PatientBusy, SchedulingError, SlotTaken
 from clinic.scheduling.locking import flush_booking, take_write_lock
 from clinic.scheduling.models import Appointment, AppointmentType, Room, Series
 from clinic.scheduling.series_rules import check_series_position, refresh_series
@@ -53,6 +53,19 @@ def _validate_time(starts_at: datetime, *, now: datetime, allow_past: bool) -> N
         raise SchedulingError("That time is in the past.")
     if starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
         raise SchedulingError(f"Appointments can be booked at most {MAX_DAYS_AHEAD // 365} years ahead.")
+
+
+def _check_patient_free(
+    clinic: Clinic, patient: Patient, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> None:
+    """A patient cannot be in two rooms at once, whoever the provider (checked under the booking lock)."""
+    other = availability.patient_overlap(patient.id, starts_at, ends_at, exclude_id)
+    if other is not None:
+        local = other.starts_at.astimezone(clinic.zone)
+        raise PatientBusy(
+            f"{patient.full_name} already has an appointment then ({other.appointment_type.name} with "
+            f"{other.provider.full_name} at {local:%H:%M} on {local:%d %b %Y}). Please choose another time."
+        )
 
 
 def _check_resources(
@@ -108,6 +121,7 @@ def book_appointment(
         if series.patient_id != patient.id or series.appointment_type_id != appointment_type.id:
             raise SchedulingError("That series belongs to another patient or treatment.")
         overdue = check_series_position(series, local_date, clinic)
+    _check_patient_free(clinic, patient, starts_at, ends_at)
     room = _check_resources(clinic, provider, room, starts_at, blocks_until)
     appointment = Appointment(
         clinic_id=clinic.id,
@@ -167,6 +181,7 @@ def reschedule(
     ends_at = starts_at + timedelta(minutes=appointment_type.duration_minutes)
     blocks_until = ends_at + timedelta(minutes=appointment_type.buffer_minutes)
     take_write_lock()
+    _check_patient_free(clinic, appointment.patient, starts_at, ends_at, exclude_id=appointment.id)
     room = (
         appointment.room
         if not availability.room_busy(appointment.room_id, starts_at, blocks_until, appointment.id)

@@ -101,7 +101,7 @@ def _book_near(
     clinic: Clinic, patient: Patient, kind: AppointmentType, day: date, series: Series | None, now: datetime
 ):
     """Book the first free slot on or after `day` (past days too: demo history)."""
-    slots = find_free_slots(clinic, kind, day, day + timedelta(days=10), now=EARLIEST)
+    slots = find_free_slots(clinic, kind, day, day + timedelta(days=10), now=EARLIEST, patient_id=patient.id)
     first = min((s for found in slots.values() for s in found), key=lambda s: s.starts_at, default=None)
     if first is None:
         return None

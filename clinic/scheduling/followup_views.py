@@ -108,7 +108,12 @@ def plan(patient_id: int):
             message = "No appointment type offers this protocol's procedure; an admin can add one."
         else:
             proposal = plan_series(
-                current_user.clinic, protocol, kind, form.first.data, provider_id=form.provider.data or None
+                current_user.clinic,
+                protocol,
+                kind,
+                form.first.data,
+                provider_id=form.provider.data or None,
+                patient_id=patient.id,
             )
             booking = _booking_form(protocol, kind, proposal)
     record("series.plan", patient_id=patient.id, object_type="patient", object_id=patient.id)

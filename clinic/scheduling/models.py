@@ -1,8 +1,8 @@
 """Scheduling: providers' working hours and time off, rooms, appointment types, appointments, series,
 calendar-feed tokens and the patient's appointment-reminder opt-in.
 
-Double booking is impossible at the database level: on PostgreSQL two exclusion constraints (btree_gist)
-refuse overlapping active appointments of one provider or one room; on SQLite the booking service takes
+Double booking is impossible at the database level: on PostgreSQL three exclusion constraints (btree_gist)
+refuse overlapping active appointments of one provider, one room or one patient; on SQLite the booking service takes
 the write lock before it checks for overlaps (see `scheduling.locking`).
 """
 
@@ -250,16 +250,21 @@ class AppointmentPreference(Base):
     email_reminders: Mapped[bool] = mapped_column(default=False)
 
 
+#: A patient cannot be in two rooms at once: held from start to end (the buffer is the room's cleanup).
+PATIENT_EXCLUSION_SQL = f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_patient_overlap
+EXCLUDE USING gist (patient_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE ({_ACTIVE_SQL})"""
 EXCLUSION_SQL = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
     f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_provider_overlap
 EXCLUDE USING gist (provider_id WITH =, tstzrange(starts_at, blocks_until) WITH &&) WHERE ({_ACTIVE_SQL})""",
     f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_room_overlap
 EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, blocks_until) WITH &&) WHERE ({_ACTIVE_SQL})""",
+    PATIENT_EXCLUSION_SQL,
 ]
 DROP_EXCLUSION_SQL = [
     "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_provider_overlap",
     "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_room_overlap",
+    "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_patient_overlap",
 ]
 
 

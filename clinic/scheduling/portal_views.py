@@ -67,7 +67,9 @@ def _slots_in(kind, earliest, latest):
     latest = min(latest, earliest + timedelta(days=MAX_SEARCH_DAYS))
     if latest < earliest:
         return earliest, latest, {}
-    found = find_free_slots(current_user.clinic, kind, earliest, latest, now=_now() + _cutoff())
+    found = find_free_slots(
+        current_user.clinic, kind, earliest, latest, now=_now() + _cutoff(), patient_id=current_user.patient_id
+    )
     return earliest, latest, found
 
 
