@@ -124,12 +124,22 @@ def patient_overlap(
     return db.session.scalars(query.order_by(Appointment.starts_at).limit(1)).first()
 
 
-def free_room(
-    clinic_id: int, starts_at: datetime, blocks_until: datetime, exclude_id: int | None = None
-) -> Room | None:
+def capable_rooms(clinic_id: int, capability: str | None) -> list[Room]:
+    """The clinic's rooms in use that can host `capability` (any room when None), by name."""
     rooms = db.session.scalars(
         sa.select(Room).where(Room.clinic_id == clinic_id, Room.active.is_(True)).order_by(Room.name, Room.id)
     ).all()
+    return [r for r in rooms if r.can_host(capability)]
+
+
+def free_room(
+    clinic_id: int,
+    starts_at: datetime,
+    blocks_until: datetime,
+    exclude_id: int | None = None,
+    capability: str | None = None,
+) -> Room | None:
+    rooms = capable_rooms(clinic_id, capability)
     return next((r for r in rooms if not room_busy(r.id, starts_at, blocks_until, exclude_id)), None)
 
 
@@ -223,11 +233,7 @@ def find_free_slots(
         sa.select(WorkingHours).where(WorkingHours.provider_id.in_(ids)).order_by(WorkingHours.starts)
     ):
         hours[(h.provider_id, h.weekday)].append(h)
-    rooms = db.session.scalars(
-        sa.select(Room.id)
-        .where(Room.clinic_id == clinic.id, Room.active.is_(True))
-        .order_by(Room.name, Room.id)
-    ).all()
+    rooms = [r.id for r in capable_rooms(clinic.id, appointment_type.required_capability)]
     window_start, _ = local_day_bounds(first_day, zone)
     _, window_end = local_day_bounds(last_day, zone)
     busy = _Busy(clinic.id, ids, window_start, window_end, patient_id)

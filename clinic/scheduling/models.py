@@ -25,6 +25,15 @@ STATUSES = {
     "no_show": "No-show",
 }
 PERFORMER_ROLES = {"dermatologist": "Dermatologist", "aesthetician": "Aesthetician"}
+#: What a room can host; an appointment type may require one of these (rooms without it are never chosen).
+CAPABILITIES = {"laser": "Laser", "microneedling": "Microneedling", "injections": "Injections"}
+#: The capability a procedure kind needs by default (new appointment types, demo data, migration 0031).
+CAPABILITY_FOR_PROCEDURE_KIND = {
+    "microneedling": "microneedling",
+    "laser": "laser",
+    "scalp_topical": "microneedling",
+    "scalp_injection": "injections",
+}
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _ACTIVE_SQL = "status IN ('booked', 'checked_in', 'completed')"
 
@@ -73,8 +82,17 @@ class Room(Base):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(60))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Keys of `CAPABILITIES` this room is equipped for (a short list; rooms are few, so filtered in Python).
+    capabilities: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     __table_args__ = (sa.UniqueConstraint("clinic_id", "name", name="uq_room_clinic_name"),)
+
+    def can_host(self, capability: str | None) -> bool:
+        return capability is None or capability in (self.capabilities or [])
+
+    @property
+    def capability_labels(self) -> list[str]:
+        return [CAPABILITIES.get(c, c) for c in self.capabilities or []]
 
 
 class AppointmentType(Base):
@@ -90,6 +108,8 @@ class AppointmentType(Base):
     performer_role: Mapped[str] = mapped_column(sa.String(20))
     buffer_minutes: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    #: A key of `CAPABILITIES` the room must have (a laser session needs the laser room); None: any room.
+    required_capability: Mapped[str | None] = mapped_column(sa.String(20))
 
     procedure = relationship("Procedure", lazy="joined")
 
