@@ -104,6 +104,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "treatments.sign": DERMATOLOGIST,
     "treatments.view_session": CLINICAL,
     "calendar_feeds.feed": PUBLIC,
+    "followups.contact": CLINICAL,
     "followups.book_plan": CLINICAL,
     "followups.plan": CLINICAL,
     "followups.queue": CLINICAL,

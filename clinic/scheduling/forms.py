@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from clinic.catalog.forms import MultiCheckboxField
 from clinic.scheduling.booking import MAX_DAYS_AHEAD
+from clinic.scheduling.contacts import OUTCOMES as CONTACT_OUTCOMES
 from clinic.scheduling.models import CAPABILITIES, PERFORMER_ROLES, WEEKDAYS
 
 ROOM_CHOICES = [("", "Any room")] + list(CAPABILITIES.items())
@@ -202,3 +203,17 @@ class ClinicSchedulingForm(FlaskForm):
         validators=[InputRequired(), NumberRange(0, 14)],
     )
     submit = SubmitField("Save settings")
+
+
+class ContactAttemptForm(FlaskForm):
+    """A call or message to a patient on the follow-up queue (dates are the clinic's local dates)."""
+
+    outcome = SelectField("What happened", choices=list(CONTACT_OUTCOMES.items()))
+    contacted_on = DateField("Date", validators=[DataRequired()])
+    hide_until = DateField(
+        "Hide from the queue until",
+        validators=[Optional()],
+        description="Leave empty to keep the patient in the queue.",
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=300)])
+    submit = SubmitField("Record contact")
