@@ -51,7 +51,8 @@ def nav_items() -> list[tuple[str, str, str]]:
                   ("catalog.index", "Catalog"), ("scheduling_admin.overview", "Scheduling")]
     if current_user.role == Role.PATIENT:
         items += [("routine_portal.today", "Today"), ("portal_appointments.upcoming", "My appointments"),
-                  ("portal_consents.consents", "Consents"), ("portal.home", "My record"),
+                  ("portal_consents.consents", "Consents"), ("routine_portal.problem_list", "Messages"),
+                  ("portal.home", "My record"),
                   ("portal.access_log", "Who viewed my record")]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 

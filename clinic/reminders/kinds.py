@@ -131,6 +131,9 @@ REGISTRY: dict[str, Kind] = {
     "waitlist_match": Kind(
         "waitlist_match", "A time has opened up at the clinic", _payload_as_p, _waitlist_offer_gone
     ),
+    # Enqueued by routines (clinic/routines/problems.py): a link only, no message text, no patient name.
+    "problem_report_notice": Kind("problem_report_notice", "A patient has sent you a message", _payload_as_p),
+    "problem_reply_notice": Kind("problem_reply_notice", "Your clinic has replied to your message", _payload_as_p),
 }
 
 

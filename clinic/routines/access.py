@@ -10,6 +10,7 @@ from clinic.auth.roles import Role
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.models import Routine, RoutineStep, StepPause
+from clinic.routines.problems import ProblemReport
 
 
 def _scope(query):
@@ -57,3 +58,17 @@ def get_pause(pause_id: int) -> StepPause:
     if pause is None:
         deny(404, detail=f"pause {pause_id} out of scope")
     return pause
+
+
+def get_problem_report(report_id: int) -> ProblemReport:
+    """A problem report of the user's clinic (staff) or the patient's own (portal); 404 otherwise."""
+    report = db.session.scalar(
+        _scope(
+            sa.select(ProblemReport)
+            .join(Patient, Patient.id == ProblemReport.patient_id)
+            .where(ProblemReport.id == report_id, ProblemReport.clinic_id == current_user.clinic_id)
+        )
+    )
+    if report is None:
+        deny(404, detail=f"problem report {report_id} out of scope")
+    return report
