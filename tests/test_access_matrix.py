@@ -150,6 +150,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "staff_feeds.create_patient_feed": CLINICAL,
     "staff_feeds.revoke_my_feed": CLINICAL,
     "staff_feeds.revoke_patient_feed": CLINICAL,
+    "waitlist_offer.offer": PUBLIC,
     "waitlist.add": CLINICAL,
     "waitlist.entries": CLINICAL,
     "waitlist.remove": CLINICAL,

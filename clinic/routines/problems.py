@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.audit.services import record
@@ -94,7 +94,8 @@ def treating_dermatologist(patient_id: int, clinic_id: int) -> int | None:
 def _link(endpoint: str, **values) -> str:
     """An absolute link for an e-mail, from the configured CLINIC_BASE_URL (never the request's Host)."""
     base = (current_app.config.get("CLINIC_BASE_URL") or "http://localhost:5000").rstrip("/")
-    return base + url_for(endpoint, **values)
+    # The path from the URL map alone: nothing of the current request (host, script root) goes in.
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def _notify_dermatologist(report: ProblemReport, event: str, key: str) -> None:

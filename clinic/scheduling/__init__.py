@@ -10,6 +10,7 @@ def blueprints() -> tuple:
     from clinic.scheduling.portal_waitlist_views import bp as portal_waitlist_bp
     from clinic.scheduling.staff_feed_views import bp as staff_feeds_bp
     from clinic.scheduling.views import bp as staff_bp
+    from clinic.scheduling.waitlist_offer_views import bp as waitlist_offer_bp
     from clinic.scheduling.waitlist_views import bp as waitlist_bp
 
     return (
@@ -21,4 +22,5 @@ def blueprints() -> tuple:
         staff_feeds_bp,
         waitlist_bp,
         portal_waitlist_bp,
+        waitlist_offer_bp,
     )

@@ -12,7 +12,8 @@ appointment's old reminders are cancelled and new ones queued under new keys:
 | appointment_staff_notice   | appt:{id}:staff:{event}:{n}                     | provider |
 | waitlist_match             | waitlist:{entry id}:slot:{start YYYYmmddTHHMMZ}  | patient  |
 
-Payloads carry no medical details: no procedure, no notes, no cancellation reason.
+Payloads carry no medical details: no procedure, no notes, no cancellation reason. The waitlist offer
+carries a one-click booking link (`offer_tokens`, built from CLINIC_BASE_URL).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.reminders import outbox
 from clinic.scheduling.models import Appointment, AppointmentPreference, WaitlistEntry
+from clinic.scheduling.offer_tokens import OFFER_VALID_HOURS, offer_link
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 
@@ -86,6 +88,8 @@ def waitlist_matched(entry: WaitlistEntry, now: datetime) -> bool:
             "starts_at": entry.match_starts_at.isoformat(),
             "local_time": local.strftime("%A %d %B %Y, %H:%M ") + (local.tzname() or ""),
             "timezone": patient.timezone,
+            "book_url": offer_link(entry),
+            "valid_hours": OFFER_VALID_HOURS,
         },
         patient_id=patient.id,
     )
