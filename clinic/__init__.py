@@ -31,6 +31,7 @@ from clinic.scheduling.feed_views import bp as calendar_feeds_bp
 from clinic.scheduling.followup_views import bp as followups_bp
 from clinic.scheduling.staff_feed_views import bp as staff_feeds_bp
 from clinic.scheduling.views import bp as scheduling_bp
+from clinic.scheduling.waitlist_offer_views import bp as waitlist_offers_bp
 from clinic.scheduling.waitlist_views import bp as waitlist_bp
 from clinic.security import CONTENT_SECURITY_POLICY, trust_proxies
 from clinic.transactions import ClinicFlask
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     followups_bp,
     scheduling_admin_bp,
     waitlist_bp,
+    waitlist_offers_bp,
     staff_feeds_bp,
     calendar_feeds_bp,
     routines_bp,

@@ -13,7 +13,8 @@ from clinic.reminders.models import (
     ReminderPreference,  # noqa: F401
 )
 from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep, RoutineWindow  # noqa: F401
-from clinic.routines.problems import ProblemReport  # noqa: F401
+from clinic.routines.problems import ProblemReply, ProblemReport  # noqa: F401
+from clinic.scheduling.contacts import ContactAttempt  # noqa: F401
 from clinic.scheduling.models import (  # noqa: F401
     Appointment,
     AppointmentType,

@@ -43,7 +43,8 @@ def nav_items() -> list[tuple[str, str, str]]:
                   ("catalog.index", "Catalog"), ("scheduling_admin.overview", "Scheduling")]
     if current_user.role == Role.PATIENT:
         items += [("portal.today", "Today"), ("portal.appointments", "My appointments"),
-                  ("portal.consents", "Consents"), ("portal.home", "My record"),
+                  ("portal.consents", "Consents"), ("portal.problem_list", "Messages"),
+                  ("portal.home", "My record"),
                   ("portal.access_log", "Who viewed my record")]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 

@@ -78,3 +78,10 @@ class AftercareForm(FlaskForm):
 class PauseForm(FlaskForm):
     ends_on = DateField("Paused until (end of day, patient's time)", validators=[InputRequired()])
     submit = SubmitField("Change pause")
+
+
+class ProblemReplyForm(FlaskForm):
+    """A message in a problem report's thread (staff or patient)."""
+
+    message = TextAreaField("Your reply", validators=[DataRequired(), Length(max=4000)])
+    submit = SubmitField("Send reply")

@@ -18,12 +18,14 @@ from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import (
     AppointmentTypeForm,
     ClinicSchedulingForm,
+    RoomCapabilitiesForm,
     RoomForm,
     TimeOffForm,
+    TypeCapabilityForm,
     WorkingHoursForm,
     to_utc,
 )
-from clinic.scheduling.models import WEEKDAYS, Room, TimeOff, WorkingHours
+from clinic.scheduling.models import CAPABILITIES, WEEKDAYS, Room, TimeOff, WorkingHours
 
 bp = Blueprint("scheduling_admin", __name__, url_prefix="/admin/schedule")
 
@@ -54,10 +56,22 @@ def _overview(room_form=None, type_form=None, off_form=None, settings_form=None,
         .order_by(TimeOff.starts_at)
     ).all()
     room_form, type_form, off_form = _forms(room_form, type_form, off_form)
+    types = access.clinic_types(active_only=False)
     return render_template(
         "scheduling/admin.html",
         rooms=rooms,
-        types=access.clinic_types(active_only=False),
+        room_forms={
+            r.id: RoomCapabilitiesForm(prefix=f"room{r.id}", formdata=None, capabilities=r.capabilities)
+            for r in rooms
+        },
+        types=types,
+        capabilities=CAPABILITIES,
+        type_forms={
+            t.id: TypeCapabilityForm(
+                prefix=f"type{t.id}", formdata=None, required_capability=t.required_capability or ""
+            )
+            for t in types
+        },
         providers=access.clinic_providers(),
         time_off=time_off,
         room_form=room_form,
@@ -111,7 +125,35 @@ def add_room():
     if not form.validate_on_submit():
         return _overview(room_form=form, status=422)
     return _attempt(
-        lambda: resources.add_room(current_user.clinic_id, form.name.data), "Room added.", room_form=form
+        lambda: resources.add_room(current_user.clinic_id, form.name.data, form.capabilities.data),
+        "Room added.",
+        room_form=form,
+    )
+
+
+@bp.post("/rooms/<int:room_id>/capabilities")
+@role_required(Role.ADMIN)
+def room_capabilities(room_id: int):
+    room = access.get_clinic_row(Room, room_id)
+    form = RoomCapabilitiesForm(prefix=f"room{room.id}")
+    if not form.validate_on_submit():
+        flash("Choose the room's equipment from the list.", "error")
+        return _overview(status=422)
+    return _attempt(
+        lambda: resources.set_room_capabilities(room, form.capabilities.data), f"{room.name}: equipment saved."
+    )
+
+
+@bp.post("/types/<int:type_id>/capability")
+@role_required(Role.ADMIN)
+def type_capability(type_id: int):
+    kind = access.get_appointment_type(type_id)
+    form = TypeCapabilityForm(prefix=f"type{kind.id}")
+    if not form.validate_on_submit():
+        flash("Choose what room the appointment type needs from the list.", "error")
+        return _overview(status=422)
+    return _attempt(
+        lambda: resources.set_type_capability(kind, form.required_capability.data), f"{kind.name}: room saved."
     )
 
 
@@ -138,6 +180,7 @@ def add_type():
             duration_minutes=form.duration_minutes.data,
             buffer_minutes=form.buffer_minutes.data,
             performer_role=form.performer_role.data,
+            required_capability=form.required_capability.data or None,
         ),
         "Appointment type added.",
         type_form=form,

@@ -106,12 +106,40 @@ def room_busy(
     return _overlapping(Appointment.room_id, room_id, starts_at, blocks_until, exclude_id) is not None
 
 
-def free_room(
-    clinic_id: int, starts_at: datetime, blocks_until: datetime, exclude_id: int | None = None
-) -> Room | None:
+def patient_overlap(
+    patient_id: int, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> Appointment | None:
+    """The patient's active appointment overlapping [starts_at, ends_at), if any.
+
+    A patient is held from start to end (the buffer after is the room's and provider's cleanup time).
+    """
+    query = sa.select(Appointment).where(
+        Appointment.patient_id == patient_id,
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.starts_at < ends_at,
+        Appointment.ends_at > starts_at,
+    )
+    if exclude_id is not None:
+        query = query.where(Appointment.id != exclude_id)
+    return db.session.scalars(query.order_by(Appointment.starts_at).limit(1)).first()
+
+
+def capable_rooms(clinic_id: int, capability: str | None) -> list[Room]:
+    """The clinic's rooms in use that can host `capability` (any room when None), by name."""
     rooms = db.session.scalars(
         sa.select(Room).where(Room.clinic_id == clinic_id, Room.active.is_(True)).order_by(Room.name, Room.id)
     ).all()
+    return [r for r in rooms if r.can_host(capability)]
+
+
+def free_room(
+    clinic_id: int,
+    starts_at: datetime,
+    blocks_until: datetime,
+    exclude_id: int | None = None,
+    capability: str | None = None,
+) -> Room | None:
+    rooms = capable_rooms(clinic_id, capability)
     return next((r for r in rooms if not room_busy(r.id, starts_at, blocks_until, exclude_id)), None)
 
 
@@ -123,14 +151,27 @@ def eligible_providers(clinic_id: int, role: str, provider_ids: list[int] | None
 
 
 class _Busy:
-    """Busy ranges per provider and per room, loaded once for a search window."""
+    """Busy ranges per provider and per room (and of one patient), loaded once for a search window."""
 
-    def __init__(self, clinic_id: int, provider_ids: list[int], start: datetime, end: datetime) -> None:
+    def __init__(
+        self,
+        clinic_id: int,
+        provider_ids: list[int],
+        start: datetime,
+        end: datetime,
+        patient_id: int | None = None,
+    ) -> None:
         self.provider: dict[int | None, list[tuple[datetime, datetime]]] = defaultdict(list)
         self.room: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self.patient: list[tuple[datetime, datetime]] = []
         rows = db.session.execute(
             sa.select(
-                Appointment.provider_id, Appointment.room_id, Appointment.starts_at, Appointment.blocks_until
+                Appointment.provider_id,
+                Appointment.room_id,
+                Appointment.starts_at,
+                Appointment.blocks_until,
+                Appointment.patient_id,
+                Appointment.ends_at,
             ).where(
                 Appointment.clinic_id == clinic_id,
                 Appointment.status.in_(ACTIVE_STATUSES),
@@ -138,9 +179,11 @@ class _Busy:
                 Appointment.blocks_until > start,
             )
         ).all()
-        for provider_id, room_id, s, e in rows:
+        for provider_id, room_id, s, e, row_patient_id, ends in rows:
             self.provider[provider_id].append((s, e))
             self.room[room_id].append((s, e))
+            if patient_id is not None and row_patient_id == patient_id:
+                self.patient.append((s, ends))
         for off in db.session.scalars(
             sa.select(TimeOff).where(
                 TimeOff.clinic_id == clinic_id, TimeOff.starts_at < end, TimeOff.ends_at > start
@@ -159,6 +202,9 @@ class _Busy:
     def room_free(self, room_id: int, s: datetime, e: datetime) -> bool:
         return not self._clash(self.room[room_id], s, e)
 
+    def patient_free(self, s: datetime, e: datetime) -> bool:
+        return not self._clash(self.patient, s, e)
+
 
 def find_free_slots(
     clinic,
@@ -169,8 +215,12 @@ def find_free_slots(
     provider_ids: list[int] | None = None,
     now: datetime | None = None,
     step_minutes: int = SLOT_STEP_MINUTES,
+    patient_id: int | None = None,
 ) -> dict[User, list[Slot]]:
-    """Open slots per provider for the type between two local dates (inclusive), earliest first."""
+    """Open slots per provider for the type between two local dates (inclusive), earliest first.
+
+    With `patient_id`, times when that patient already has an appointment are left out.
+    """
     if last_day < first_day:
         raise ValueError("The end date is before the start date.")
     if (last_day - first_day).days > MAX_SEARCH_DAYS:
@@ -183,14 +233,10 @@ def find_free_slots(
         sa.select(WorkingHours).where(WorkingHours.provider_id.in_(ids)).order_by(WorkingHours.starts)
     ):
         hours[(h.provider_id, h.weekday)].append(h)
-    rooms = db.session.scalars(
-        sa.select(Room.id)
-        .where(Room.clinic_id == clinic.id, Room.active.is_(True))
-        .order_by(Room.name, Room.id)
-    ).all()
+    rooms = [r.id for r in capable_rooms(clinic.id, appointment_type.required_capability)]
     window_start, _ = local_day_bounds(first_day, zone)
     _, window_end = local_day_bounds(last_day, zone)
-    busy = _Busy(clinic.id, ids, window_start, window_end)
+    busy = _Busy(clinic.id, ids, window_start, window_end, patient_id)
     length = timedelta(minutes=appointment_type.duration_minutes)
     blocked = length + timedelta(minutes=appointment_type.buffer_minutes)
     result: dict[User, list[Slot]] = {}
@@ -215,7 +261,7 @@ def _interval_slots(provider_id, day, hours, zone, length, blocked, step, now, b
         start = local_instant(day, clock.time(), zone)
         if start is not None and start >= now:
             until = start + blocked
-            if busy.provider_free(provider_id, start, until):
+            if busy.provider_free(provider_id, start, until) and busy.patient_free(start, start + length):
                 room = next((r for r in rooms if busy.room_free(r, start, until)), None)
                 if room is not None:
                     slots.append(Slot(provider_id, room, start, start + length))

@@ -14,9 +14,9 @@ from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling import availability, notifications, waitlist
-from clinic.scheduling.errors import SchedulingError, SlotTaken
+from clinic.scheduling.errors import PatientBusy, SchedulingError, SlotTaken
 from clinic.scheduling.locking import flush_booking, take_write_lock
-from clinic.scheduling.models import Appointment, AppointmentType, Room, Series
+from clinic.scheduling.models import CAPABILITIES, Appointment, AppointmentType, Room, Series
 from clinic.scheduling.series_rules import check_series_position, refresh_series
 
 MAX_DAYS_AHEAD = 730
@@ -55,6 +55,19 @@ def _validate_time(starts_at: datetime, *, now: datetime, allow_past: bool) -> N
         raise SchedulingError(f"Appointments can be booked at most {MAX_DAYS_AHEAD // 365} years ahead.")
 
 
+def _check_patient_free(
+    clinic: Clinic, patient: Patient, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> None:
+    """A patient cannot be in two rooms at once, whoever the provider (checked under the booking lock)."""
+    other = availability.patient_overlap(patient.id, starts_at, ends_at, exclude_id)
+    if other is not None:
+        local = other.starts_at.astimezone(clinic.zone)
+        raise PatientBusy(
+            f"{patient.full_name} already has an appointment then ({other.appointment_type.name} with "
+            f"{other.provider.full_name} at {local:%H:%M} on {local:%d %b %Y}). Please choose another time."
+        )
+
+
 def _check_resources(
     clinic: Clinic,
     provider: User,
@@ -62,8 +75,11 @@ def _check_resources(
     starts_at: datetime,
     blocks_until: datetime,
     exclude_id: int | None = None,
+    appointment_type: AppointmentType | None = None,
 ) -> Room:
-    """Raise unless the provider works then, is not off, and a room is free; return the room to use."""
+    """Raise unless the provider works then, is not off, and a room equipped for the type is free; return
+    the room to use."""
+    capability = appointment_type.required_capability if appointment_type else None
     if not availability.within_working_hours(provider.id, starts_at, blocks_until, clinic.zone):
         raise SchedulingError(f"{provider.full_name} does not work at that time.")
     off = availability.time_off_overlapping(clinic.id, provider.id, starts_at, blocks_until)
@@ -72,9 +88,20 @@ def _check_resources(
     if availability.provider_busy(provider.id, starts_at, blocks_until, exclude_id):
         raise SlotTaken(f"{provider.full_name} already has an appointment then. Please choose another time.")
     if room is None:
-        room = availability.free_room(clinic.id, starts_at, blocks_until, exclude_id)
+        room = availability.free_room(clinic.id, starts_at, blocks_until, exclude_id, capability)
+        if room is None and capability and not availability.capable_rooms(clinic.id, capability):
+            raise SchedulingError(
+                f"No room in use is equipped for {CAPABILITIES.get(capability, capability).lower()}; "
+                "an admin can set room equipment."
+            )
         if room is None:
-            raise SlotTaken("No treatment room is free then. Please choose another time.")
+            equipped = f" equipped for {CAPABILITIES.get(capability, capability).lower()}" if capability else ""
+            raise SlotTaken(f"No treatment room{equipped} is free then. Please choose another time.")
+    elif not room.can_host(capability):
+        raise SchedulingError(
+            f"{room.name} cannot host {appointment_type.name}: it needs a room equipped for "
+            f"{CAPABILITIES.get(capability, capability).lower()}."
+        )
     elif room.clinic_id != clinic.id or availability.room_busy(room.id, starts_at, blocks_until, exclude_id):
         raise SlotTaken(f"{room.name} is taken then. Please choose another time.")
     return room
@@ -108,7 +135,8 @@ def book_appointment(
         if series.patient_id != patient.id or series.appointment_type_id != appointment_type.id:
             raise SchedulingError("That series belongs to another patient or treatment.")
         overdue = check_series_position(series, local_date, clinic)
-    room = _check_resources(clinic, provider, room, starts_at, blocks_until)
+    _check_patient_free(clinic, patient, starts_at, ends_at)
+    room = _check_resources(clinic, provider, room, starts_at, blocks_until, appointment_type=appointment_type)
     appointment = Appointment(
         clinic_id=clinic.id,
         patient_id=patient.id,
@@ -167,12 +195,16 @@ def reschedule(
     ends_at = starts_at + timedelta(minutes=appointment_type.duration_minutes)
     blocks_until = ends_at + timedelta(minutes=appointment_type.buffer_minutes)
     take_write_lock()
+    _check_patient_free(clinic, appointment.patient, starts_at, ends_at, exclude_id=appointment.id)
     room = (
         appointment.room
-        if not availability.room_busy(appointment.room_id, starts_at, blocks_until, appointment.id)
+        if appointment.room.can_host(appointment_type.required_capability)
+        and not availability.room_busy(appointment.room_id, starts_at, blocks_until, appointment.id)
         else None
     )
-    room = _check_resources(clinic, provider, room, starts_at, blocks_until, exclude_id=appointment.id)
+    room = _check_resources(
+        clinic, provider, room, starts_at, blocks_until, exclude_id=appointment.id, appointment_type=appointment_type
+    )
     local_date = starts_at.astimezone(clinic.zone).date()
     if appointment.series is not None:
         appointment.overdue = check_series_position(

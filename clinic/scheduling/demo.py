@@ -16,11 +16,22 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.availability import find_free_slots, local_instant
 from clinic.scheduling.booking import book_appointment, change_status
-from clinic.scheduling.models import AppointmentType, Room, Series, TimeOff, WorkingHours
+from clinic.scheduling.models import (
+    CAPABILITY_FOR_PROCEDURE_KIND,
+    AppointmentType,
+    Room,
+    Series,
+    TimeOff,
+    WorkingHours,
+)
 from clinic.scheduling.series import start_series
 from clinic.scheduling.series_rules import refresh_series, target_gap
 
-ROOMS = ["Treatment room 1", "Treatment room 2", "Laser suite"]
+ROOMS = {
+    "Treatment room 1": ["microneedling", "injections"],
+    "Treatment room 2": ["microneedling", "injections"],
+    "Laser suite": ["laser"],
+}
 HOURS = {
     "aesthetician": [(range(5), time(9), time(12, 30)), (range(5), time(13, 30), time(17, 30))],
     "dermatologist": [(range(4), time(9), time(13)), (range(4), time(14), time(18))],
@@ -46,8 +57,8 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _setup_resources(clinic: Clinic, staff: list[User]) -> dict[str, AppointmentType]:
-    for name in ROOMS:
-        db.session.add(Room(clinic_id=clinic.id, name=name))
+    for name, capabilities in ROOMS.items():
+        db.session.add(Room(clinic_id=clinic.id, name=name, capabilities=capabilities))
     for user in staff:
         for weekdays, starts, ends in HOURS[user.role]:
             for weekday in weekdays:
@@ -66,6 +77,7 @@ def _setup_resources(clinic: Clinic, staff: list[User]) -> dict[str, Appointment
             duration_minutes=minutes,
             buffer_minutes=buffer,
             performer_role=role,
+            required_capability=CAPABILITY_FOR_PROCEDURE_KIND.get(procedure.kind),
         )
         db.session.add(types[code])
     db.session.flush()
@@ -101,7 +113,7 @@ def _book_near(
     clinic: Clinic, patient: Patient, kind: AppointmentType, day: date, series: Series | None, now: datetime
 ):
     """Book the first free slot on or after `day` (past days too: demo history)."""
-    slots = find_free_slots(clinic, kind, day, day + timedelta(days=10), now=EARLIEST)
+    slots = find_free_slots(clinic, kind, day, day + timedelta(days=10), now=EARLIEST, patient_id=patient.id)
     first = min((s for found in slots.values() for s in found), key=lambda s: s.starts_at, default=None)
     if first is None:
         return None

@@ -10,3 +10,12 @@ class SlotTaken(SchedulingError):
 
     def __init__(self, message: str = "That slot was just taken. Please choose another time.") -> None:
         super().__init__(message)
+
+
+class PatientBusy(SlotTaken):
+    """The patient already has an appointment at that time (with any provider, in any room)."""
+
+    def __init__(
+        self, message: str = "The patient already has an appointment at that time. Please choose another time."
+    ) -> None:
+        super().__init__(message)

@@ -10,15 +10,16 @@ from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.catalog.access import get_protocol
 from clinic.catalog.models import Protocol
+from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.roles import CLINICAL_STAFF
-from clinic.scheduling import access
+from clinic.scheduling import access, contacts
 from clinic.scheduling.audit import record_viewed
 from clinic.scheduling.checkpoints import mark_recorded
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.followups import follow_up_queue
-from clinic.scheduling.forms import LOCAL_FORMAT, PlanForm, SeriesBookingForm, to_utc
+from clinic.scheduling.forms import LOCAL_FORMAT, ContactAttemptForm, PlanForm, SeriesBookingForm, to_utc
 from clinic.scheduling.models import AppointmentType
 from clinic.scheduling.series import book_series, plan_series
 
@@ -34,6 +35,41 @@ def queue():
     )
     html = render_template("scheduling/followups.html", page=page, local_format=LOCAL_FORMAT)
     return html
+
+
+@bp.route("/followups/patients/<int:patient_id>/contact", methods=["GET", "POST"])
+@role_required(*CLINICAL_STAFF)
+def contact(patient_id: int):
+    """Record a call or message, see earlier attempts, and optionally hide the patient until a date."""
+    patient = get_patient(patient_id)
+    today = clinic_today()
+    form = ContactAttemptForm(contacted_on=today) if request.method == "GET" else ContactAttemptForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            contacts.record_attempt(
+                patient,
+                outcome=form.outcome.data,
+                contacted_on=form.contacted_on.data,
+                today=today,
+                hide_until=form.hide_until.data,
+                note=form.note.data,
+                by=current_user,
+            )
+            flash(f"Contact with {patient.full_name} recorded.", "success")
+            return redirect(url_for("followups.queue"))
+        except SchedulingError as error:
+            db.session.rollback()
+            field = form.hide_until if "hide" in str(error).lower() else form.contacted_on
+            field.errors.append(str(error))
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    record("followup.contacts_view", patient_id=patient.id, object_type="patient", object_id=patient.id)
+    html = render_template(
+        "scheduling/contact.html", patient=patient, form=form, attempts=contacts.attempts_for(patient)
+    )
+    return html, status
 
 
 @bp.post("/series/<int:series_id>/checkpoint")
@@ -100,7 +136,12 @@ def plan(patient_id: int):
             message = "No appointment type offers this protocol's procedure; an admin can add one."
         else:
             proposal = plan_series(
-                current_user.clinic, protocol, kind, form.first.data, provider_id=form.provider.data or None
+                current_user.clinic,
+                protocol,
+                kind,
+                form.first.data,
+                provider_id=form.provider.data or None,
+                patient_id=patient.id,
             )
             booking = _booking_form(protocol, kind, proposal)
     record("series.plan", patient_id=patient.id, object_type="patient", object_id=patient.id)

@@ -8,6 +8,9 @@ Three kinds of rows, in one UNION ALL:
   score recorded within ± the series tolerance of their date (`scheduling.checkpoints`), for patients
   with no upcoming booked appointment;
 - no-shows of the last 90 days not followed by a new booking of the same treatment.
+
+Each row shows the patient's latest contact attempt; a patient hidden by staff until a later date
+(`scheduling.contacts`) is left out until then.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.checkpoints import earliest_open
+from clinic.scheduling.contacts import ContactAttempt, latest_id, visible_clause
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentType, Series
 
 WINDOW_DAYS = 7
@@ -46,6 +50,7 @@ class FollowUp:
     series: Series | None
     appointment: Appointment | None
     appointment_type: AppointmentType
+    last_contact: ContactAttempt | None = None
 
     @property
     def label(self) -> str:
@@ -165,11 +170,14 @@ def follow_up_queue(
         _checkpoint_rows(clinic, today, now),
         _no_show_rows(clinic.id, today),
     ).subquery("follow_up")
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(rows))
+    visible = visible_clause(rows.c.patient_id, today)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(rows).where(visible))
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     found = db.session.execute(
-        sa.select(rows)
+        sa.select(rows, ContactAttempt)
+        .outerjoin(ContactAttempt, ContactAttempt.id == latest_id(rows.c.patient_id))
+        .where(visible)
         .order_by(rows.c.due_on, rows.c.patient_id, rows.c.kind)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -184,7 +192,8 @@ def _by_id(model, ids: set[int], *options) -> dict:
 
 
 def _hydrate(found) -> list[FollowUp]:
-    """Load the patients, series, appointments and types of a page: four queries whatever its length."""
+    """Load the patients, series, appointments and types of a page: four queries whatever its length (each
+    row already carries the patient's latest contact attempt)."""
     patients = _by_id(Patient, {r.patient_id for r in found})
     series = _by_id(Series, {r.series_id for r in found if r.series_id}, selectinload(Series.protocol))
     appointments = _by_id(
@@ -200,6 +209,7 @@ def _hydrate(found) -> list[FollowUp]:
             series.get(r.series_id),
             appointments.get(r.appointment_id),
             types[r.appointment_type_id],
+            r.ContactAttempt,
         )
         for r in found
     ]

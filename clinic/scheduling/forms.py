@@ -22,8 +22,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from clinic.catalog.forms import MultiCheckboxField
 from clinic.scheduling.booking import MAX_DAYS_AHEAD
-from clinic.scheduling.models import PERFORMER_ROLES, WEEKDAYS
+from clinic.scheduling.contacts import OUTCOMES as CONTACT_OUTCOMES
+from clinic.scheduling.models import CAPABILITIES, PERFORMER_ROLES, WEEKDAYS
+
+ROOM_CHOICES = [("", "Any room")] + list(CAPABILITIES.items())
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -84,7 +88,22 @@ class SlotSearchForm(FlaskForm):
 
 class RoomForm(FlaskForm):
     name = StringField("Room name", validators=[DataRequired(), Length(max=60)])
+    capabilities = MultiCheckboxField("Equipped for", choices=list(CAPABILITIES.items()))
     submit = SubmitField("Add room")
+
+
+class RoomCapabilitiesForm(FlaskForm):
+    """One room's equipment; rendered once per room with the prefix `room<id>-` so ids stay unique."""
+
+    capabilities = MultiCheckboxField("Equipped for", choices=list(CAPABILITIES.items()))
+    submit = SubmitField("Save equipment")
+
+
+class TypeCapabilityForm(FlaskForm):
+    """What room one appointment type needs; prefix `type<id>-`."""
+
+    required_capability = SelectField("Needs a room for", choices=ROOM_CHOICES, default="")
+    submit = SubmitField("Save")
 
 
 class AppointmentTypeForm(FlaskForm):
@@ -97,6 +116,7 @@ class AppointmentTypeForm(FlaskForm):
         "Buffer after (minutes)", default=15, validators=[InputRequired(), NumberRange(min=0, max=120)]
     )
     performer_role = SelectField("Performed by", choices=list(PERFORMER_ROLES.items()))
+    required_capability = SelectField("Needs a room for", choices=ROOM_CHOICES, default="")
     submit = SubmitField("Add appointment type")
 
 
@@ -183,3 +203,17 @@ class ClinicSchedulingForm(FlaskForm):
         validators=[InputRequired(), NumberRange(0, 14)],
     )
     submit = SubmitField("Save settings")
+
+
+class ContactAttemptForm(FlaskForm):
+    """A call or message to a patient on the follow-up queue (dates are the clinic's local dates)."""
+
+    outcome = SelectField("What happened", choices=list(CONTACT_OUTCOMES.items()))
+    contacted_on = DateField("Date", validators=[DataRequired()])
+    hide_until = DateField(
+        "Hide from the queue until",
+        validators=[Optional()],
+        description="Leave empty to keep the patient in the queue.",
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=300)])
+    submit = SubmitField("Record contact")

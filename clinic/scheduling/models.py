@@ -1,8 +1,8 @@
 """Scheduling: providers' working hours and time off, rooms, appointment types, appointments, series,
 calendar-feed tokens and the patient's appointment-reminder opt-in.
 
-Double booking is impossible at the database level: on PostgreSQL two exclusion constraints (btree_gist)
-refuse overlapping active appointments of one provider or one room; on SQLite the booking service takes
+Double booking is impossible at the database level: on PostgreSQL three exclusion constraints (btree_gist)
+refuse overlapping active appointments of one provider, one room or one patient; on SQLite the booking service takes
 the write lock before it checks for overlaps (see `scheduling.locking`).
 """
 
@@ -25,6 +25,15 @@ STATUSES = {
     "no_show": "No-show",
 }
 PERFORMER_ROLES = {"dermatologist": "Dermatologist", "aesthetician": "Aesthetician"}
+#: What a room can host; an appointment type may require one of these (rooms without it are never chosen).
+CAPABILITIES = {"laser": "Laser", "microneedling": "Microneedling", "injections": "Injections"}
+#: The capability a procedure kind needs by default (new appointment types, demo data, migration 0031).
+CAPABILITY_FOR_PROCEDURE_KIND = {
+    "microneedling": "microneedling",
+    "laser": "laser",
+    "scalp_topical": "microneedling",
+    "scalp_injection": "injections",
+}
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _ACTIVE_SQL = "status IN ('booked', 'checked_in', 'completed')"
 
@@ -73,8 +82,17 @@ class Room(Base):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(60))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Keys of `CAPABILITIES` this room is equipped for (a short list; rooms are few, so filtered in Python).
+    capabilities: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     __table_args__ = (sa.UniqueConstraint("clinic_id", "name", name="uq_room_clinic_name"),)
+
+    def can_host(self, capability: str | None) -> bool:
+        return capability is None or capability in (self.capabilities or [])
+
+    @property
+    def capability_labels(self) -> list[str]:
+        return [CAPABILITIES.get(c, c) for c in self.capabilities or []]
 
 
 class AppointmentType(Base):
@@ -90,6 +108,8 @@ class AppointmentType(Base):
     performer_role: Mapped[str] = mapped_column(sa.String(20))
     buffer_minutes: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    #: A key of `CAPABILITIES` the room must have (a laser session needs the laser room); None: any room.
+    required_capability: Mapped[str | None] = mapped_column(sa.String(20))
 
     procedure = relationship("Procedure", lazy="joined")
 
@@ -241,16 +261,21 @@ class FeedToken(Base):
     __table_args__ = (sa.CheckConstraint("(patient_id IS NULL) <> (provider_id IS NULL)", name="one_owner"),)
 
 
+#: A patient cannot be in two rooms at once: held from start to end (the buffer is the room's cleanup).
+PATIENT_EXCLUSION_SQL = f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_patient_overlap
+EXCLUDE USING gist (patient_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE ({_ACTIVE_SQL})"""
 EXCLUSION_SQL = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
     f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_provider_overlap
 EXCLUDE USING gist (provider_id WITH =, tstzrange(starts_at, blocks_until) WITH &&) WHERE ({_ACTIVE_SQL})""",
     f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_room_overlap
 EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, blocks_until) WITH &&) WHERE ({_ACTIVE_SQL})""",
+    PATIENT_EXCLUSION_SQL,
 ]
 DROP_EXCLUSION_SQL = [
     "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_provider_overlap",
     "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_room_overlap",
+    "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_patient_overlap",
 ]
 
 

@@ -17,7 +17,8 @@ Payloads carry no medical details: no procedure, no notes, no cancellation reaso
 This module also plugs scheduling into `clinic.reminders`: the "appointment" topic (opt-in per channel),
 the kinds above, and a planner that queues reminders for appointments already booked when a patient opts in
 later (the booking itself queues them for patients already opted in). Whether the patient still wants a
-reminder is read again at send time, so opting out stops reminders already queued.
+reminder is read again at send time, so opting out stops reminders already queued. The waitlist offer
+carries a one-click booking link (`offer_tokens`, built from CLINIC_BASE_URL).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from clinic.reminders.models import CHANNELS, OutboxMessage
 from clinic.reminders.planner import CATCH_UP_MINUTES, audience
 from clinic.reminders.preferences import sms_number, wants
 from clinic.scheduling.models import Appointment, WaitlistEntry
+from clinic.scheduling.offer_tokens import OFFER_VALID_HOURS, offer_link
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 TOPIC = "appointment"
@@ -103,6 +105,8 @@ def waitlist_matched(entry: WaitlistEntry, now: datetime) -> bool:
             "starts_at": entry.match_starts_at.isoformat(),
             "local_time": local.strftime("%A %d %B %Y, %H:%M ") + (local.tzname() or ""),
             "timezone": patient.timezone,
+            "book_url": offer_link(entry),
+            "valid_hours": OFFER_VALID_HOURS,
         },
         patient_id=patient.id,
     )

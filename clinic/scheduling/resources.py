@@ -11,18 +11,55 @@ from clinic.auth.models import User
 from clinic.catalog.models import Procedure
 from clinic.extensions import db
 from clinic.scheduling.errors import SchedulingError
-from clinic.scheduling.models import PERFORMER_ROLES, AppointmentType, Room, TimeOff, WorkingHours
+from clinic.scheduling.models import (
+    CAPABILITIES,
+    PERFORMER_ROLES,
+    AppointmentType,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 
 
-def add_room(clinic_id: int, name: str) -> Room:
+def _capabilities(values) -> list[str]:
+    chosen = sorted(set(values or []))
+    unknown = [c for c in chosen if c not in CAPABILITIES]
+    if unknown:
+        raise SchedulingError(f"Unknown room equipment: {', '.join(unknown)}.")
+    return chosen
+
+
+def add_room(clinic_id: int, name: str, capabilities=()) -> Room:
     name = name.strip()
     if db.session.scalar(sa.select(Room.id).where(Room.clinic_id == clinic_id, Room.name == name)):
         raise SchedulingError(f"There is already a room called {name}.")
-    room = Room(clinic_id=clinic_id, name=name)
+    room = Room(clinic_id=clinic_id, name=name, capabilities=_capabilities(capabilities))
     db.session.add(room)
     db.session.flush()
-    record("schedule.room_add", object_type="room", object_id=room.id, detail=name)
+    record(
+        "schedule.room_add", object_type="room", object_id=room.id, detail=f"{name} {','.join(room.capabilities)}"
+    )
     return room
+
+
+def set_room_capabilities(room: Room, capabilities) -> Room:
+    """What the room is equipped for; booked appointments stay where they are (staff move them if needed)."""
+    room.capabilities = _capabilities(capabilities)
+    db.session.flush()
+    record("schedule.room_capabilities", object_type="room", object_id=room.id, detail=",".join(room.capabilities))
+    return room
+
+
+def set_type_capability(kind: AppointmentType, capability: str | None) -> AppointmentType:
+    capability = capability or None
+    if capability is not None and capability not in CAPABILITIES:
+        raise SchedulingError("Choose what room the appointment type needs.")
+    kind.required_capability = capability
+    db.session.flush()
+    record(
+        "schedule.type_capability", object_type="appointment_type", object_id=kind.id, detail=capability or "any"
+    )
+    return kind
 
 
 def add_appointment_type(
@@ -33,6 +70,7 @@ def add_appointment_type(
     duration_minutes: int,
     buffer_minutes: int,
     performer_role: str,
+    required_capability: str | None = None,
 ) -> AppointmentType:
     procedure = db.session.scalar(
         sa.select(Procedure).where(Procedure.id == procedure_id, Procedure.clinic_id == clinic_id)
@@ -43,6 +81,9 @@ def add_appointment_type(
         raise SchedulingError("The duration must be positive and the buffer not negative.")
     if performer_role not in PERFORMER_ROLES:
         raise SchedulingError("Choose who performs it.")
+    required_capability = required_capability or None
+    if required_capability is not None and required_capability not in CAPABILITIES:
+        raise SchedulingError("Choose what room it needs.")
     kind = AppointmentType(
         clinic_id=clinic_id,
         procedure_id=procedure.id,
@@ -50,6 +91,7 @@ def add_appointment_type(
         duration_minutes=duration_minutes,
         buffer_minutes=buffer_minutes,
         performer_role=performer_role,
+        required_capability=required_capability,
     )
     db.session.add(kind)
     db.session.flush()

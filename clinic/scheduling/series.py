@@ -54,8 +54,10 @@ def plan_series(
     *,
     provider_id: int | None = None,
     now: datetime | None = None,
+    patient_id: int | None = None,
 ) -> list[PlannedSession]:
-    """Propose a date and a free slot for every induction session, each inside its interval window."""
+    """Propose a date and a free slot for every induction session, each inside its interval window
+    (with `patient_id`, never at a time that patient already has another appointment)."""
     now = now or datetime.now(UTC)
     tolerance, providers = clinic.series_tolerance_days, [provider_id] if provider_id else None
     plan: list[PlannedSession] = []
@@ -78,7 +80,9 @@ def plan_series(
                 else target + timedelta(days=FIRST_SESSION_SEARCH_DAYS)
             )
         slot = _pick(
-            find_free_slots(clinic, appointment_type, target, latest, provider_ids=providers, now=now),
+            find_free_slots(
+                clinic, appointment_type, target, latest, provider_ids=providers, now=now, patient_id=patient_id
+            ),
             preferred,
             clinic.zone,
         )
@@ -91,6 +95,7 @@ def plan_series(
                     target - timedelta(days=1),
                     provider_ids=providers,
                     now=now,
+                    patient_id=patient_id,
                 ),
                 preferred,
                 clinic.zone,

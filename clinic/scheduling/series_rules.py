@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from clinic.catalog.models import Protocol
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
+from clinic.scheduling.checkpoints import refresh_checkpoints
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, Series
 
@@ -126,8 +127,6 @@ def refresh_series(series: Series, clinic: Clinic, today: date | None = None) ->
 
 def refresh_checkpoint(series: Series) -> None:
     """Date the series' outcome checkpoints (see `scheduling.checkpoints`)."""
-    from clinic.scheduling.checkpoints import refresh_checkpoints
-
     refresh_checkpoints(series)
 
 

@@ -97,6 +97,7 @@ def slots():
             form.start.data,
             form.end.data,
             provider_ids=[form.provider.data] if form.provider.data else None,
+            patient_id=get_patient(patient_id).id if patient_id else None,
         )
     return render_template(
         "scheduling/slots.html",
@@ -176,7 +177,8 @@ def _suggested_slots(form: BookingForm):
     if not form.appointment_type_id.data:
         return None
     kind = access.get_appointment_type(form.appointment_type_id.data)
-    return find_free_slots(current_user.clinic, kind, start, end)
+    patient_id = request.values.get("patient_id", type=int) or request.args.get("patient", type=int)
+    return find_free_slots(current_user.clinic, kind, start, end, patient_id=patient_id)
 
 
 def _prefill() -> dict:

@@ -20,7 +20,8 @@ from clinic.auth.models import User
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.errors import SchedulingError
-from clinic.scheduling.models import Appointment, AppointmentType, WaitlistEntry
+from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentType, WaitlistEntry
+from clinic.scheduling.notifications import waitlist_matched
 
 MAX_RANGE_DAYS = 180
 PORTAL_MAX_RANGE_DAYS = 60
@@ -115,6 +116,14 @@ def slot_freed(
     now = now or datetime.now(UTC)
     if starts_at <= now:
         return None
+    ends_at = starts_at + (appointment.ends_at - appointment.starts_at)
+    busy = sa.exists().where(  # a patient who has another appointment then cannot take the slot
+        Appointment.patient_id == WaitlistEntry.patient_id,
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.id != appointment.id,
+        Appointment.starts_at < ends_at,
+        Appointment.ends_at > starts_at,
+    )
     entry = db.session.scalars(
         sa.select(WaitlistEntry)
         .where(
@@ -125,6 +134,7 @@ def slot_freed(
             WaitlistEntry.match_starts_at.is_(None),
             WaitlistEntry.earliest <= local_day,
             WaitlistEntry.latest >= local_day,
+            ~busy,
         )
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
         .limit(1)
@@ -132,8 +142,6 @@ def slot_freed(
     if entry is not None:
         entry.match_starts_at, entry.match_provider_id = starts_at, provider_id
         if notify:
-            from clinic.scheduling.notifications import waitlist_matched
-
             waitlist_matched(entry, now)
     return entry
 

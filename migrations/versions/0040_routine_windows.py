@@ -21,7 +21,7 @@ import clinic.db
 
 # revision identifiers, used by Alembic.
 revision = '0040_routine_windows'
-down_revision = '0020_reminder_channels'
+down_revision = '0033_problem_replies'
 branch_labels = None
 depends_on = None
 

@@ -16,9 +16,9 @@ from clinic.patients.access import get_patient
 from clinic.portal.views.blueprint import bp
 from clinic.reminders.preferences import get_preferences, set_wanted
 from clinic.roles import Role
-from clinic.scheduling import access, feeds
+from clinic.scheduling import access, feeds, portal_booking
 from clinic.scheduling.availability import MAX_SEARCH_DAYS, find_free_slots
-from clinic.scheduling.booking import book_appointment, change_status, reschedule
+from clinic.scheduling.booking import change_status
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import CancelForm, PreferenceForm
 from clinic.scheduling.patient_schedule import patient_schedule
@@ -29,12 +29,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _cutoff() -> timedelta:
-    return timedelta(hours=current_user.clinic.booking_cutoff_hours)
-
-
 def _changeable(appointment) -> bool:
-    return appointment.status == "booked" and appointment.starts_at - _cutoff() > _now()
+    return portal_booking.changeable(appointment, current_user.clinic, _now())
 
 
 @bp.get("/appointments")
@@ -62,11 +58,15 @@ def appointments():
 
 
 def _slots_in(kind, earliest, latest):
-    earliest = max(earliest, (_now() + _cutoff()).astimezone(current_user.clinic.zone).date())
+    """The times offered; `portal_booking` re-checks the same rules when one is submitted."""
+    first = portal_booking.first_bookable(current_user.clinic, _now())
+    earliest = max(earliest, first.astimezone(current_user.clinic.zone).date())
     latest = min(latest, earliest + timedelta(days=MAX_SEARCH_DAYS))
     if latest < earliest:
         return earliest, latest, {}
-    found = find_free_slots(current_user.clinic, kind, earliest, latest, now=_now() + _cutoff())
+    found = find_free_slots(
+        current_user.clinic, kind, earliest, latest, now=first, patient_id=current_user.patient_id
+    )
     return earliest, latest, found
 
 
@@ -90,20 +90,15 @@ def book_next(series_id: int):
     if request.method == "POST":
         starts_at, provider = _parse_choice()
         try:
-            if (
-                starts_at is None
-                or not earliest <= starts_at.astimezone(current_user.clinic.zone).date() <= latest
-            ):
-                raise SchedulingError("Choose one of the times shown, inside the window of your series.")
-            book_appointment(
+            portal_booking.book_next_session(
+                series,
                 clinic=current_user.clinic,
                 patient=patient,
-                appointment_type=series.appointment_type,
-                provider=provider,
                 starts_at=starts_at,
-                series=series,
-                booked_via="portal",
+                provider=provider,
+                today=clinic_today(),
                 by=current_user,
+                now=_now(),
             )
             flash("Your session is booked. A confirmation is on its way.", "success")
             return redirect(url_for("portal.appointments"))
@@ -134,26 +129,18 @@ def move_appointment(appointment_id: int):
             "error",
         )
         return redirect(url_for("portal.appointments"))
-    today = clinic_today()
-    if appointment.series is not None:
-        earliest, latest = session_window(appointment.series, current_user.clinic, today, appointment)
-    else:
-        earliest, latest = today, appointment.local_date + timedelta(days=30)
+    earliest, latest = portal_booking.move_window(appointment, current_user.clinic, clinic_today())
     if request.method == "POST":
         starts_at, provider = _parse_choice()
         try:
-            if (
-                starts_at is None
-                or not earliest <= starts_at.astimezone(current_user.clinic.zone).date() <= latest
-            ):
-                raise SchedulingError("Choose one of the times shown, inside the window of your series.")
-            reschedule(
+            portal_booking.move_appointment(
                 appointment,
                 clinic=current_user.clinic,
                 starts_at=starts_at,
                 provider=provider,
+                today=clinic_today(),
                 by=current_user,
-                via="portal",
+                now=_now(),
             )
             flash("Your appointment has been moved.", "success")
             return redirect(url_for("portal.appointments"))

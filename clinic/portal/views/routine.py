@@ -7,24 +7,22 @@ import json
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
-from clinic.auth.models import User
 from clinic.db import now_utc
-from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal.forms import ProblemForm, format_minutes, reminder_settings_form
 from clinic.portal.views.blueprint import bp
 from clinic.reminders.preferences import Preferences, get_preferences, save_preferences
 from clinic.roles import Role
+from clinic.routines import problems
+from clinic.routines.access import get_problem_report
 from clinic.routines.aftercare import aftercare_overview
 from clinic.routines.export import patient_export
-from clinic.routines.models import AftercareRecord, Routine
-from clinic.routines.problems import ProblemReport
+from clinic.routines.forms import ProblemReplyForm
 from clinic.routines.services import local_today
 from clinic.routines.stats import adherence_pct, adherence_series, current_streak
 from clinic.routines.windows import until_text
@@ -111,48 +109,41 @@ def aftercare():
     )
 
 
-def treating_dermatologist(patient_id: int, clinic_id: int) -> int | None:
-    """Who gets a patient's report: the dermatologist who last recorded a procedure or built a routine,
-    else the clinic's first active dermatologist."""
-    for column, order in (
-        (AftercareRecord.recorded_by_id, AftercareRecord.id),
-        (Routine.created_by_id, Routine.id),
-    ):
-        user_id = db.session.scalar(
-            sa.select(column)
-            .join(User, User.id == column)
-            .where(column.class_.patient_id == patient_id, User.role == Role.DERMATOLOGIST.value)
-            .order_by(order.desc())
-            .limit(1)
-        )
-        if user_id:
-            return user_id
-    return db.session.scalar(
-        sa.select(User.id)
-        .where(User.clinic_id == clinic_id, User.role == Role.DERMATOLOGIST.value, User.active.is_(True))
-        .order_by(User.id)
-        .limit(1)
-    )
-
-
 @bp.route("/report-problem", methods=["GET", "POST"])
 @role_required(Role.PATIENT)
 def report_problem():
     patient = get_patient(current_user.patient_id)
     form = ProblemForm()
     if form.validate_on_submit():
-        report = ProblemReport(
-            clinic_id=patient.clinic_id,
-            patient_id=patient.id,
-            message=form.message.data,
-            dermatologist_id=treating_dermatologist(patient.id, patient.clinic_id),
-        )
-        db.session.add(report)
-        db.session.flush()
-        record("problem.report", patient_id=patient.id, object_type="problem_report", object_id=report.id)
+        report = problems.report_problem(patient, form.message.data, by=current_user)
         flash("Thank you. Your dermatologist has your message and will get back to you.", "success")
-        return redirect(url_for(".today"))
+        return redirect(url_for(".problem_thread", report_id=report.id))
     return render_template("portal/report_problem.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/problems")
+@role_required(Role.PATIENT)
+def problem_list():
+    """The patient's own reports, newest first, with how many replies each has."""
+    patient = get_patient(current_user.patient_id)
+    reports = problems.for_patient(patient)
+    record("problem.list", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
+    return render_template("portal/problems.html", reports=reports)
+
+
+@bp.route("/problems/<int:report_id>", methods=["GET", "POST"])
+@role_required(Role.PATIENT)
+def problem_thread(report_id: int):
+    """The patient's report and the clinic's replies; the patient may add to the thread."""
+    report = get_problem_report(report_id)
+    form = ProblemReplyForm()
+    if form.validate_on_submit():
+        problems.reply(report, form.message.data, by=current_user)
+        flash("Your message is sent.", "success")
+        return redirect(url_for(".problem_thread", report_id=report.id))
+    record("problem.view", patient_id=report.patient_id, object_type="problem_report", object_id=report.id)
+    html = render_template("portal/problem_thread.html", report=report, form=form)
+    return html, 422 if form.errors else 200
 
 
 @bp.get("/my-data.json")

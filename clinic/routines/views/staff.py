@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
@@ -11,7 +11,10 @@ from clinic.audit.services import record
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.roles import CLINICAL_STAFF, Role
+from clinic.routines import problems
+from clinic.routines.access import get_problem_report
 from clinic.routines.clinic_stats import lowest_adherence
+from clinic.routines.forms import ProblemReplyForm
 from clinic.routines.problems import ProblemReport
 from clinic.routines.views.blueprint import bp
 
@@ -42,3 +45,19 @@ def inbox():
         )
     html = render_template("routines/inbox.html", reports=reports)
     return html
+
+
+@bp.route("/routines/problems/<int:report_id>", methods=["GET", "POST"])
+@role_required(*CLINICAL_STAFF)
+def problem_thread(report_id: int):
+    """One report and its replies; clinical staff of the clinic may answer the patient."""
+    report = get_problem_report(report_id)
+    form = ProblemReplyForm()
+    if form.validate_on_submit():
+        problems.reply(report, form.message.data, by=current_user)
+        flash(f"Reply sent; {report.patient.first_name} gets a notice to read it in the portal.", "success")
+        return redirect(url_for("routines.problem_thread", report_id=report.id))
+    problems.mark_read(report, current_user)
+    record("problem.view", patient_id=report.patient_id, object_type="problem_report", object_id=report.id)
+    html = render_template("routines/problem_thread.html", report=report, form=form)
+    return html, 422 if form.errors else 200
