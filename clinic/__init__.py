@@ -6,6 +6,7 @@ from flask import Flask
 
 from clinic.config import PROJECT_DIR, check_production, load_config
 from clinic.transactions import ClinicFlask
+from clinic.urls import trusted_hosts
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_production(app.config)
+    app.config["TRUSTED_HOSTS"] = app.config.get("TRUSTED_HOSTS") or trusted_hosts(app.config)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -30,11 +32,14 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import sqlalchemy as sa
 
-    from clinic import models  # noqa: F401 - every model on the metadata, for migrations and create_all
+    from clinic import (
+        limits,
+        models,  # noqa: F401 - every model on the metadata, for migrations and create_all
+    )
     from clinic.access import enforce_access_policy
     from clinic.db import enable_sqlite_pragmas
     from clinic.extensions import csrf, db, limiter, login_manager, mail, migrate, talisman
-    from clinic.security import CONTENT_SECURITY_POLICY, trust_proxies
+    from clinic.security import CONTENT_SECURITY_POLICY, no_store, trust_proxies
 
     db.init_app(app)
     with app.app_context():
@@ -42,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
     trust_proxies(app)
+    limits.register(app)  # before CSRF reads a body, and before any route is added
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
@@ -65,6 +71,7 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
     app.before_request(enforce_access_policy)
+    app.after_request(no_store)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import SecurityError
 
 from clinic.extensions import db
 
@@ -40,6 +41,13 @@ def register(app: Flask) -> None:
 
     app.register_error_handler(IntegrityError, changed_meanwhile)
     app.register_error_handler(StaleDataError, changed_meanwhile)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        """A `Host` (or trusted X-Forwarded-Host) outside TRUSTED_HOSTS: no URL can be built, so no template
+        that links anywhere; a plain answer."""
+        return Response("400 Bad Request: this site is not served under that host name.\n", status=400,
+                        mimetype="text/plain")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

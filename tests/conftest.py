@@ -45,6 +45,7 @@ def base_config(database_url: str) -> dict:
         "SECRET_KEY": TEST_SECRET,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SERVER_NAME": "clinic.test",
+        "CLINIC_BASE_URL": "http://clinic.test",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "RATELIMIT_STORAGE_URI": "memory://",

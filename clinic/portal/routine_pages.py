@@ -17,6 +17,7 @@ from clinic.auth.models import User
 from clinic.auth.roles import Role
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.limits import parse_day
 from clinic.patients.access import get_patient
 from clinic.portal.routine_forms import ProblemForm, ReminderSettingsForm, format_minutes
 from clinic.portal.routine_views import bp
@@ -31,8 +32,8 @@ from clinic.routines.stats import adherence_pct, adherence_series, current_strea
 def _month(raw: str | None, today: date) -> date:
     try:
         year, month = (int(x) for x in (raw or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
+        return parse_day(f"{year:04d}-{month:02d}-01")
+    except ValueError:  # also years outside 1900-2200, where the previous/next links would overflow
         return today.replace(day=1)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from clinic.extensions import db
 from clinic.mailer import build_email
@@ -24,6 +24,7 @@ from clinic.reminders import planner
 from clinic.reminders.kinds import REGISTRY, subject_for
 from clinic.reminders.models import OutboxMessage
 from clinic.reminders.tokens import unsubscribe_token
+from clinic.urls import external_url
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -97,14 +98,6 @@ def _claim_by_conditional_update(candidates: sa.Select, claim_values: dict) -> l
         if ids or not rows:
             return ids
     return []
-
-
-def external_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("CLINIC_BASE_URL") or "http://localhost:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def message_id(row: OutboxMessage) -> str:

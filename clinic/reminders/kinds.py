@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from clinic.auth.invitations import link_context, link_unwanted
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.reminders.models import OutboxMessage
@@ -130,6 +131,17 @@ REGISTRY: dict[str, Kind] = {
     ),
     "waitlist_match": Kind(
         "waitlist_match", "A time has opened up at the clinic", _payload_as_p, _waitlist_offer_gone
+    ),
+    # Account e-mails queued by auth through clinic.messaging; the link's token is issued at send time.
+    "password_reset": Kind(
+        "password_reset", lambda row, ctx: f"Reset your password at {ctx['clinic'].name}",
+        lambda row: link_context("password_reset", row.user_id),
+        lambda row, now: link_unwanted("password_reset", row.user_id),
+    ),
+    "invitation": Kind(
+        "invitation", lambda row, ctx: f"Your account at {ctx['clinic'].name}",
+        lambda row: link_context("invitation", row.user_id),
+        lambda row, now: link_unwanted("invitation", row.user_id),
     ),
 }
 
