@@ -17,7 +17,7 @@ MESSAGES = {
     404: ("Not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
     409: ("Changed meanwhile", "Someone else changed this record. Reload it and make your change again."),
-    413: ("Too large", "The upload is too large."),
+    413: ("Too large", "What you sent is too large: a photo may be up to {photo_mb} MB, any other form far less."),
     429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
     500: ("Something went wrong", "The error was logged. "
           "Please try again; if it keeps happening, tell the clinic's admin."),
@@ -29,6 +29,8 @@ def register(app: Flask) -> None:
         if status >= 500:
             db.session.rollback()
         title, message = MESSAGES[status]
+        if status == 413:
+            message = message.format(photo_mb=app.config["CLINIC_PHOTO_MAX_BYTES"] // (1024 * 1024))
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     for status in MESSAGES:
