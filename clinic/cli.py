@@ -14,9 +14,11 @@ from clinic.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    from clinic.audit.cli import audit_cli
     from clinic.reminders.cli import reminders_cli
 
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(audit_cli)
 
 
 @click.command("create-user")
