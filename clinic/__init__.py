@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from clinic.audit.views import bp as audit_bp
+    from clinic.auth import two_factor_views  # noqa: F401 - adds the two-factor routes to auth and users
     from clinic.auth.admin_views import bp as users_bp
     from clinic.auth.views import bp as auth_bp
     from clinic.patients.views import bp as patients_bp

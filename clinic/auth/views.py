@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from clinic.access import public, role_required
-from clinic.auth import services
+from clinic.auth import services, totp
 from clinic.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from clinic.auth.invitations import request_password_reset
 from clinic.auth.redirects import safe_next
@@ -59,8 +59,15 @@ def login():
         if user is None:
             form.password.errors.append("E-mail or password is incorrect.")
             return render_template("auth/login.html", form=form), 200
+        if totp.is_enabled(user) and not totp.remembered(user):
+            from clinic.auth.two_factor_views import start_second_step  # that module imports this one
+
+            start_second_step(user, safe_next(form.next.data) or "")
+            return redirect(url_for("auth.two_factor"))
         services.start_login_session(user)
         login_user(user)
+        if totp.must_enrol(user):
+            return redirect(url_for("auth.two_factor_setup"))
         return redirect(safe_next(form.next.data) or home_for(user))
     return render_template("auth/login.html", form=form)
 
