@@ -57,7 +57,12 @@ def e2e_database(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server_env(e2e_database, smtp_server) -> dict[str, str]:
+def e2e_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def server_env(e2e_database, smtp_server, e2e_port) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": e2e_database,
@@ -67,14 +72,16 @@ def server_env(e2e_database, smtp_server) -> dict[str, str]:
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "1024",
         "FLASK_APP": "clinic",
+        # Links in e-mails come from the public address, never from the request (issue 15).
+        "CLINIC_BASE_URL": f"http://127.0.0.1:{e2e_port}",
     }
 
 
 @pytest.fixture(scope="session")
-def live_server(server_env) -> Iterator[str]:
+def live_server(server_env, e2e_port) -> Iterator[str]:
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=server_env, cwd=PROJECT, check=True,
                    capture_output=True)
-    port = _free_port()
+    port = e2e_port
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     proc = subprocess.Popen(
         [gunicorn, "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
@@ -111,6 +118,17 @@ def seed(server_env) -> Callable:
             return result
 
     return _seed
+
+
+@pytest.fixture(scope="session")
+def dispatch_outbox(server_env) -> Callable[[], None]:
+    """Run `flask reminders dispatch` once, as cron or `make run` would: e-mail leaves only this way."""
+
+    def _dispatch() -> None:
+        subprocess.run([sys.executable, "-m", "flask", "reminders", "dispatch"], env=server_env, cwd=PROJECT,
+                       check=True, capture_output=True)
+
+    return _dispatch
 
 
 @pytest.fixture(scope="session")
