@@ -15,10 +15,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     from clinic.audit.cli import audit_cli
+    from clinic.backups.cli import backup_cli
     from clinic.reminders.cli import reminders_cli
 
     app.cli.add_command(reminders_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
 
 
 @click.command("create-user")
