@@ -4,6 +4,8 @@
   PostgreSQL with `pg_dump --format=custom` (one consistent snapshot), which must be on the PATH.
 - The manifest lists every file with its checksum, the database kind and the migration revision; restore
   refuses an archive whose files do not match it.
+- With a key (`CLINIC_BACKUP_KEY`, made by `flask backup new-key`, kept off the server) the archive is
+  encrypted (`crypto.py`); restore decrypts it with the same key.
 - Restore goes into an empty database and an empty photo folder only, never over live data. Afterwards
   `flask audit verify` and `flask treatments verify-signatures` prove the copy is whole.
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from clinic.backups.crypto import DecryptionError, decrypt_file, encrypt_file, is_encrypted
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.photos.storage import photo_dir
@@ -87,11 +90,11 @@ def _dump_database(target: Path) -> str:
     return dialect
 
 
-def create_backup(out_dir: Path) -> Path:
-    """Write `clinic-backup-<UTC time>.tar.gz` into `out_dir` and return its path."""
+def create_backup(out_dir: Path, key: str | None = None) -> Path:
+    """Write `clinic-backup-<UTC time>.tar.gz` (`.tar.gz.enc` with a key) into `out_dir`; return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = now_utc().strftime("%Y%m%dT%H%M%SZ")
-    archive = out_dir / f"clinic-backup-{stamp}.tar.gz"
+    archive = out_dir / f"clinic-backup-{stamp}.tar.gz{'.enc' if key else ''}"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         dialect = _dump_database(work)
@@ -104,12 +107,16 @@ def create_backup(out_dir: Path) -> Path:
         manifest = {"format": FORMAT, "created_at": now_utc().isoformat(), "dialect": dialect,
                     "revision": _revision(), "files": files}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        partial = archive.with_suffix(".partial")
-        with tarfile.open(partial, "w:gz") as tar:
+        plain = Path(tmp) / "archive.tar.gz" if key else archive.with_suffix(".partial")
+        with tarfile.open(plain, "w:gz") as tar:
             tar.add(work / MANIFEST, arcname=MANIFEST)
             for name in files:
                 tar.add(work / name, arcname=name)
-        partial.rename(archive)
+        if key:
+            partial = archive.with_suffix(".partial")
+            encrypt_file(plain, partial, key)
+            plain = partial
+        plain.rename(archive)
     return archive
 
 
@@ -131,7 +138,7 @@ def _extract_and_check(archive: Path, into: Path) -> dict:
     return manifest
 
 
-def restore_backup(archive: Path) -> Restored:
+def restore_backup(archive: Path, key: str | None = None) -> Restored:
     """Restore `archive` into the configured, empty database and empty photo folder."""
     dialect = db.engine.dialect.name
     with db.engine.connect() as connection:
@@ -141,7 +148,15 @@ def restore_backup(archive: Path) -> Restored:
     if any(photos_dst.iterdir()):
         raise BackupError(f"the photo folder {photos_dst} is not empty")
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = Path(tmp) / "files"
+        work.mkdir()
+        if is_encrypted(archive):
+            plain = Path(tmp) / "archive.tar.gz"
+            try:
+                decrypt_file(archive, plain, key)
+            except DecryptionError as error:
+                raise BackupError(str(error)) from None
+            archive = plain
         manifest = _extract_and_check(archive, work)
         if manifest["dialect"] != dialect:
             raise BackupError(f"this backup is of a {manifest['dialect']} database, not {dialect}")

@@ -105,3 +105,25 @@ def test_a_damaged_archive_is_refused(app, tmp_path, empty_database):
         result = target.test_cli_runner().invoke(args=["backup", "restore", str(damaged)])
         db.engine.dispose()
     assert result.exit_code == 1 and "checksum" in result.output
+
+
+def test_an_encrypted_backup_needs_its_key(app, tmp_path, empty_database, monkeypatch):
+    from clinic.backups.crypto import new_key
+
+    key = new_key()
+    monkeypatch.setenv("CLINIC_BACKUP_KEY", key)
+    created = app.test_cli_runner().invoke(args=["backup", "create", "--out", str(tmp_path / "b")])
+    assert created.exit_code == 0, created.output
+    archive = Path(created.output.strip().splitlines()[-1])
+    assert archive.name.endswith(".tar.gz.enc") and b"audit_event" not in archive.read_bytes()
+    target = create_app({**base_config(empty_database), "CLINIC_PHOTO_DIR": str(tmp_path / "p3")})
+    with target.app_context():
+        runner = target.test_cli_runner()
+        monkeypatch.setenv("CLINIC_BACKUP_KEY", new_key())
+        wrong = runner.invoke(args=["backup", "restore", str(archive)])
+        assert wrong.exit_code == 1 and "wrong key" in wrong.output
+        monkeypatch.setenv("CLINIC_BACKUP_KEY", key)
+        right = runner.invoke(args=["backup", "restore", str(archive)])
+        assert right.exit_code == 0, right.output
+        db.session.remove()
+        db.engine.dispose()
