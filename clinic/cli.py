@@ -65,6 +65,8 @@ def seed_demo():
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<14} {email}")
+    click.echo("Dermatologists and admins set up two-factor login at their first login (README, "
+               "\"Two-factor login\").")
     click.echo("")
 
 
