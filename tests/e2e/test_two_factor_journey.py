@@ -22,7 +22,7 @@ def _seed_clinic_requiring_2fa() -> str:
 
 def test_dermatologist_enrols_then_logs_in_with_a_code_and_a_recovery_code(page, seed):
     email = seed(_seed_clinic_requiring_2fa)
-    log_in(page, email, PASSWORD)
+    log_in(page, email, PASSWORD, enrol=False)
     page.get_by_role("heading", name="Set up two-factor login").wait_for()
     assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
     assert axe_violations(page) == []
