@@ -22,9 +22,12 @@ migrate: $(STAMP)
 seed: migrate
 	@$(BIN)/flask seed-demo
 
+# E-mail leaves only through the outbox: the dispatcher runs every minute beside the web server.
 run: seed
-	@echo "Serving on http://127.0.0.1:5000  (Ctrl+C stops)"
-	@$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:5000, e-mail dispatcher every minute  (Ctrl+C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	 (while true; do $(BIN)/flask reminders dispatch || true; sleep 60; done) & \
+	 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	@$(BIN)/python -m tests.legs

@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from clinic import cli, errors, extensions, models, templating  # noqa: F401 - models: every table on the metadata
+from clinic import cli, errors, extensions, limits, models, templating  # noqa: F401 - models: every table on the metadata
 from clinic.access import enforce_access_policy
 from clinic.audit.views import bp as audit_bp
+from clinic.auth import two_factor_views  # noqa: F401 - adds the two-factor routes to auth and users
 from clinic.auth.admin_views import bp as users_bp
 from clinic.auth.services import load_session_user
 from clinic.auth.views import bp as auth_bp
@@ -33,9 +34,10 @@ from clinic.scheduling.staff_feed_views import bp as staff_feeds_bp
 from clinic.scheduling.views import bp as scheduling_bp
 from clinic.scheduling.waitlist_offer_views import bp as waitlist_offers_bp
 from clinic.scheduling.waitlist_views import bp as waitlist_bp
-from clinic.security import CONTENT_SECURITY_POLICY, trust_proxies
+from clinic.security import CONTENT_SECURITY_POLICY, no_store, trust_proxies
 from clinic.transactions import ClinicFlask
 from clinic.treatments.views import bp as treatments_bp
+from clinic.urls import trusted_hosts
 
 #: Every page of the app, one blueprint per feature (in the order of DESIGN.md's layers).
 BLUEPRINTS = (
@@ -71,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_production(app.config)
+    app.config["TRUSTED_HOSTS"] = app.config.get("TRUSTED_HOSTS") or trusted_hosts(app.config)
     register_extensions(app)
     register_blueprints(app)
     errors.register(app)
@@ -86,6 +89,7 @@ def register_extensions(app: Flask) -> None:
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
     trust_proxies(app)
+    limits.register(app)  # before CSRF reads a body, and before any route is added
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     extensions.mail.init_app(app)
@@ -106,6 +110,7 @@ def register_extensions(app: Flask) -> None:
     extensions.login_manager.session_protection = None  # the server-side login session does this job, see auth.services
     extensions.login_manager.user_loader(load_session_user)
     app.before_request(enforce_access_policy)
+    app.after_request(no_store)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,8 +8,10 @@ from zoneinfo import available_timezones
 import click
 from flask import Flask
 
+from clinic.audit.cli import audit_cli
 from clinic.auth.services import AccountError
 from clinic.auth.services import create_user as make_user
+from clinic.backups.cli import backup_cli
 from clinic.clinics.models import Clinic
 from clinic.clinics.services import default_clinic
 from clinic.demo import DEMO_PASSWORD, seed
@@ -21,6 +23,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
 
 
 @click.command("create-user")
@@ -58,6 +62,8 @@ def seed_demo():
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<14} {email}")
+    click.echo("Dermatologists and admins set up two-factor login at their first login (README, "
+               "\"Two-factor login\").")
     click.echo("")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 from dotenv import load_dotenv
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -79,6 +80,12 @@ def load_config() -> dict:
         "PATIENTS_PER_PAGE": 25,
         # Links in e-mails sent outside a web request (the reminders dispatcher): the site's public address.
         "CLINIC_BASE_URL": os.environ.get("CLINIC_BASE_URL"),
+        # Extra host names the app answers to (comma-separated), besides the one in CLINIC_BASE_URL.
+        "CLINIC_TRUSTED_HOSTS": os.environ.get("CLINIC_TRUSTED_HOSTS", ""),
+        # Request bodies: small everywhere, photo uploads up to the photo limit (clinic/limits.py).
+        "MAX_CONTENT_LENGTH": int(os.environ.get("CLINIC_MAX_BODY_BYTES", str(1024 * 1024))),
+        # The login throttle must be shared by every worker: production needs REDIS_URL unless it runs one.
+        "CLINIC_SINGLE_PROCESS": _env_bool("CLINIC_SINGLE_PROCESS"),
         "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN"),
         # SMS: a Twilio-compatible REST API when SMS_BACKEND=twilio, otherwise printed (or appended to a file).
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),
@@ -94,12 +101,46 @@ def load_config() -> dict:
         # Prices are shown in this currency (ISO 4217) with this locale's conventions (Babel).
         "CLINIC_CURRENCY": os.environ.get("CLINIC_CURRENCY", "USD"),
         "CLINIC_LOCALE": os.environ.get("CLINIC_LOCALE", "en_US"),
+        # Pixel budget for clinical photos, checked from the header before anything is decoded.
+        "CLINIC_PHOTO_MAX_PIXELS": int(os.environ.get("CLINIC_PHOTO_MAX_PIXELS", str(24_000_000))),
     }
+
+
+ENV_NAMES = ("development", "test", "production")
+LOCAL_RUN_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def check_environment(config: dict) -> None:
+    """Refuse an unknown `CLINIC_ENV` (`Production`, `prod` ...): a typo must not mean "development".
+
+    The public development key is accepted only under tests or a command-line run on this machine
+    (`flask run` on a local address, `flask db upgrade`, `flask seed-demo` ...); any WSGI server
+    (gunicorn) needs a real SECRET_KEY whatever the environment name.
+    """
+    name = config.get("ENV_NAME")
+    if name not in ENV_NAMES:
+        raise RuntimeError(f"CLINIC_ENV={name!r} is not one of {', '.join(ENV_NAMES)}.")
+    if config.get("SECRET_KEY") == DEV_SECRET_KEY and not (config.get("TESTING") or _local_cli_run()):
+        raise RuntimeError(
+            "SECRET_KEY is the public development key: set a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters outside tests and a local `flask run`."
+        )
+
+
+def _local_cli_run() -> bool:
+    """True inside the `flask` command line, and for `flask run` only on a local address."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    if ctx.info_name == "run":
+        return str(ctx.params.get("host") or "127.0.0.1") in LOCAL_RUN_HOSTS
+    return True
 
 
 def check_production(config: dict) -> None:
     """Refuse to start a production app with a missing, default or short SECRET_KEY, or without the public
     address that links in reminder e-mails need."""
+    check_environment(config)
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
@@ -115,3 +156,9 @@ def check_production(config: dict) -> None:
         missing = [k for k in ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM") if not config.get(k)]
         if missing:
             raise RuntimeError(f"SMS_BACKEND=twilio needs {', '.join(missing)}.")
+    storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if storage.startswith("memory://") and not config.get("CLINIC_SINGLE_PROCESS"):
+        raise RuntimeError(
+            "REDIS_URL is missing: the login throttle must be shared by every worker process. Set REDIS_URL, "
+            "or CLINIC_SINGLE_PROCESS=1 when the app runs as exactly one process (gunicorn -w 1)."
+        )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import SecurityError
 
 from clinic.extensions import db
 
@@ -16,7 +17,7 @@ MESSAGES = {
     404: ("Not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
     409: ("Changed meanwhile", "Someone else changed this record. Reload it and make your change again."),
-    413: ("Too large", "The upload is too large."),
+    413: ("Too large", "What you sent is too large: a photo may be up to {photo_mb} MB, any other form far less."),
     429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
     500: ("Something went wrong", "The error was logged. "
           "Please try again; if it keeps happening, tell the clinic's admin."),
@@ -28,6 +29,8 @@ def register(app: Flask) -> None:
         if status >= 500:
             db.session.rollback()
         title, message = MESSAGES[status]
+        if status == 413:
+            message = message.format(photo_mb=app.config["CLINIC_PHOTO_MAX_BYTES"] // (1024 * 1024))
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     for status in MESSAGES:
@@ -40,6 +43,13 @@ def register(app: Flask) -> None:
 
     app.register_error_handler(IntegrityError, changed_meanwhile)
     app.register_error_handler(StaleDataError, changed_meanwhile)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        """A `Host` (or trusted X-Forwarded-Host) outside TRUSTED_HOSTS: no URL can be built, so no template
+        that links anywhere; a plain answer."""
+        return Response("400 Bad Request: this site is not served under that host name.\n", status=400,
+                        mimetype="text/plain")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

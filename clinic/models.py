@@ -1,7 +1,7 @@
 """Imports every feature's models so the metadata is complete (Alembic autogenerate, create_all)."""
 
 from clinic.audit.models import AuditEvent  # noqa: F401
-from clinic.auth.models import LoginSession, OneTimeToken, User  # noqa: F401
+from clinic.auth.models import LoginSession, OneTimeToken, RecoveryCode, User  # noqa: F401
 from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents

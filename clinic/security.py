@@ -1,12 +1,16 @@
 """Response security headers (set through flask-talisman in create_app) and trusting reverse proxies.
 
-Scripts come only from our own origin: no inline scripts, no `unsafe-inline` for script-src. Styles allow
-inline attributes because server-rendered SVG charts and Bootstrap components set them.
+Scripts and styles come only from our own origin: no inline scripts, no inline `style` attributes or
+`<style>` elements (CSS classes in static/css instead), so neither script-src nor style-src needs
+`'unsafe-inline'`. Bootstrap and htmx set styles through the CSSOM, which CSP allows.
+
+Every response except public static files carries `Cache-Control: no-store`: pages, CSV and JSON exports
+and the calendar feed may name patients, and no browser, proxy or shared computer should keep a copy.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -23,7 +27,7 @@ def trust_proxies(app: Flask) -> None:
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
-    "style-src": ["'self'", "'unsafe-inline'"],
+    "style-src": "'self'",
     "img-src": ["'self'", "data:", "blob:"],
     "font-src": "'self'",
     "connect-src": "'self'",
@@ -32,3 +36,11 @@ CONTENT_SECURITY_POLICY = {
     "base-uri": "'self'",
     "object-src": "'none'",
 }
+
+
+def no_store(response: Response) -> Response:
+    """Forbid caching anything but static assets (see the module docstring)."""
+    if request.endpoint != "static" and "no-store" not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"  # HTTP/1.0 caches
+    return response

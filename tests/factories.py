@@ -23,7 +23,8 @@ _counter = itertools.count(1)
 
 
 def make_clinic(name: str | None = None, timezone: str = "America/New_York") -> Clinic:
-    clinic = Clinic(name=name or f"Clinic {next(_counter)}", timezone=timezone)
+    # Second factor optional in tests unless a test turns it on (tests/auth/test_two_factor.py does).
+    clinic = Clinic(name=name or f"Clinic {next(_counter)}", timezone=timezone, totp_required_roles="")
     db.session.add(clinic)
     db.session.flush()
     return clinic

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"photos"},
     {"treatments"},
     {"scheduling", "routines"},
-    {"portal", "api"},
+    {"portal", "api", "backups"},  # backups: copies the database and the photo folder
 ]
 #: Modules at the top of the package that wire everything together (they may import any feature).
 COMPOSITION_ROOT = {"__init__", "cli", "demo", "models"}
@@ -89,6 +89,8 @@ def test_no_import_cycles_between_modules():
     for path, tree, _ in _sources():
         name = "clinic." + ".".join(path.relative_to(CLINIC).with_suffix("").parts).removesuffix(".__init__")
         for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue  # runs later, not at import (and must say why, see the test below)
             for _, target in _imports(node):
                 if target.startswith("clinic.") and target != name:
                     graph[name].add(target)

@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from clinic.limits import sane_date
+
 OUTCOMES = [("", "Any outcome"), ("success", "Success"), ("failure", "Failure"), ("denied", "Denied")]
 
 
@@ -27,8 +29,8 @@ class AuditFilterForm(FlaskForm):
         description="Exact action or its start, e.g. auth. or patient.view",
     )
     outcome = SelectField("Outcome", choices=OUTCOMES, default="")
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To (inclusive)", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), sane_date])
+    date_to = DateField("To (inclusive)", validators=[Optional(), sane_date])
     submit = SubmitField("Filter")
 
     def validate_date_to(self, field) -> None:

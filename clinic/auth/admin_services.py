@@ -11,7 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from clinic.audit.services import record
-from clinic.auth.invitations import MAIL_ERRORS, send_invitation
+from clinic.auth.invitations import send_invitation
 from clinic.auth.models import LoginSession, User
 from clinic.auth.services import AccountError, create_user, end_all_sessions
 from clinic.db import now_utc
@@ -31,12 +31,7 @@ def invite_staff(admin: User, *, full_name: str, email: str, role: Role | str) -
 
 
 def _send_invitation(user: User) -> None:
-    try:
-        send_invitation(user)
-    except MAIL_ERRORS as error:
-        raise AccountError(
-            "The invitation e-mail could not be sent, so nothing was saved. Please try again later."
-        ) from error
+    send_invitation(user)  # queued in the outbox with the account; the dispatcher sends it
 
 
 def resend_invitation(admin: User, user: User) -> None:

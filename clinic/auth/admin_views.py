@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
-from clinic.audit.services import record
+from clinic.audit.services import record, record_each
 from clinic.auth import admin_services
 from clinic.auth.access import get_clinic_user
 from clinic.auth.forms import ChangeRoleForm, ConfirmForm, InviteStaffForm
@@ -27,7 +27,10 @@ def list_users():
         .where(User.clinic_id == current_user.clinic_id)
         .order_by(User.role, User.full_name, User.id)
     ).all()
-    record("user.list", detail=f"accounts={len(users)}")  # the list names patients with portal accounts
+    record("user.list", detail=f"accounts={len(users)}")
+    # The list names patients with portal accounts: each of them sees it in "who viewed my record".
+    record_each("user.list", [u.patient_id for u in users if u.patient_id is not None],
+                detail="listed among the clinic's accounts")
     return render_template("users/list.html", users=users)
 
 

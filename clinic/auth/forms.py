@@ -75,3 +75,30 @@ class ConfirmForm(FlaskForm):
 
     confirm = BooleanField("I am sure", default=True)
     submit = SubmitField("Confirm")
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField("Code from your authenticator app, or a recovery code",
+                       validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"})
+    remember = BooleanField("Remember this device for 12 hours")
+    submit = SubmitField("Verify")
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField("6-digit code shown by the app", validators=[DataRequired(), Length(max=10)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField("Turn on two-factor login")
+
+
+class ResetTwoFactorForm(FlaskForm):
+    code = StringField("Your own 6-digit code (confirms it is you)", validators=[DataRequired(), Length(max=10)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField("Reset this user's second factor")
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    dermatologist = BooleanField("Dermatologists must use a second factor")
+    aesthetician = BooleanField("Aestheticians must use a second factor")
+    admin = BooleanField("Admins must use a second factor")
+    submit = SubmitField("Save")

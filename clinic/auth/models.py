@@ -26,6 +26,11 @@ class User(UserMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     patient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("patient.id"), unique=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second factor (TOTP, RFC 6238): the base32 secret once enrolment is confirmed, when, and the last
+    # time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     clinic = relationship("Clinic", lazy="joined")
     patient = relationship("Patient", foreign_keys=[patient_id])
@@ -93,3 +98,14 @@ class OneTimeToken(Base):
     user = relationship("User")
 
     __table_args__ = (sa.CheckConstraint("purpose IN ('password_reset', 'invitation')", name="purpose"),)
+
+
+class RecoveryCode(Base):
+    """A single-use second-factor recovery code; only its SHA-256 is stored (the codes carry 60 random bits)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

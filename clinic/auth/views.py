@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from clinic.access import public, role_required
-from clinic.auth import services
+from clinic.auth import services, totp
 from clinic.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
-from clinic.auth.invitations import MAIL_ERRORS, send_password_reset
+from clinic.auth.invitations import request_password_reset
 from clinic.auth.redirects import safe_next
 from clinic.extensions import db, limiter
 from clinic.roles import Role
@@ -59,8 +59,13 @@ def login():
         if user is None:
             form.password.errors.append("E-mail or password is incorrect.")
             return render_template("auth/login.html", form=form), 200
+        if totp.is_enabled(user) and not totp.remembered(user):
+            totp.start_second_step(user, safe_next(form.next.data) or "")
+            return redirect(url_for("auth.two_factor"))
         services.start_login_session(user)
         login_user(user)
+        if totp.must_enrol(user):
+            return redirect(url_for("auth.two_factor_setup"))
         return redirect(safe_next(form.next.data) or home_for(user))
     return render_template("auth/login.html", form=form)
 
@@ -88,13 +93,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            try:
-                send_password_reset(user)
-            except MAIL_ERRORS:  # answer as usual: an error page would tell that the account exists
-                db.session.rollback()
-                current_app.logger.exception("password reset e-mail for user %s failed", user.id)
+        request_password_reset(form.email.data)  # queued; the same work whether or not the account exists
         flash("If that address belongs to an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)

@@ -26,6 +26,10 @@ class Clinic(TimestampMixin, Base):
     # (scalp: days 1, 15, 45...) accept a session this many days either side of its planned day.
     booking_cutoff_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     series_tolerance_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Staff roles that must log in with a second factor (comma-separated); patients may opt in.
+    totp_required_roles: Mapped[str] = mapped_column(
+        sa.String(100), default="dermatologist,admin", server_default="dermatologist,admin"
+    )
 
     @property
     def zone(self) -> ZoneInfo:

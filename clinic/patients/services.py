@@ -12,8 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from clinic.audit.models import AuditEvent
-from clinic.audit.services import record
+from clinic.audit.services import record, record_each
 from clinic.auth.models import User
 from clinic.auth.services import AccountError, create_user, find_user_by_email
 from clinic.clinics.models import Clinic
@@ -154,18 +153,8 @@ def unarchive_patient(patient: Patient) -> None:
 
 
 def audit_listed(patients: list[Patient], detail: str) -> None:
-    """One "patient.list" event per patient shown on a list page (their name and birth date were seen),
-    written in one INSERT so a page's query count does not grow with the page size."""
-    if not patients:
-        return
-    template = record("patient.list", object_type="patient", detail=detail)  # who, where, when: as usual
-    db.session.expunge(template)
-    common = {column.key: getattr(template, column.key) for column in AuditEvent.__table__.columns
-              if column.key not in ("id", "patient_id", "object_id", "occurred_at")}
-    now = now_utc()
-    db.session.execute(sa.insert(AuditEvent), [
-        {**common, "occurred_at": now, "patient_id": p.id, "object_id": str(p.id)} for p in patients
-    ])
+    """One "patient.list" event per patient shown on a list page (their name and birth date were seen)."""
+    record_each("patient.list", [p.id for p in patients], detail=detail)
 
 
 def history_version(patient: Patient) -> int:

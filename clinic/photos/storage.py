@@ -1,8 +1,12 @@
 """Checking, cleaning and storing an uploaded photo with Pillow.
 
 An upload is refused with a clear message if its name carries a path, it is too large, it is not an
-image Pillow can decode (JPEG, PNG or WebP), or it would decode to too many pixels (a decompression bomb).
-Accepted photos are re-encoded as JPEG without metadata, so EXIF and GPS never reach the disk.
+image Pillow can decode (JPEG, PNG or WebP), or its header announces more pixels than a clinical photo needs
+(`CLINIC_PHOTO_MAX_PIXELS`, 24 megapixels; checked before any pixel is decoded).
+
+Accepted photos are re-encoded from their pixels only: the decoded image is copied into a fresh image with
+no `info`, so no JPEG comment, EXIF (GPS), XMP, ICC profile or PNG text chunk can reach the disk. (Pillow
+writes `info["comment"]` back when saving a JPEG, so saving the decoded image itself is not enough.)
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 24_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
@@ -56,8 +60,10 @@ def read_capped(stream, limit: int) -> bytes:
     return data
 
 
-def clean(data: bytes, max_pixels: int = MAX_PIXELS) -> CleanPhoto:
+def clean(data: bytes, max_pixels: int | None = None) -> CleanPhoto:
     """Decode, check and re-encode: the result has no metadata and the right way up."""
+    if max_pixels is None:
+        max_pixels = current_app.config.get("CLINIC_PHOTO_MAX_PIXELS", MAX_PIXELS)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -70,14 +76,15 @@ def clean(data: bytes, max_pixels: int = MAX_PIXELS) -> CleanPhoto:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 upright = ImageOps.exif_transpose(image).convert("RGB")
+                pixels_only = Image.frombytes("RGB", upright.size, upright.tobytes())
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadPhoto("The photo has too many pixels.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise BadPhoto("The file is not a photo that can be read.") from None
     out = io.BytesIO()
-    upright.save(out, "JPEG", quality=90, optimize=True)  # no exif= argument: metadata is dropped
+    pixels_only.save(out, "JPEG", quality=90, optimize=True)  # a fresh image: no info, nothing carried over
     cleaned = out.getvalue()
-    return CleanPhoto(cleaned, upright.width, upright.height, hashlib.sha256(cleaned).hexdigest())
+    return CleanPhoto(cleaned, pixels_only.width, pixels_only.height, hashlib.sha256(cleaned).hexdigest())
 
 
 def store(photo: CleanPhoto) -> str:

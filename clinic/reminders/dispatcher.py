@@ -29,10 +29,10 @@ from clinic.reminders.batch import batch_scope, memoized
 from clinic.reminders.channels import Channels
 from clinic.reminders.channels.email import message_id  # noqa: F401 - re-exported for tests and callers
 from clinic.reminders.kinds import REGISTRY, TOPICS, Kind, subject_for
-from clinic.reminders.links import external_url
 from clinic.reminders.models import OutboxMessage
 from clinic.reminders.preferences import wants
 from clinic.reminders.tokens import unsubscribe_token
+from clinic.urls import external_url
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from clinic.auth.invitations import link_context, link_unwanted
 from clinic.reminders.models import OutboxMessage
 
 
@@ -98,3 +99,17 @@ register_kind(
         "treatment. How is your skin? Call us if anything worries you.",
     ),
 )
+
+
+# Account e-mails queued by auth through clinic.messaging (auth sits below reminders); the link's single-use
+# token is issued at send time, and the row is dropped if the account no longer wants it.
+register_kind("password_reset", Kind(
+    "password_reset", lambda row, ctx: f"Reset your password at {ctx['clinic'].name}",
+    lambda row: link_context("password_reset", row.user_id),
+    lambda row, now: link_unwanted("password_reset", row.user_id),
+))
+register_kind("invitation", Kind(
+    "invitation", lambda row, ctx: f"Your account at {ctx['clinic'].name}",
+    lambda row: link_context("invitation", row.user_id),
+    lambda row, now: link_unwanted("invitation", row.user_id),
+))

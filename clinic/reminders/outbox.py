@@ -7,7 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.messaging import register_queue
 from clinic.reminders.models import OutboxMessage
 
 
@@ -52,3 +54,11 @@ def cancel(dedupe_key_prefix: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+@register_queue
+def _queue_email(kind: str, *, recipient: str, clinic_id: int, user_id: int | None, payload: dict,
+                 dedupe_key: str, due_at: datetime | None = None) -> bool:
+    """`clinic.messaging.queue_email`'s implementation: account e-mails (reset, invitation) from `auth`."""
+    return enqueue(clinic_id=clinic_id, kind=kind, dedupe_key=dedupe_key, recipient=recipient,
+                   due_at=due_at or now_utc(), payload=payload, user_id=user_id)

@@ -1,17 +1,25 @@
-"""Signed unsubscribe tokens (itsdangerous): the link in every reminder e-mail, naming what it stops."""
+"""Signed unsubscribe tokens (itsdangerous): the link in every reminder e-mail, naming what it stops.
+
+Tokens are timestamped and expire after `MAX_AGE` (a year: longer than any reminder e-mail is worth
+keeping), and the payload must name a patient by a positive integer (`True` is not a patient id) and a
+topic by a string.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SALT = "reminders-unsubscribe"
+MAX_AGE = timedelta(days=365)
 #: Links in e-mails sent before topics existed stopped routine reminders; they still do.
 LEGACY_TOPIC = "routine"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
 
 
 def unsubscribe_token(patient_id: int, topic: str = LEGACY_TOPIC) -> str:
@@ -19,15 +27,15 @@ def unsubscribe_token(patient_id: int, topic: str = LEGACY_TOPIC) -> str:
 
 
 def read_token(token: str) -> tuple[int, str] | None:
-    """(patient id, topic) from a token, or None if it is not one of ours."""
+    """(patient id, topic) from a token, or None if it is not one of ours, has expired or is malformed."""
     try:
-        data = _serializer().loads(token)
-    except BadSignature:
+        data = _serializer().loads(token, max_age=int(MAX_AGE.total_seconds()))
+    except BadSignature:  # also SignatureExpired
         return None
     if not isinstance(data, dict):
         return None
     patient_id, topic = data.get("patient"), data.get("topic", LEGACY_TOPIC)
-    if not isinstance(patient_id, int) or not isinstance(topic, str):
+    if type(patient_id) is not int or patient_id <= 0 or not isinstance(topic, str):
         return None
     return patient_id, topic
 

@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import request
-from flask_login import current_user
-
-from clinic.audit.models import AuditEvent
-from clinic.db import now_utc
-from clinic.extensions import db
+from clinic.audit.services import record_each
 
 
 def record_viewed(action: str, patient_ids: set[int] | list[int], detail: str) -> None:
     """One audit row per patient shown, written in a single INSERT whatever the number of patients."""
-    ids = sorted(set(patient_ids))
-    if not ids:
-        return
-    base = dict(
-        action=action,
-        occurred_at=now_utc(),
-        clinic_id=current_user.clinic_id,
-        user_id=current_user.id,
-        user_email=current_user.email,
-        role=current_user.role,
-        outcome="success",
-        ip=request.remote_addr,
-        detail=detail[:500],
-    )
-    db.session.execute(sa.insert(AuditEvent), [{**base, "patient_id": pid} for pid in ids])
+    record_each(action, sorted(set(patient_ids)), detail=detail, object_type=None)

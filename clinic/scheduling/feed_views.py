@@ -30,4 +30,4 @@ def feed(token: str):
         clinic_id=clinic.id,
         detail="provider feed" if found.provider_id else "patient feed",
     )
-    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, no-store"})

@@ -21,6 +21,7 @@ from clinic.auth.models import User
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.scheduling.models import WaitlistEntry
+from clinic.urls import external_url
 
 OFFER_VALID_HOURS = 24
 _SALT = "waitlist-offer"
@@ -52,9 +53,7 @@ def offer_token(entry: WaitlistEntry) -> str:
 
 def offer_link(entry: WaitlistEntry) -> str:
     """The absolute link for the e-mail, from the configured CLINIC_BASE_URL (never the request's Host)."""
-    base = (current_app.config.get("CLINIC_BASE_URL") or "http://localhost:5000").rstrip("/")
-    # The path from the URL map alone: nothing of the current request (host, script root) goes in.
-    return base + current_app.url_map.bind("localhost").build("waitlist_offer.offer", {"token": offer_token(entry)})
+    return external_url("waitlist_offer.offer", token=offer_token(entry))
 
 
 def load_offer(token: str, now: datetime | None = None) -> Offer:

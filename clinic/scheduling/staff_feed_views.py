@@ -10,6 +10,7 @@ from clinic.audit.services import record
 from clinic.patients.access import get_patient
 from clinic.roles import CLINICAL_STAFF
 from clinic.scheduling import feeds
+from clinic.urls import external_url
 
 bp = Blueprint("staff_feeds", __name__, url_prefix="/schedule")
 
@@ -24,7 +25,7 @@ def create_patient_feed(patient_id: int):
     return render_template(
         "scheduling/feed_created.html",
         owner=patient.full_name,
-        url=url_for("calendar_feeds.feed", token=token, _external=True),
+        url=external_url("calendar_feeds.feed", token=token),
         back=url_for("scheduling.patient_appointments", patient_id=patient.id),
     )
 
@@ -47,7 +48,7 @@ def create_my_feed():
     return render_template(
         "scheduling/feed_created.html",
         owner=current_user.full_name,
-        url=url_for("calendar_feeds.feed", token=token, _external=True),
+        url=external_url("calendar_feeds.feed", token=token),
         back=url_for("scheduling.week", provider=current_user.id),
     )
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.extensions import db
+from clinic.limits import parse_day
 from clinic.patients.access import get_patient
 from clinic.patients.chart import ChartSection, register_chart_section
 from clinic.roles import CLINICAL_STAFF
@@ -39,7 +40,7 @@ STATUS_ACTIONS = {"checked_in": "Check in", "completed": "Complete", "no_show": 
 
 def _day_arg() -> date:
     try:
-        return date.fromisoformat(request.args.get("day", ""))
+        return parse_day(request.args.get("day"))
     except ValueError:
         return datetime.now(UTC).astimezone(current_user.clinic.zone).date()
 
@@ -167,9 +168,9 @@ def _suggested_slots(form: BookingForm):
     """Free slots between ?start and ?end (the follow-up queue's window), to fill the form in one click."""
     try:
         today = datetime.now(UTC).astimezone(current_user.clinic.zone).date()
-        start = max(date.fromisoformat(request.args.get("start", "")), today)
+        start = max(parse_day(request.args.get("start")), today)
         end = min(
-            max(date.fromisoformat(request.args.get("end", "")), start + timedelta(days=6)),
+            max(parse_day(request.args.get("end")), start + timedelta(days=6)),
             start + timedelta(days=31),
         )
     except ValueError:

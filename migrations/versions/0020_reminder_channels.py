@@ -19,7 +19,7 @@ import clinic.db
 
 # revision identifiers, used by Alembic.
 revision = '0020_reminder_channels'
-down_revision = '0007_scheduling_followups'
+down_revision = '0011_staff_totp'
 branch_labels = None
 depends_on = None
 

@@ -145,6 +145,7 @@ def test_viewing_accounts_is_audited(app, login_as):
     db.session.commit()
     client.get("/admin/users")
     client.get(f"/admin/users/{patient_user.id}")
-    assert len(events("user.list", user_id=admin.id)) == 1
+    listed = events("user.list", user_id=admin.id)  # the page, and each patient it names (issue 15, 9)
+    assert sorted((e.patient_id or 0) for e in listed) == [0, patient_user.patient_id]
     [view] = events("user.view", user_id=admin.id)
     assert view.patient_id == patient_user.patient_id and view.object_id == str(patient_user.id)

@@ -11,7 +11,8 @@ NEW_EMAIL = "dana.journey@example.com"
 NEW_PASSWORD = "sea glass lantern 2026"
 
 
-def _invitation_link(smtp_server, to: str) -> str:
+def _invitation_link(smtp_server, to: str, dispatch_outbox) -> str:
+    dispatch_outbox()
     for _ in range(50):
         with smtp_server.handler.lock:
             found = [m for m in smtp_server.handler.messages if m["To"] == to]
@@ -21,7 +22,8 @@ def _invitation_link(smtp_server, to: str) -> str:
     raise AssertionError(f"no invitation e-mail reached {to}")
 
 
-def test_admin_invites_a_dermatologist_who_sets_a_password(page, browser, live_server, seed, smtp_server):
+def test_admin_invites_a_dermatologist_who_sets_a_password(page, browser, live_server, seed, smtp_server,
+                                                           dispatch_outbox):
     admin_email = seed(lambda: make_user("admin", full_name="Ada Admin").email)
     log_in(page, admin_email, PASSWORD)
     page.get_by_role("heading", name="Users").wait_for()
@@ -40,7 +42,8 @@ def test_admin_invites_a_dermatologist_who_sets_a_password(page, browser, live_s
     page.get_by_label("E-mail").fill(NEW_EMAIL)
     page.get_by_role("button", name="Send invitation").click()
     page.get_by_text(f"Invitation sent to {NEW_EMAIL}.").wait_for()
-    link = _invitation_link(smtp_server, NEW_EMAIL)
+    link = _invitation_link(smtp_server, NEW_EMAIL, dispatch_outbox)
+    assert link.startswith(live_server)
 
     context = browser.new_context(base_url=live_server)
     newcomer = context.new_page()

@@ -23,6 +23,7 @@ from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.forms import CancelForm, PreferenceForm
 from clinic.scheduling.patient_schedule import patient_schedule
 from clinic.scheduling.series_rules import session_window
+from clinic.urls import external_url
 
 
 def _now() -> datetime:
@@ -224,7 +225,7 @@ def create_feed():
     return render_template(
         "scheduling/feed_created.html",
         owner=patient.full_name,
-        url=url_for("calendar_feeds.feed", token=token, _external=True),
+        url=external_url("calendar_feeds.feed", token=token),
         back=url_for("portal.appointments"),
     )
 

@@ -21,6 +21,8 @@ from clinic.roles import Role
 ACCESS_WORDS: dict[str, str] = {
     "patient.view": "Opened your record",
     "patient.list": "Saw your name in the patient list",
+    "routine.adherence_list": "Saw your name in the routine adherence list",
+    "user.list": "Saw your name in the clinic's list of accounts",
     "patient.create": "Created your record",
     "patient.update": "Changed your details",
     "patient.history_update": "Updated your medical history",

@@ -13,6 +13,7 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.db import now_utc
+from clinic.limits import parse_day
 from clinic.patients.access import get_patient
 from clinic.portal.forms import ProblemForm, format_minutes, reminder_settings_form
 from clinic.portal.views.blueprint import bp
@@ -31,8 +32,8 @@ from clinic.routines.windows import until_text
 def _month(raw: str | None, today: date) -> date:
     try:
         year, month = (int(x) for x in (raw or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
+        return parse_day(f"{year:04d}-{month:02d}-01")
+    except ValueError:  # also years outside 1900-2200, where the previous/next links would overflow
         return today.replace(day=1)
 
 

@@ -21,8 +21,8 @@ from flask import current_app
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from clinic.reminders.links import external_url
 from clinic.reminders.models import OutboxMessage
+from clinic.urls import external_url
 
 STOP_FOOTER = "Reply STOP to opt out."
 SEGMENT = 160

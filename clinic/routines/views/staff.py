@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
-from clinic.audit.services import record
+from clinic.audit.services import record, record_each
 from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.roles import CLINICAL_STAFF, Role
@@ -23,7 +23,7 @@ from clinic.routines.views.blueprint import bp
 @role_required(*CLINICAL_STAFF)
 def clinic_adherence():
     rows = lowest_adherence(current_user.clinic_id, clinic_today())
-    record("routine.adherence_list", detail=f"{len(rows)} patients")
+    record_each("routine.adherence_list", [row.patient_id for row in rows], detail=f"{len(rows)} patients")
     return render_template("routines/adherence_list.html", rows=rows)
 
 

@@ -1,0 +1,1 @@
+"""Backups that restore: `flask backup create` and `flask backup restore` (see services.py)."""
