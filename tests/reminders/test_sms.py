@@ -196,7 +196,8 @@ def test_stop_and_start_replies_change_the_sms_opt_in(client, sms_provider):
 
 def test_production_refuses_twilio_without_credentials():
     base = {"ENV_NAME": "production", "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ",
-            "CLINIC_BASE_URL": "https://clinic.example.org", "SMS_BACKEND": "twilio"}
+            "CLINIC_BASE_URL": "https://clinic.example.org", "SMS_BACKEND": "twilio",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
     with pytest.raises(RuntimeError, match="SMS_AUTH_TOKEN"):
         check_production({**base, "SMS_ACCOUNT_SID": "AC1", "SMS_FROM": "+15005550006"})
     check_production({**base, "SMS_ACCOUNT_SID": "AC1", "SMS_AUTH_TOKEN": "t", "SMS_FROM": "+15005550006"})
