@@ -17,7 +17,7 @@ from clinic.auth.roles import CLINICAL_STAFF
 from clinic.extensions import db
 from clinic.treatments.models import Amendment, TreatmentSession
 from clinic.treatments.signing import current_value, verify_signature
-from clinic.treatments.views import bp
+from clinic.treatments.views.common import bp
 
 REPORT_LIMIT = 200
 
