@@ -48,24 +48,34 @@ class PrecheckForm(FlaskForm):
         choices=[("yes", "I re-confirmed the medical history answers with the patient today")],
         validators=[DataRequired(message="Re-confirm the history with the patient first.")],
     )
+    #: Codes of the warnings whose reason fields were on the page the user submitted (comma-separated).
+    shown_warnings = HiddenField()
     submit = SubmitField("Run the pre-check")
 
+    def shown_codes(self) -> set[str]:
+        return {code for code in (self.shown_warnings.data or "").split(",") if code}
 
-def precheck_form_with_overrides(findings: list[Finding]) -> type[PrecheckForm]:
-    """The pre-check form plus one required reason field per warning."""
+
+def precheck_form_with_overrides(findings: list[Finding], shown: set[str]) -> type[PrecheckForm]:
+    """The pre-check form plus one reason field per warning. A reason is required (with an error beside it)
+    only for warnings that were already on screen (`shown`): a warning the user has not seen yet gets its
+    field without an error, so the first step never reports a problem with a field nobody has seen."""
 
     class WithOverrides(PrecheckForm):
         pass
 
     for finding in findings:
         if not finding.is_hard_stop:
+            length = Length(min=5, max=1000, message="Write why you proceed (at least 5 characters).")
+            required = (
+                DataRequired(message="Write why you proceed despite this warning.")
+                if finding.code in shown
+                else Optional()
+            )
             field = TextAreaField(
                 f"Override reason: {finding.label}",
                 description=finding.reason,
-                validators=[
-                    DataRequired(message="Write why you proceed despite this warning."),
-                    Length(min=5, max=1000, message="Write why you proceed (at least 5 characters)."),
-                ],
+                validators=[required, length],
                 render_kw={"rows": 2},
             )
             setattr(WithOverrides, f"override_{finding.code}", field)

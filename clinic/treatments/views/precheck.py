@@ -21,6 +21,7 @@ from clinic.scheduling.models import Appointment
 from clinic.treatments import precheck as pre
 from clinic.treatments.appointments import session_for, why_not_startable
 from clinic.treatments.forms import PrecheckForm, precheck_form_with_overrides
+from clinic.treatments.rules import missing_overrides
 from clinic.treatments.views.common import bp
 
 
@@ -44,7 +45,6 @@ def _precheck_choices(form: PrecheckForm) -> None:
     ]
 
 
-
 @bp.route("/patients/<int:patient_id>/treatments/new", methods=["GET", "POST"])
 @role_required(Role.DERMATOLOGIST)
 def precheck(patient_id: int):
@@ -65,11 +65,9 @@ def precheck(patient_id: int):
             flash("This patient has no medical history on file; record it before a treatment.", "error")
             return render_template("treatments/precheck.html", patient=patient, form=form, findings=[]), 422
         consent_missing = _consent_problem(patient, procedure)
-        form = precheck_form_with_overrides(findings)()
-        _precheck_choices(form)
         blocked = any(f.is_hard_stop for f in findings) or consent_missing is not None
-        reasons_ok = form.validate()
         if blocked:
+            # Nothing can start: no override fields and no "Start the session", only a re-run.
             codes = [f.code for f in findings if f.is_hard_stop] + (["consent"] if consent_missing else [])
             record(
                 "treatment.precheck_blocked",
@@ -77,21 +75,27 @@ def precheck(patient_id: int):
                 outcome="failure",
                 detail=", ".join(codes),
             )
-        elif reasons_ok:
+            form.submit.label.text = "Run the pre-check again"
+        else:
+            shown = form.shown_codes()
+            form = precheck_form_with_overrides(findings, shown)()
+            _precheck_choices(form)
             reasons = {f.code: form[f"override_{f.code}"].data for f in findings if not f.is_hard_stop}
-            try:
-                session = pre.start_session(
-                    patient, procedure, products, current_user, reasons, clinic_today(),
-                    appointment_id=appointment.id if appointment else None,
-                )
-                db.session.flush()
-            except sa.exc.IntegrityError:  # another dermatologist started from this appointment meanwhile
-                db.session.rollback()
-                return _appointment_detour(appointment) or redirect(
-                    url_for("scheduling.appointment", appointment_id=appointment.id)
-                )
-            flash("Pre-check passed. The session is open as a draft.", "success")
-            return redirect(url_for("treatments.edit_session", session_id=session.id))
+            form.shown_warnings.data = ",".join(reasons)
+            if form.validate() and not missing_overrides(findings, reasons):
+                try:
+                    session = pre.start_session(
+                        patient, procedure, products, current_user, reasons, clinic_today(),
+                        appointment_id=appointment.id if appointment else None,
+                    )
+                    db.session.flush()
+                except sa.exc.IntegrityError:  # another dermatologist started from this appointment meanwhile
+                    db.session.rollback()
+                    return _appointment_detour(appointment) or redirect(
+                        url_for("scheduling.appointment", appointment_id=appointment.id)
+                    )
+                flash("Pre-check passed. The session is open as a draft.", "success")
+                return redirect(url_for("treatments.edit_session", session_id=session.id))
     else:
         record("treatment.precheck_view", patient_id=patient.id, object_type="patient", object_id=patient.id)
     status = 422 if form.errors or blocked else 200
