@@ -17,6 +17,13 @@ from clinic.treatments.errors import Invalid
 from clinic.treatments.models import TreatmentSession
 from clinic.treatments.services import require_draft
 
+NO_PHOTO_CONSENT = "The patient has no valid photo consent; sign it first."
+
+
+def has_photo_consent(patient_id: int) -> bool:
+    """Whether photos may be taken of the patient now; the session page says so before anyone uploads."""
+    return valid_consent(patient_id, kind="photo", procedure_id=None, at=now_utc()) is not None
+
 
 def add_photo(session: TreatmentSession, user, *, upload, view: str, phase: str) -> Photo:
     """Check the upload, strip its metadata and store it for the session's patient; Invalid on any problem,
@@ -27,8 +34,8 @@ def add_photo(session: TreatmentSession, user, *, upload, view: str, phase: str)
         problems["view"] = "Choose a standard view."
     if phase not in PHASES:
         problems["phase"] = "Choose before or after."
-    if valid_consent(session.patient_id, kind="photo", procedure_id=None, at=now_utc()) is None:
-        problems["photo"] = "The patient has no valid photo consent; sign it first."
+    if not has_photo_consent(session.patient_id):
+        problems["photo"] = NO_PHOTO_CONSENT
     if problems:
         raise Invalid(problems)
     try:

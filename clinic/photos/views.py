@@ -14,7 +14,7 @@ from clinic.patients.access import get_patient
 from clinic.photos import storage
 from clinic.photos.forms import PhotoForm
 from clinic.photos.models import STANDARD_VIEWS, Photo
-from clinic.photos.services import add_photo, patient_photos
+from clinic.photos.services import add_photo, has_photo_consent, patient_photos
 from clinic.treatments.access import get_session
 from clinic.treatments.errors import Invalid, SessionSigned
 
@@ -87,5 +87,10 @@ def compare(patient_id: int):
     record("photo.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
     grouped = patient_photos(patient.id)
     return render_template(
-        "photos/compare.html", patient=patient, grouped=grouped, pair=pair, views=STANDARD_VIEWS
+        "photos/compare.html",
+        patient=patient,
+        grouped=grouped,
+        pair=pair,
+        views=STANDARD_VIEWS,
+        photo_consent=has_photo_consent(patient.id),
     )

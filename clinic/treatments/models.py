@@ -7,7 +7,7 @@ may change (treatments.guards refuses the flush). Corrections are `Amendment` ro
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -72,6 +72,16 @@ class TreatmentSession(TimestampMixin, Base):
     amendments: Mapped[list[Amendment]] = relationship(
         back_populates="session", order_by="Amendment.created_at"
     )
+
+    @property
+    def precheck_run_at(self) -> datetime | None:
+        """When the pre-check ran (stored as UTC ISO text in the snapshot), as an aware datetime to show in
+        the clinic's zone."""
+        run_at = (self.precheck or {}).get("run_at")
+        if not run_at:
+            return None
+        value = datetime.fromisoformat(run_at)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

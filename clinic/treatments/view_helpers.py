@@ -12,7 +12,7 @@ from clinic.auth.roles import CLINICAL_STAFF
 from clinic.catalog.models import Product
 from clinic.extensions import db
 from clinic.photos.forms import PhotoForm
-from clinic.photos.services import session_photos
+from clinic.photos.services import has_photo_consent, session_photos
 from clinic.treatments.forms import AmendForm, ScoreForm, SessionForm, SignForm
 from clinic.treatments.models import TreatmentSession
 from clinic.treatments.scores import MASI_REGIONS
@@ -154,4 +154,5 @@ def session_page_context(session: TreatmentSession, amend_form: AmendForm | None
         "amendable": AMENDABLE,
         "photos": session_photos(session.id),
         "photo_form": PhotoForm(),
+        "photo_consent": has_photo_consent(session.patient_id) if not session.is_signed else None,
     }
