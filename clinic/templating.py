@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
@@ -35,6 +36,13 @@ def localdate(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
     return value.strftime(fmt)
 
 
+def measure(value) -> str:
+    """A measured Decimal as recorded: 0.135 stays 0.135, 1.500 shows as 1.5."""
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
 def nav_items() -> list[tuple[str, str, str]]:
     """(endpoint, label, url) for the logged-in user's role."""
     if not current_user.is_authenticated:
@@ -59,5 +67,6 @@ def nav_items() -> list[tuple[str, str, str]]:
 def register(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(localdate)
+    app.add_template_filter(measure)
     app.add_template_global(nav_items)
     app.add_template_global(Role)

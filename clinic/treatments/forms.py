@@ -5,6 +5,8 @@ Ranges are checked in the services (one place, also for non-HTTP callers); forms
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -29,6 +31,23 @@ from clinic.treatments.scores import CHECKPOINTS, MASI_REGIONS, SCALES
 from clinic.treatments.signing import AMENDABLE
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class MeasureField(DecimalField):
+    """A measured value, kept and shown with exactly the places typed (no rounding to a fixed `places`:
+    0.135 stays 0.135, 1.500 from the database shows as 1.5). The service checks range and precision."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [Optional()])
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, places=None, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(Decimal(self.data).normalize(), "f")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -86,12 +105,12 @@ def precheck_form_with_overrides(findings: list[Finding], shown: set[str]) -> ty
 
 class AreaForm(Form):
     area = StringField("Area", validators=[Optional(), Length(max=60)])
-    needle_depth_mm = DecimalField("Needle depth (mm)", places=2, validators=[Optional()])
+    needle_depth_mm = MeasureField("Needle depth (mm)")
 
 
 class SiteForm(Form):
     site = StringField("Injection site", validators=[Optional(), Length(max=60)])
-    volume_ml = DecimalField("Volume (ml)", places=2, validators=[Optional()])
+    volume_ml = MeasureField("Volume (ml)")
 
 
 class ProductUseForm(Form):
@@ -99,7 +118,7 @@ class ProductUseForm(Form):
     lot_number = StringField(
         "Lot number", validators=[Optional(), Length(max=60)], render_kw={"list": "usable-lots"}
     )
-    volume_ml = DecimalField("Volume (ml)", places=2, validators=[Optional()])
+    volume_ml = MeasureField("Volume (ml)")
     units_used = IntegerField("Units from stock", default=1, validators=[Optional()])
 
 
@@ -112,8 +131,8 @@ class SessionForm(FlaskForm):
     passes = IntegerField("Passes", validators=[Optional()])
     anaesthetic = StringField("Anaesthetic", validators=[Optional(), Length(max=120)])
     laser_wavelength_nm = IntegerField("Laser wavelength (nm)", validators=[Optional()])
-    laser_fluence_j_cm2 = DecimalField("Laser fluence (J/cm²)", places=2, validators=[Optional()])
-    laser_spot_size_mm = DecimalField("Laser spot size (mm)", places=2, validators=[Optional()])
+    laser_fluence_j_cm2 = MeasureField("Laser fluence (J/cm²)")
+    laser_spot_size_mm = MeasureField("Laser spot size (mm)")
     areas = FieldList(FormField(AreaForm), min_entries=4, max_entries=12)
     injection_sites = FieldList(FormField(SiteForm), min_entries=4, max_entries=20)
     products = FieldList(FormField(ProductUseForm), min_entries=2, max_entries=6)

@@ -15,6 +15,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import Base, TimestampMixin, UTCDateTime, now_utc
 
+#: Decimal places kept for every measured setting (depths, volumes, fluence, spot size): what the instruments
+#: give (a 0.135 mm spot, a 0.005 ml syringe step). Services refuse more places rather than round them away.
+MEASURE_PLACES = 3
+#: Up to 9999.999: room for every accepted range (fluence up to 200 J/cm², volumes up to 10 ml).
+Measure = sa.Numeric(7, MEASURE_PLACES)
+
 SESSION_STATUSES = ("draft", "signed")
 
 
@@ -40,8 +46,8 @@ class TreatmentSession(TimestampMixin, Base):
     passes: Mapped[int | None] = mapped_column()
     anaesthetic: Mapped[str | None] = mapped_column(sa.String(120))
     laser_wavelength_nm: Mapped[int | None] = mapped_column()
-    laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
-    laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(Measure)
+    laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(Measure)
     skin_response: Mapped[str | None] = mapped_column(sa.Text)
     adverse_events: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -114,7 +120,7 @@ class SessionArea(Base):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     area: Mapped[str] = mapped_column(sa.String(60))
-    needle_depth_mm: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 2))
+    needle_depth_mm: Mapped[Decimal | None] = mapped_column(Measure)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="areas")
 
@@ -126,7 +132,7 @@ class InjectionSite(Base):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     site: Mapped[str] = mapped_column(sa.String(60))
-    volume_ml: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    volume_ml: Mapped[Decimal] = mapped_column(Measure)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="injection_sites")
 
@@ -143,7 +149,7 @@ class SessionProduct(Base):
     position: Mapped[int] = mapped_column(default=0)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("product_lot.id"), index=True)
-    volume_ml: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    volume_ml: Mapped[Decimal] = mapped_column(Measure)
     units_used: Mapped[int] = mapped_column(default=1)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="products")

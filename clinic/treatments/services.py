@@ -17,7 +17,13 @@ from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
 from clinic.treatments.limits import clinic_limits
-from clinic.treatments.models import InjectionSite, SessionArea, SessionProduct, TreatmentSession
+from clinic.treatments.models import (
+    MEASURE_PLACES,
+    InjectionSite,
+    SessionArea,
+    SessionProduct,
+    TreatmentSession,
+)
 from clinic.treatments.stock import OutOfStock, draw, find_lot, give_back, lot_problem
 from clinic.treatments.windows import apply_aftercare
 
@@ -73,9 +79,17 @@ def require_draft(session: TreatmentSession) -> None:
 
 
 def _range_problem(limits: dict, kind: str, value, unit: str) -> str | None:
+    """Out of the clinic's accepted range, or more decimal places than are stored (never rounded away)."""
+    if value is None:
+        return None
+    number = Decimal(value)
+    if not number.is_finite():
+        return "Enter a number."
     low, high = limits[kind]
-    if value is not None and not (low <= Decimal(value) <= high):
+    if not (low <= number <= high):
         return f"Must be between {low} and {high} {unit}."
+    if -number.normalize().as_tuple().exponent > MEASURE_PLACES:
+        return f"Enter at most {MEASURE_PLACES} decimal places."
     return None
 
 
