@@ -28,7 +28,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from clinic.treatments.rules import Finding
 from clinic.treatments.scores import CHECKPOINTS, MASI_REGIONS, SCALES
-from clinic.treatments.signing import AMENDABLE
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -148,9 +147,13 @@ class SignForm(FlaskForm):
 
 
 class AmendForm(FlaskForm):
-    field = SelectField("Field to correct", choices=[("", "Choose…")] + list(AMENDABLE.items()))
+    #: Choices are the session's recorded fields (treatments.amendments.amendable_fields), set per session.
+    field = SelectField("Field to correct", choices=[("", "Choose…")])
     new_value = TextAreaField(
-        "Corrected value", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2}
+        "Corrected value",
+        validators=[Optional(), Length(max=4000)],
+        render_kw={"rows": 2},
+        description="Times as YYYY-MM-DD HH:MM in clinic time; numbers with up to 3 decimal places.",
     )
     reason = TextAreaField(
         "Reason for the correction", validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2}

@@ -76,7 +76,7 @@ class TreatmentSession(TimestampMixin, Base):
         back_populates="session", cascade="all, delete-orphan", order_by="SessionAftercare.position"
     )
     amendments: Mapped[list[Amendment]] = relationship(
-        back_populates="session", order_by="Amendment.created_at"
+        back_populates="session", order_by="(Amendment.created_at, Amendment.id)"
     )
 
     @property
@@ -196,7 +196,8 @@ class SessionAftercare(Base):
 
 
 class Amendment(Base):
-    """A dated correction to a signed session: who, why, and each field's old and new value."""
+    """A dated correction to a signed session: who, why, and each field's old and new value; hashed and chained
+    to the signature (treatments.amendments)."""
 
     __tablename__ = "session_amendment"
 
@@ -206,9 +207,17 @@ class Amendment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     reason: Mapped[str] = mapped_column(sa.Text)
     changes: Mapped[list[dict]] = mapped_column(sa.JSON)
+    #: The hash this amendment follows: the session's signature, or the previous amendment's `sha256`.
+    previous_sha256: Mapped[str] = mapped_column(sa.String(64))
+    #: SHA-256 over this amendment's content and `previous_sha256`.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
 
     session: Mapped[TreatmentSession] = relationship(back_populates="amendments")
     author = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "previous_sha256", name="uq_session_amendment_previous"),
+    )
 
 
 class OutcomeScore(Base):

@@ -78,7 +78,7 @@ def require_draft(session: TreatmentSession) -> None:
         raise SessionSigned
 
 
-def _range_problem(limits: dict, kind: str, value, unit: str) -> str | None:
+def range_problem(limits: dict, kind: str, value, unit: str) -> str | None:
     """Out of the clinic's accepted range, or more decimal places than are stored (never rounded away)."""
     if value is None:
         return None
@@ -111,19 +111,19 @@ def _check_settings(d: SessionDetails, problems: dict[str, str], limits: dict) -
         ("laser_fluence_j_cm2", "J/cm²"),
         ("laser_spot_size_mm", "mm"),
     ):
-        if problem := _range_problem(limits, name, getattr(d, name), unit):
+        if problem := range_problem(limits, name, getattr(d, name), unit):
             problems[name] = problem
     for i, (area, depth) in enumerate(d.areas):
         if not area:
             problems[f"areas-{i}-area"] = "Name the area treated."
-        if problem := _range_problem(limits, "needle_depth_mm", depth, "mm"):
+        if problem := range_problem(limits, "needle_depth_mm", depth, "mm"):
             problems[f"areas-{i}-needle_depth_mm"] = problem
     for i, (site, volume) in enumerate(d.injection_sites):
         if not site:
             problems[f"injection_sites-{i}-site"] = "Name the injection site."
         if volume is None:
             problems[f"injection_sites-{i}-volume_ml"] = "Enter the volume injected at this site."
-        elif problem := _range_problem(limits, "injection_volume_ml", volume, "ml per site"):
+        elif problem := range_problem(limits, "injection_volume_ml", volume, "ml per site"):
             problems[f"injection_sites-{i}-volume_ml"] = problem
 
 
@@ -140,9 +140,9 @@ def _check_products(
             continue
         if use.volume_ml is None:
             problems[f"products-{i}-volume_ml"] = "Enter the volume applied."
-        elif problem := _range_problem(limits, "product_volume_ml", use.volume_ml, "ml"):
+        elif problem := range_problem(limits, "product_volume_ml", use.volume_ml, "ml"):
             problems[f"products-{i}-volume_ml"] = problem
-        if problem := _range_problem(limits, "units_used", use.units_used, "units"):
+        if problem := range_problem(limits, "units_used", use.units_used, "units"):
             problems[f"products-{i}-units_used"] = problem
         if not use.lot_number:
             problems[f"products-{i}-lot_number"] = "Enter the lot number from the vial."

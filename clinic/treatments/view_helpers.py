@@ -13,11 +13,12 @@ from clinic.catalog.models import Product
 from clinic.extensions import db
 from clinic.photos.forms import PhotoForm
 from clinic.photos.services import has_photo_consent, session_photos
+from clinic.treatments.amendments import amendable_fields, chain_problem
 from clinic.treatments.forms import AmendForm, ScoreForm, SessionForm, SignForm
 from clinic.treatments.models import TreatmentSession
 from clinic.treatments.scores import MASI_REGIONS
 from clinic.treatments.services import ProductUse, SessionDetails
-from clinic.treatments.signing import AMENDABLE, current_value, verify_signature
+from clinic.treatments.signing import verify_signature
 
 
 def to_utc(local: datetime | None) -> datetime | None:
@@ -144,14 +145,32 @@ def score_inputs(form: ScoreForm) -> tuple[str | None, dict | None]:
     return None, {region: {part: form[f"{region}_{part}"].data for part in parts} for region in MASI_REGIONS}
 
 
+def setup_amend_form(form: AmendForm, session: TreatmentSession) -> AmendForm:
+    """Offer every recorded field of this session (rows included) for correction."""
+    form.field.choices = [("", "Choose…")] + [(key, f.label) for key, f in amendable_fields(session).items()]
+    return form
+
+
+def shown_change(session: TreatmentSession, key: str, value: str | None) -> str:
+    """An amended value as staff read it: times in the clinic's zone, everything else as stored."""
+    if value is None:
+        return "—"
+    spec = amendable_fields(session).get(key)
+    if spec is not None and spec.kind == "datetime":
+        return datetime.fromisoformat(value).astimezone(current_user.clinic.zone).strftime("%a %d %b %Y, %H:%M")
+    return value
+
+
 def session_page_context(session: TreatmentSession, amend_form: AmendForm | None = None) -> dict:
+    fields = amendable_fields(session)
     return {
         "session": session,
         "sign_form": SignForm(version=str(session.version)),
-        "amend_form": amend_form or AmendForm(),
+        "amend_form": amend_form or setup_amend_form(AmendForm(), session),
         "signature_ok": verify_signature(session) if session.is_signed else None,
-        "current": {name: current_value(session, name) for name in AMENDABLE},
-        "amendable": AMENDABLE,
+        "chain_problem": chain_problem(session) if session.is_signed else None,
+        "amendable": {key: f.label for key, f in fields.items()},
+        "shown_change": lambda key, value: shown_change(session, key, value),
         "photos": session_photos(session.id),
         "photo_form": PhotoForm(),
         "photo_consent": has_photo_consent(session.patient_id) if not session.is_signed else None,

@@ -18,7 +18,24 @@ branch_labels = None
 depends_on = None
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite rebuilds `consent` (copy, drop, rename) and the drop fails while sessions reference consents with
+    foreign keys on: they are off for the rebuild and checked after it. (The PRAGMA takes effect here: Alembic's
+    SQLite connection is not inside a transaction between batches.)"""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    if not on:
+        bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        return
+    broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+    if broken:
+        raise RuntimeError(f"foreign keys broken by the table rebuild: {broken[:5]}")
+
+
 def upgrade():
+    _foreign_keys(on=False)
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signature_method', sa.String(length=10), server_default='drawn',
                                       nullable=False))
@@ -26,6 +43,7 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_consent_signature_method'), "signature_method IN ('drawn', 'typed')")
         batch_op.create_check_constraint(op.f('ck_consent_drawn_has_png'),
                                          "signature_method = 'typed' OR signature_png IS NOT NULL")
+    _foreign_keys(on=True)
 
 
 def downgrade():
@@ -35,8 +53,10 @@ def downgrade():
     typed = bind.execute(sa.text("SELECT count(*) FROM consent WHERE signature_method = 'typed'")).scalar()
     if typed:
         raise RuntimeError(f"{typed} consent(s) were signed with a typed name; cannot downgrade below 0050")
+    _foreign_keys(on=False)
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_consent_drawn_has_png'), type_='check')
         batch_op.drop_constraint(op.f('ck_consent_signature_method'), type_='check')
         batch_op.alter_column('signature_png', existing_type=sa.LargeBinary(), nullable=False)
         batch_op.drop_column('signature_method')
+    _foreign_keys(on=True)

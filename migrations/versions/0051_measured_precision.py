@@ -28,15 +28,30 @@ COLUMNS = [
 NEW = sa.Numeric(7, 3)
 
 
-def upgrade():
-    for table, column, old in COLUMNS:
+def _alter(types: dict[str, tuple]) -> None:
+    """On SQLite a type change rebuilds the table (copy, drop, rename); dropping treatment_session while its
+    rows are referenced fails with foreign keys on, so they are off for the rebuild and checked after it.
+    (The PRAGMA takes effect here: Alembic's SQLite connection is not inside a transaction between batches.)"""
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:
+        bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    for table, column, _old in COLUMNS:
+        existing, new = types[(table, column)]
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column(column, existing_type=old, type_=NEW)
+            batch_op.alter_column(column, existing_type=existing, type_=new)
+    if sqlite:
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the table rebuild: {broken[:5]}")
+
+
+def upgrade():
+    _alter({(table, column): (old, NEW) for table, column, old in COLUMNS})
 
 
 def downgrade():
     # Values recorded with a third decimal are rounded to two places by the narrower column: the loss this
     # revision exists to prevent. Downgrade only to roll back a failed deploy.
-    for table, column, old in COLUMNS:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column(column, existing_type=NEW, type_=old)
+    _alter({(table, column): (NEW, old) for table, column, old in COLUMNS})

@@ -15,13 +15,14 @@ from clinic.clinics.services import clinic_today
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.treatments.access import get_session
+from clinic.treatments.amendments import amend_session
 from clinic.treatments.charts import charts_for
 from clinic.treatments.errors import Invalid, SessionSigned, StaleSession
 from clinic.treatments.forms import AmendForm, ScoreForm, SessionForm, SignForm
 from clinic.treatments.models import OutcomeScore, TreatmentSession
 from clinic.treatments.scores import record_score
 from clinic.treatments.services import save_session
-from clinic.treatments.signing import NotAllowed, amend_session, sign_session
+from clinic.treatments.signing import NotAllowed, sign_session
 from clinic.treatments.stock import stock_warnings, usable_lots
 from clinic.treatments.view_helpers import (
     attach_problems,
@@ -29,6 +30,7 @@ from clinic.treatments.view_helpers import (
     fill_session_form,
     score_inputs,
     session_page_context,
+    setup_amend_form,
     setup_session_form,
 )
 from clinic.treatments.views.common import STALE, bp
@@ -150,7 +152,7 @@ def sign(session_id: int):
 @role_required(Role.DERMATOLOGIST)
 def amend(session_id: int):
     session = get_session(session_id)
-    form = AmendForm()
+    form = setup_amend_form(AmendForm(), session)
     if form.validate_on_submit():
         try:
             amend_session(
@@ -165,6 +167,9 @@ def amend(session_id: int):
         except Invalid as problems:
             db.session.rollback()
             attach_problems(form, problems.problems)
+        except NotAllowed as error:
+            db.session.rollback()
+            flash(str(error), "error")
     session = get_session(session_id)
     return render_template("treatments/session.html", **session_page_context(session, amend_form=form)), 422
 
