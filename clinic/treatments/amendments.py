@@ -33,7 +33,8 @@ class AmendableField:
     unit: str = ""
 
 
-#: Fields of the session itself.
+#: Fields of the session itself (session-wide passes and laser settings exist only in records signed before
+#: settings became per area; they stay amendable there).
 SESSION_FIELDS: dict[str, AmendableField] = {
     "started_at": AmendableField("Start time", "datetime"),
     "ended_at": AmendableField("End time", "datetime"),
@@ -47,13 +48,27 @@ SESSION_FIELDS: dict[str, AmendableField] = {
     "adverse_events": AmendableField("Adverse events", "text"),
     "notes": AmendableField("Notes", "text"),
 }
+LEGACY_SESSION_SETTINGS = ("passes", "laser_wavelength_nm", "laser_fluence_j_cm2", "laser_spot_size_mm")
 #: Fields of each recorded row: (collection, attribute) → field; keys look like "areas-0-needle_depth_mm".
 ROW_FIELDS: dict[tuple[str, str], AmendableField] = {
     ("areas", "area"): AmendableField("Area {n}: name", "name"),
     ("areas", "needle_depth_mm"): AmendableField("Area {n}: needle depth (mm)", "measure", "needle_depth_mm", "mm"),
+    ("areas", "passes"): AmendableField("Area {n}: passes", "int", "passes", "passes"),
+    ("areas", "laser_wavelength_nm"): AmendableField(
+        "Area {n}: laser wavelength (nm)", "int", "laser_wavelength_nm", "nm"
+    ),
+    ("areas", "laser_fluence_j_cm2"): AmendableField(
+        "Area {n}: laser fluence (J/cm²)", "measure", "laser_fluence_j_cm2", "J/cm²"
+    ),
+    ("areas", "laser_spot_size_mm"): AmendableField(
+        "Area {n}: laser spot size (mm)", "measure", "laser_spot_size_mm", "mm"
+    ),
     ("injection_sites", "site"): AmendableField("Injection site {n}: name", "name"),
     ("injection_sites", "volume_ml"): AmendableField(
         "Injection site {n}: volume (ml)", "measure", "injection_volume_ml", "ml per site"
+    ),
+    ("injection_sites", "depth_mm"): AmendableField(
+        "Injection site {n}: depth (mm)", "measure", "injection_depth_mm", "mm"
     ),
     ("products", "volume_ml"): AmendableField("Product {n}: volume (ml)", "measure", "product_volume_ml", "ml"),
 }
@@ -61,7 +76,11 @@ ROW_FIELDS: dict[tuple[str, str], AmendableField] = {
 
 def amendable_fields(session: TreatmentSession) -> dict[str, AmendableField]:
     """Every recorded field of this session that an amendment may correct, keyed as the record form names it."""
-    fields = dict(SESSION_FIELDS)
+    fields = {
+        key: spec
+        for key, spec in SESSION_FIELDS.items()
+        if key not in LEGACY_SESSION_SETTINGS or getattr(session, key) is not None
+    }
     for (collection, attribute), spec in ROW_FIELDS.items():
         for index, _row in enumerate(getattr(session, collection)):
             label = spec.label.format(n=index + 1)

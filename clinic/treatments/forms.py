@@ -32,6 +32,12 @@ from clinic.treatments.scores import CHECKPOINTS, MASI_REGIONS, SCALES
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+#: Rows per list on the record form; a limit only against absurd posts, far beyond any session.
+MAX_ROWS = 60
+#: The "more rows" buttons and the list each one extends.
+MORE_ROWS = {"more_areas": "areas", "more_sites": "injection_sites", "more_products": "products"}
+
+
 class MeasureField(DecimalField):
     """A measured value, kept and shown with exactly the places typed (no rounding to a fixed `places`:
     0.135 stays 0.135, 1.500 from the database shows as 1.5). The service checks range and precision."""
@@ -103,13 +109,20 @@ def precheck_form_with_overrides(findings: list[Finding], shown: set[str]) -> ty
 
 
 class AreaForm(Form):
+    """One treated area with the settings used there (they differ between areas in practice)."""
+
     area = StringField("Area", validators=[Optional(), Length(max=60)])
     needle_depth_mm = MeasureField("Needle depth (mm)")
+    passes = IntegerField("Passes", validators=[Optional()])
+    laser_wavelength_nm = IntegerField("Laser wavelength (nm)", validators=[Optional()])
+    laser_fluence_j_cm2 = MeasureField("Laser fluence (J/cm²)")
+    laser_spot_size_mm = MeasureField("Laser spot size (mm)")
 
 
 class SiteForm(Form):
     site = StringField("Injection site", validators=[Optional(), Length(max=60)])
     volume_ml = MeasureField("Volume (ml)")
+    depth_mm = MeasureField("Depth (mm)")
 
 
 class ProductUseForm(Form):
@@ -127,18 +140,28 @@ class SessionForm(FlaskForm):
     ended_at = DateTimeLocalField("Ended", format=DATETIME_FORMAT, validators=[Optional()])
     assistant_id = SelectField("Assistant", coerce=int)
     device = StringField("Device", validators=[Optional(), Length(max=120)])
-    passes = IntegerField("Passes", validators=[Optional()])
     anaesthetic = StringField("Anaesthetic", validators=[Optional(), Length(max=120)])
-    laser_wavelength_nm = IntegerField("Laser wavelength (nm)", validators=[Optional()])
-    laser_fluence_j_cm2 = MeasureField("Laser fluence (J/cm²)")
-    laser_spot_size_mm = MeasureField("Laser spot size (mm)")
-    areas = FieldList(FormField(AreaForm), min_entries=4, max_entries=12)
-    injection_sites = FieldList(FormField(SiteForm), min_entries=4, max_entries=20)
-    products = FieldList(FormField(ProductUseForm), min_entries=2, max_entries=6)
+    # As many rows as needed: one empty row after the saved ones, and a "more rows" button per list that
+    # works without JavaScript (the page comes back with what was typed and one more empty row).
+    areas = FieldList(FormField(AreaForm), min_entries=1, max_entries=MAX_ROWS)
+    more_areas = SubmitField("Add an area row")
+    injection_sites = FieldList(FormField(SiteForm), min_entries=1, max_entries=MAX_ROWS)
+    more_sites = SubmitField("Add an injection site row")
+    products = FieldList(FormField(ProductUseForm), min_entries=1, max_entries=MAX_ROWS)
+    more_products = SubmitField("Add a product row")
     skin_response = TextAreaField("Skin response", validators=[Optional(), Length(max=4000)])
     adverse_events = TextAreaField("Adverse events", validators=[Optional(), Length(max=4000)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
     submit = SubmitField("Save draft")
+
+    def add_requested_row(self) -> bool:
+        """If a "more rows" button was pressed, add an empty row to its list and say so (nothing is saved)."""
+        for button, rows in MORE_ROWS.items():
+            if self[button].data:
+                if len(self[rows]) < MAX_ROWS:
+                    self[rows].append_entry()
+                return True
+        return False
 
 
 class SignForm(FlaskForm):

@@ -43,8 +43,10 @@ class TreatmentSession(TimestampMixin, Base):
     #: The appointment the session was started from (at most one session per appointment).
     appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointment.id"), unique=True)
     device: Mapped[str | None] = mapped_column(sa.String(120))
-    passes: Mapped[int | None] = mapped_column()
     anaesthetic: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Session-wide passes and laser settings: only in sessions signed before settings became per area
+    #: (migration 0053). They stay as signed (a signed record is frozen); new records keep them per area.
+    passes: Mapped[int | None] = mapped_column()
     laser_wavelength_nm: Mapped[int | None] = mapped_column()
     laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(Measure)
     laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(Measure)
@@ -112,7 +114,8 @@ class TreatmentSession(TimestampMixin, Base):
 
 
 class SessionArea(Base):
-    """An area treated, with the needle depth used there (mm) when the procedure needles."""
+    """An area treated, with the settings used there: needle depth (mm) when the procedure needles, passes,
+    and the laser's wavelength, fluence and spot size (they differ between areas in practice)."""
 
     __tablename__ = "session_area"
 
@@ -121,8 +124,17 @@ class SessionArea(Base):
     position: Mapped[int] = mapped_column(default=0)
     area: Mapped[str] = mapped_column(sa.String(60))
     needle_depth_mm: Mapped[Decimal | None] = mapped_column(Measure)
+    passes: Mapped[int | None] = mapped_column()
+    laser_wavelength_nm: Mapped[int | None] = mapped_column()
+    laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(Measure)
+    laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(Measure)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="areas")
+
+    @property
+    def settings(self) -> tuple:
+        """Passes and laser settings (for the signed content; all None in records made before 0053)."""
+        return (self.passes, self.laser_wavelength_nm, self.laser_fluence_j_cm2, self.laser_spot_size_mm)
 
 
 class InjectionSite(Base):
@@ -133,6 +145,8 @@ class InjectionSite(Base):
     position: Mapped[int] = mapped_column(default=0)
     site: Mapped[str] = mapped_column(sa.String(60))
     volume_ml: Mapped[Decimal] = mapped_column(Measure)
+    #: Injection depth (mm); intradermal for scalp exosome.
+    depth_mm: Mapped[Decimal | None] = mapped_column(Measure)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="injection_sites")
 

@@ -63,11 +63,23 @@ def plain(value):
     return value
 
 
+def any_set(values: tuple) -> bool:
+    return any(v is not None for v in values)
+
+
 def signed_content(session: TreatmentSession, signed_by_id: int, signed_at: datetime) -> dict:
     return {
         **{name: plain(getattr(session, name)) for name in SIGNED_FIELDS},
-        "areas": [[a.area, plain(a.needle_depth_mm)] for a in session.areas],
-        "injection_sites": [[s.site, plain(s.volume_ml)] for s in session.injection_sites],
+        # Per-area settings and site depths are appended only when recorded, so records signed before they
+        # existed (migration 0053) hash exactly as they did.
+        "areas": [
+            [a.area, plain(a.needle_depth_mm)] + ([plain(v) for v in a.settings] if any_set(a.settings) else [])
+            for a in session.areas
+        ],
+        "injection_sites": [
+            [s.site, plain(s.volume_ml)] + ([plain(s.depth_mm)] if s.depth_mm is not None else [])
+            for s in session.injection_sites
+        ],
         "products": [[p.product_id, p.lot_id, plain(p.volume_ml), p.units_used] for p in session.products],
         "aftercare": [
             [a.action, a.ingredient_tag, a.label, plain(a.starts_at), plain(a.ends_at)]

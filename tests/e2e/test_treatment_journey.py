@@ -64,9 +64,13 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     started = page.get_by_label("Started").input_value()
     page.get_by_label("Ended").fill(started)
     page.get_by_label("Device").fill("Dermapen 4")
-    page.get_by_label("Passes").fill("3")
+    page.get_by_label("Passes, area 1", exact=True).fill("3")
     page.get_by_label("Area 1", exact=True).fill("Cheeks")
     page.get_by_label("Needle depth (mm), area 1", exact=True).fill("1.5")
+    page.get_by_role("button", name="Add an area row").click()  # a plain submit: works without JavaScript
+    page.get_by_label("Area 2", exact=True).wait_for()
+    assert page.get_by_label("Area 1", exact=True).input_value() == "Cheeks"
+    assert page.get_by_label("Needle depth (mm), area 1", exact=True).input_value() == "1.5"
     page.get_by_label("Product 1", exact=True).select_option(label="DP Derm Exo-Skin Exosome Therapy")
     page.get_by_label("Lot number, product 1", exact=True).fill("E2E-LOT-1")
     page.get_by_label("Volume (ml), product 1", exact=True).fill("2.5")

@@ -46,16 +46,17 @@ def test_each_amendment_is_chained_to_the_signature_and_the_one_before(derm, sig
 
 def test_any_recorded_field_can_be_corrected_rows_and_times_included(derm, signed):
     keys = set(amendable_fields(signed))
-    assert {"started_at", "ended_at", "passes", "laser_spot_size_mm", "areas-0-needle_depth_mm",
+    assert {"started_at", "ended_at", "areas-0-passes", "areas-0-laser_spot_size_mm", "areas-0-needle_depth_mm",
             "areas-0-area", "products-0-volume_ml"} <= keys
     amend_session(signed, derm, field="areas-0-needle_depth_mm", new_value="1.125", reason="Depth misread")
-    amend_session(signed, derm, field="passes", new_value="4", reason="Counted again")
+    amend_session(signed, derm, field="areas-0-passes", new_value="4", reason="Counted again")
     amend_session(signed, derm, field="ended_at", new_value="2026-01-05 10:45", reason="Clock was wrong")
     db.session.commit()
     session = _reload(signed.id)
     assert current_value(session, "areas-0-needle_depth_mm") == "1.125"
     assert session.areas[0].needle_depth_mm != Decimal("1.125")  # the signed record is unchanged
-    assert current_value(session, "passes") == "4"
+    assert current_value(session, "areas-0-passes") == "4"
+    assert "passes" not in keys  # session-wide settings only where a record signed before 0053 has them
     assert current_value(session, "ended_at") == "2026-01-05T15:45:00+00:00"  # New York time, stored in UTC
     assert chain_problem(session) is None
 
@@ -65,7 +66,7 @@ def test_any_recorded_field_can_be_corrected_rows_and_times_included(derm, signe
     [
         ("areas-0-needle_depth_mm", "3.5", "between"),
         ("areas-0-needle_depth_mm", "1.0005", "decimal places"),
-        ("passes", "three", "whole number"),
+        ("areas-0-passes", "three", "whole number"),
         ("ended_at", "yesterday", "YYYY-MM-DD"),
         ("ended_at", "2099-01-01 10:00", "future"),
         ("areas-0-area", "", "keeps a name"),

@@ -10,7 +10,7 @@ import pytest
 from clinic.extensions import db
 from clinic.treatments.errors import Invalid
 from clinic.treatments.models import TreatmentSession
-from clinic.treatments.services import SessionDetails, save_session
+from clinic.treatments.services import AreaSettings, SessionDetails, save_session
 from clinic.treatments.signing import verify_signature
 from tests.treatments.factories import make_session
 from tests.treatments.test_views import _record_form
@@ -24,8 +24,8 @@ def laser_draft(world):
 
 
 def _laser(**changes):
-    return {"laser_wavelength_nm": 1550, "laser_fluence_j_cm2": "12.125", "laser_spot_size_mm": "0.135",
-            "areas-0-needle_depth_mm": "0.375", **changes}
+    return {"areas-0-laser_wavelength_nm": 1550, "areas-0-laser_fluence_j_cm2": "12.125",
+            "areas-0-laser_spot_size_mm": "0.135", "areas-0-needle_depth_mm": "0.375", **changes}
 
 
 def test_browser_post_keeps_three_decimals_everywhere(world, laser_draft, login_as):
@@ -36,16 +36,19 @@ def test_browser_post_keeps_three_decimals_everywhere(world, laser_draft, login_
     assert response.status_code == 302, response.text
     db.session.expire_all()
     saved = db.session.get(TreatmentSession, session.id)
-    assert saved.laser_spot_size_mm == Decimal("0.135") and saved.laser_fluence_j_cm2 == Decimal("12.125")
-    assert saved.areas[0].needle_depth_mm == Decimal("0.375")
+    area = saved.areas[0]
+    assert area.laser_spot_size_mm == Decimal("0.135") and area.laser_fluence_j_cm2 == Decimal("12.125")
+    assert area.needle_depth_mm == Decimal("0.375")
     assert saved.products[0].volume_ml == Decimal("2.125")
     page = client.get(f"/treatments/{session.id}").text
-    assert "spot 0.135 mm" in page and "12.125 J/cm²" in page and "(0.375 mm)" in page and "2.125 ml" in page
+    assert "spot 0.135 mm" in page and "12.125 J/cm²" in page and "0.375 mm deep" in page and "2.125 ml" in page
     form = client.get(f"/treatments/{session.id}/edit").text
-    assert 'value="0.135"' in form and 'value="0.375"' in form and 'value="0.14"' not in form
+    assert 'value="0.135"' in form and 'value="12.125"' in form and 'value="0.14"' not in form
 
 
-@pytest.mark.parametrize("field, value", [("laser_spot_size_mm", "0.1355"), ("areas-0-needle_depth_mm", "1.0005")])
+@pytest.mark.parametrize(
+    "field, value", [("areas-0-laser_spot_size_mm", "0.1355"), ("areas-0-laser_fluence_j_cm2", "10.0005")]
+)
 def test_more_places_than_stored_are_refused_beside_the_field(world, laser_draft, login_as, field, value):
     client, _ = login_as(user=world["derm"])
     session = laser_draft
@@ -55,21 +58,22 @@ def test_more_places_than_stored_are_refused_beside_the_field(world, laser_draft
     assert f'id="{field}-error"' in response.text and "at most 3 decimal places" in response.text
     assert f'value="{value}"' in response.text  # what was typed is kept
     db.session.expire_all()
-    assert db.session.get(TreatmentSession, session.id).laser_spot_size_mm is None
+    assert db.session.get(TreatmentSession, session.id).areas == []
 
 
 def test_service_refuses_out_of_range_and_over_precise_values(world):
     session = world["draft"]
-    base = dict(started_at=session.started_at, laser_wavelength_nm=1550)
     for name, value, message in (
         ("laser_spot_size_mm", Decimal("0.0999"), "between"),
         ("laser_spot_size_mm", Decimal("0.1234"), "decimal places"),
         ("laser_fluence_j_cm2", Decimal("NaN"), "number"),
+        ("needle_depth_mm", Decimal("1.0005"), "decimal places"),
     ):
+        area = AreaSettings("Face", laser_wavelength_nm=1550, **{name: value})
+        details = SessionDetails(started_at=session.started_at, areas=[area])
         with pytest.raises(Invalid) as invalid:
-            save_session(session, SessionDetails(**base, **{name: value}), loaded_version=session.version,
-                         user=world["derm"])
-        assert message in invalid.value.problems[name]
+            save_session(session, details, loaded_version=session.version, user=world["derm"])
+        assert message in invalid.value.problems[f"areas-0-{name}"]
         db.session.rollback()
 
 

@@ -165,8 +165,8 @@ def _record_form(session, lot_number, **changes):
         "ended_at": local(session.started_at + timedelta(minutes=50)),
         "assistant_id": 0,
         "device": "Dermapen 4",
-        "passes": 3,
         "areas-0-area": "Cheeks",
+        "areas-0-passes": 3,
         "areas-0-needle_depth_mm": "1.5",
         "products-0-product_id": exosome_product().id,
         "products-0-lot_number": lot_number,
@@ -205,7 +205,7 @@ def test_record_form_shows_problems_beside_fields_and_saves_nothing(world, login
     assert "invalid-feedback" in response.text
     db.session.expire_all()
     assert db.session.get(ProductLot, world["lot"].id).quantity_on_hand == 4
-    assert db.session.get(TreatmentSession, session.id).passes == 3  # unchanged from the factory's save
+    assert db.session.get(TreatmentSession, session.id).areas[0].passes == 3  # unchanged from the factory's save
 
 
 def test_stale_record_form_is_refused(world, login_as):

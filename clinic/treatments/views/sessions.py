@@ -88,7 +88,9 @@ def edit_session(session_id: int):
         return redirect(url_for("treatments.view_session", session_id=session.id))
     form = SessionForm()
     setup_session_form(form, session)
-    if form.validate_on_submit():
+    if form.is_submitted() and form.add_requested_row():
+        pass  # "more rows" (works without JavaScript): the page again with what was typed, nothing saved
+    elif form.validate_on_submit():
         try:
             save_session(
                 session,
