@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -65,3 +67,20 @@ def enable_sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+@contextmanager
+def sqlite_rebuild(bind: sa.Connection) -> Iterator[None]:
+    """For migrations: SQLite rebuilds a table to alter it (copy, drop, rename), and the drop fails while other
+    rows reference the table with foreign keys on. They are off inside this block and checked after it; other
+    databases are left alone. (The PRAGMA takes effect: Alembic's SQLite connection is not inside a
+    transaction between batch operations.)"""
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:
+        bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    yield
+    if sqlite:
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the table rebuild: {broken[:5]}")

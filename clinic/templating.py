@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Flask, url_for
 from flask_login import current_user
@@ -25,6 +26,13 @@ def localdate(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(viewer_zone())
     return value.strftime(fmt)
+
+
+def measure(value) -> str:
+    """A measured Decimal as recorded: 0.135 stays 0.135, 1.500 shows as 1.5."""
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
 
 
 def nav_items() -> list[tuple[str, str, str]]:
@@ -53,5 +61,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(localdate)
     app.add_template_filter(format_money, "money")
+    app.add_template_filter(measure)
     app.add_template_global(nav_items)
     app.add_template_global(Role)

@@ -13,6 +13,7 @@ from clinic.extensions import db
 LIMIT_DEFAULTS: dict[str, tuple[str, str, Decimal, Decimal]] = {
     "needle_depth_mm": ("Needle depth", "mm", Decimal("0.25"), Decimal("2.5")),
     "injection_volume_ml": ("Injection volume per site", "ml", Decimal("0.01"), Decimal("1.0")),
+    "injection_depth_mm": ("Injection depth", "mm", Decimal("0.5"), Decimal("6")),
     "product_volume_ml": ("Product volume applied", "ml", Decimal("0.1"), Decimal("10")),
     "passes": ("Passes", "passes", Decimal(1), Decimal(10)),
     "laser_wavelength_nm": ("Laser wavelength", "nm", Decimal(300), Decimal(11000)),

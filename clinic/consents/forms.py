@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 
@@ -18,6 +18,12 @@ class SignConsentForm(FlaskForm):
         validators=[DataRequired(), Length(max=120)],
         render_kw={"autocomplete": "off"},
     )
+    signature_method = RadioField(
+        "How does the signer sign?",
+        choices=[("typed", "Type the name as the signature"), ("drawn", "Draw the signature")],
+        default="typed",
+    )
+    typed_agree = BooleanField("The signer agrees that the typed name above is their signature")
     signature = HiddenField("Signature")
     submit = SubmitField("Sign consent")
 
@@ -54,4 +60,10 @@ class PortalSignConsentForm(SignConsentForm):
         validators=[DataRequired(message="Type your full name."), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
+    signature_method = RadioField(
+        "How do you want to sign?",
+        choices=[("typed", "Type my name as my signature"), ("drawn", "Draw my signature")],
+        default="typed",
+    )
+    typed_agree = BooleanField("I agree that my typed name above is my signature")
     submit = SubmitField("Sign consent")

@@ -1,5 +1,6 @@
 """Consent: versioned consent forms per procedure (and one for photos), and signed consents that freeze the
-exact text, the signer's typed name, the drawn signature, time, IP and method. Consents expire or are revoked;
+exact text, the signer's typed name, the signature (drawn, or the typed name adopted as the signature), time,
+IP and method. Consents expire or are revoked;
 a signed consent is never edited or deleted."""
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ CONSENT_KINDS: dict[str, str] = {"treatment": "Treatment", "photo": "Photographs
 SIGNING_METHODS: dict[str, str] = {
     "staff_tablet": "Signed on a staff tablet",
     "portal": "Signed in the portal",
+}
+#: How the signature itself was given. Equal methods: the typed name works by keyboard and without JavaScript.
+SIGNATURE_METHODS: dict[str, str] = {
+    "typed": "Typed name, agreed as the signature",
+    "drawn": "Drawn signature",
 }
 
 
@@ -60,8 +66,11 @@ class Consent(Base):
     form_version: Mapped[int] = mapped_column()
     text: Mapped[str] = mapped_column(sa.Text)
     signer_name: Mapped[str] = mapped_column(sa.String(120))
-    signature_png: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: The drawn signature; None when the signer adopted their typed name as the signature.
+    signature_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    #: SHA-256 of the PNG (drawn) or of the typed signature statement (typed; see services.typed_signature).
     signature_sha256: Mapped[str] = mapped_column(sa.String(64))
+    signature_method: Mapped[str] = mapped_column(sa.String(10), default="drawn", server_default="drawn")
     method: Mapped[str] = mapped_column(sa.String(20))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -78,6 +87,8 @@ class Consent(Base):
         sa.Index("ix_consent_patient_kind", "patient_id", "kind", "procedure_id"),
         sa.CheckConstraint("kind IN ('treatment', 'photo')", name="kind"),
         sa.CheckConstraint("method IN ('staff_tablet', 'portal')", name="method"),
+        sa.CheckConstraint("signature_method IN ('drawn', 'typed')", name="signature_method"),
+        sa.CheckConstraint("signature_method = 'typed' OR signature_png IS NOT NULL", name="drawn_has_png"),
         sa.CheckConstraint("expires_at > signed_at", name="expires_after_signing"),
     )
 

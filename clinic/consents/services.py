@@ -82,31 +82,51 @@ def render_text(form: ConsentForm) -> str:
     return form.body.replace("{product_sources}", product_sources(form.clinic_id))
 
 
+def typed_signature(name: str, text_digest: str) -> str:
+    """The statement a typed-name signature stands for, bound to the exact text signed; its SHA-256 is kept
+    in `signature_sha256` as the drawn PNG's is."""
+    return f"typed signature\n{name}\n{text_digest}"
+
+
 def sign_consent(
     patient,
     form: ConsentForm,
     *,
     signer_name: str,
-    signature_data_url: str | None,
+    signature_data_url: str | None = None,
+    signature_method: str = "drawn",
+    typed_agreed: bool = False,
     witness,
     ip: str | None,
     method: str = "staff_tablet",
     text_digest: str,
 ) -> Consent:
-    """Freeze what was signed. `text_digest` is the SHA-256 of the text shown; refused if it changed."""
+    """Freeze what was signed. `text_digest` is the SHA-256 of the text shown; refused if it changed.
+
+    Two equal ways to sign: `drawn` (a non-blank PNG from the signature pad) or `typed` (the typed full name,
+    with `typed_agreed`: the signer ticked that the typed name is their signature). Keyboard-only and
+    no-JavaScript signers use the typed method; which one was used is recorded on the consent."""
     problems = {}
     name = " ".join((signer_name or "").split())
     if len(name) < 3:
         problems["signer_name"] = "Type the signer's full name."
-    try:
-        png = decode_signature(signature_data_url)
-    except BadSignature as error:
-        problems["signature"] = str(error)
+    png: bytes | None = None
+    if signature_method == "typed":
+        if not typed_agreed:
+            problems["typed_agree"] = "Tick the box to sign with the typed name."
+    elif signature_method == "drawn":
+        try:
+            png = decode_signature(signature_data_url)
+        except BadSignature as error:
+            problems["signature"] = str(error)
+    else:
+        problems["signature_method"] = "Choose how to sign: type the name or draw the signature."
     text = render_text(form)
     if text_digest != digest(text):
         problems["agree"] = "The consent text changed while it was open; read it again and sign."
     if problems:
         raise Invalid(problems)
+    evidence = png if png is not None else typed_signature(name, text_digest).encode()
     at = now_utc()
     consent = Consent(
         clinic_id=patient.clinic_id,
@@ -119,7 +139,8 @@ def sign_consent(
         text=text,
         signer_name=name,
         signature_png=png,
-        signature_sha256=hashlib.sha256(png).hexdigest(),
+        signature_sha256=hashlib.sha256(evidence).hexdigest(),
+        signature_method=signature_method,
         method=method,
         ip=ip,
         signed_at=at,
@@ -133,7 +154,7 @@ def sign_consent(
         patient_id=patient.id,
         object_type="consent",
         object_id=consent.id,
-        detail=f"{form.kind} v{form.version}",
+        detail=f"{form.kind} v{form.version} {signature_method}",
     )
     return consent
 

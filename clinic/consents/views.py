@@ -14,7 +14,7 @@ from clinic.audit.services import record
 from clinic.consents import defaults, services  # noqa: F401 - defaults: a new clinic gets its consent forms
 from clinic.consents.access import get_consent, get_consent_form
 from clinic.consents.forms import ConsentFormVersionForm, RevokeConsentForm, SignConsentForm
-from clinic.consents.models import SIGNING_METHODS, Consent, ConsentForm
+from clinic.consents.models import SIGNATURE_METHODS, SIGNING_METHODS, Consent, ConsentForm
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
@@ -37,6 +37,7 @@ def patient_consents(patient_id: int):
         patient=patient,
         consents=consents,
         methods=SIGNING_METHODS,
+        signature_methods=SIGNATURE_METHODS,
         now=now_utc(),
         forms=services.current_forms(current_user.clinic_id),
     )
@@ -56,6 +57,8 @@ def sign(patient_id: int, form_id: int):
                 consent_form,
                 signer_name=form.signer_name.data,
                 signature_data_url=form.signature.data,
+                signature_method=form.signature_method.data,
+                typed_agreed=form.typed_agree.data,
                 witness=current_user,
                 ip=request.remote_addr,
                 text_digest=form.text_digest.data or "",
@@ -78,12 +81,17 @@ def view(consent_id: int):
     consent = get_consent(consent_id)
     patient = get_patient(consent.patient_id)
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id)
-    signature = "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
+    signature = (
+        "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
+        if consent.signature_png
+        else None
+    )
     return render_template(
         "consents/view.html",
         consent=consent,
         patient=patient,
         signature=signature,
+        signature_methods=SIGNATURE_METHODS,
         now=now_utc(),
         revoke_form=RevokeConsentForm(),
     )

@@ -17,6 +17,13 @@ from clinic.photos import storage
 from clinic.photos.models import PHASES, STANDARD_VIEWS, Photo
 from clinic.validation import Invalid
 
+NO_PHOTO_CONSENT = "The patient has no valid photo consent; sign it first."
+
+
+def has_photo_consent(patient_id: int) -> bool:
+    """Whether photos may be taken of the patient now; the session page says so before anyone uploads."""
+    return valid_consent(patient_id, kind="photo", procedure_id=None, at=now_utc()) is not None
+
 
 class PhotographedSession(Protocol):
     """What a photo needs of the treatment session it belongs to (treatments sits above photos)."""
@@ -35,8 +42,8 @@ def add_photo(session: PhotographedSession, user, *, upload, view: str, phase: s
         problems["view"] = "Choose a standard view."
     if phase not in PHASES:
         problems["phase"] = "Choose before or after."
-    if valid_consent(session.patient_id, kind="photo", procedure_id=None, at=now_utc()) is None:
-        problems["photo"] = "The patient has no valid photo consent; sign it first."
+    if not has_photo_consent(session.patient_id):
+        problems["photo"] = NO_PHOTO_CONSENT
     if problems:
         raise Invalid(problems)
     try:

@@ -10,7 +10,7 @@ from clinic.patients.access import get_patient
 from clinic.photos import storage
 from clinic.photos.access import get_photo
 from clinic.photos.models import STANDARD_VIEWS
-from clinic.photos.services import patient_photos
+from clinic.photos.services import has_photo_consent, patient_photos
 from clinic.roles import CLINICAL_STAFF
 
 bp = Blueprint("photos", __name__)
@@ -47,5 +47,10 @@ def compare(patient_id: int):
     record("photo.list", patient_id=patient.id, object_type="patient", object_id=patient.id)
     grouped = patient_photos(patient.id)
     return render_template(
-        "photos/compare.html", patient=patient, grouped=grouped, pair=pair, views=STANDARD_VIEWS
+        "photos/compare.html",
+        patient=patient,
+        grouped=grouped,
+        pair=pair,
+        views=STANDARD_VIEWS,
+        photo_consent=has_photo_consent(patient.id),
     )

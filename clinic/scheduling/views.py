@@ -17,7 +17,7 @@ from clinic.roles import CLINICAL_STAFF
 from clinic.scheduling import access, calendar, feeds, treatment_sessions
 from clinic.scheduling.audit import record_viewed
 from clinic.scheduling.availability import find_free_slots
-from clinic.scheduling.booking import book_appointment, change_status, reschedule
+from clinic.scheduling.booking import allowed_status_changes, book_appointment, change_status, reschedule
 from clinic.scheduling.errors import SchedulingError, SlotTaken
 from clinic.scheduling.forms import (
     LOCAL_FORMAT,
@@ -203,7 +203,11 @@ def _appointment_page(appointment, reschedule_form=None, cancel_form=None, statu
     return render_template(
         "scheduling/appointment.html",
         appointment=appointment,
-        actions=STATUS_ACTIONS,
+        actions={
+            status: label
+            for status, label in STATUS_ACTIONS.items()
+            if status in allowed_status_changes(appointment, datetime.now(UTC))
+        },
         reschedule_form=reschedule_form,
         cancel_form=cancel_form or CancelForm(),
         progress=series_progress(appointment.series) if appointment.series else None,

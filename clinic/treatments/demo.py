@@ -89,11 +89,10 @@ def _session(
         started_at=session.started_at,
         ended_at=_at(clinic, day, 15),
         device="Dermapen 4",
-        passes=3,
         anaesthetic="Topical lidocaine 4% (30 min)" if not scalp else None,
-        areas=[("Scalp vertex", Decimal("0.5"))]
+        areas=[("Scalp vertex", Decimal("0.5"), 3)]
         if scalp
-        else [("Forehead", Decimal("0.5")), ("Cheeks", Decimal("1.5"))],
+        else [("Forehead", Decimal("0.5"), 2), ("Cheeks", Decimal("1.5"), 3)],
         products=[ProductUse(lot.product_id, lot.lot_number, Decimal("2.5"))],
         skin_response="Expected erythema, even; pinpoint bleeding on the cheeks.",
         adverse_events=None,

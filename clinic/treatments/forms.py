@@ -5,6 +5,8 @@ Ranges are checked in the services (one place, also for non-HTTP callers); forms
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -26,9 +28,31 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from clinic.catalog.rules import Finding
 from clinic.treatments.scores import CHECKPOINTS, MASI_REGIONS, SCALES
-from clinic.treatments.signing import AMENDABLE
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+#: Rows per list on the record form; a limit only against absurd posts, far beyond any session.
+MAX_ROWS = 60
+#: The "more rows" buttons and the list each one extends.
+MORE_ROWS = {"more_areas": "areas", "more_sites": "injection_sites", "more_products": "products"}
+
+
+class MeasureField(DecimalField):
+    """A measured value, kept and shown with exactly the places typed (no rounding to a fixed `places`:
+    0.135 stays 0.135, 1.500 from the database shows as 1.5). The service checks range and precision."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [Optional()])
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, places=None, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(Decimal(self.data).normalize(), "f")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -48,24 +72,34 @@ class PrecheckForm(FlaskForm):
         choices=[("yes", "I re-confirmed the medical history answers with the patient today")],
         validators=[DataRequired(message="Re-confirm the history with the patient first.")],
     )
+    #: Codes of the warnings whose reason fields were on the page the user submitted (comma-separated).
+    shown_warnings = HiddenField()
     submit = SubmitField("Run the pre-check")
 
+    def shown_codes(self) -> set[str]:
+        return {code for code in (self.shown_warnings.data or "").split(",") if code}
 
-def precheck_form_with_overrides(findings: list[Finding]) -> type[PrecheckForm]:
-    """The pre-check form plus one required reason field per warning."""
+
+def precheck_form_with_overrides(findings: list[Finding], shown: set[str]) -> type[PrecheckForm]:
+    """The pre-check form plus one reason field per warning. A reason is required (with an error beside it)
+    only for warnings that were already on screen (`shown`): a warning the user has not seen yet gets its
+    field without an error, so the first step never reports a problem with a field nobody has seen."""
 
     class WithOverrides(PrecheckForm):
         pass
 
     for finding in findings:
         if not finding.is_hard_stop:
+            length = Length(min=5, max=1000, message="Write why you proceed (at least 5 characters).")
+            required = (
+                DataRequired(message="Write why you proceed despite this warning.")
+                if finding.code in shown
+                else Optional()
+            )
             field = TextAreaField(
                 f"Override reason: {finding.label}",
                 description=finding.reason,
-                validators=[
-                    DataRequired(message="Write why you proceed despite this warning."),
-                    Length(min=5, max=1000, message="Write why you proceed (at least 5 characters)."),
-                ],
+                validators=[required, length],
                 render_kw={"rows": 2},
             )
             setattr(WithOverrides, f"override_{finding.code}", field)
@@ -75,13 +109,20 @@ def precheck_form_with_overrides(findings: list[Finding]) -> type[PrecheckForm]:
 
 
 class AreaForm(Form):
+    """One treated area with the settings used there (they differ between areas in practice)."""
+
     area = StringField("Area", validators=[Optional(), Length(max=60)])
-    needle_depth_mm = DecimalField("Needle depth (mm)", places=2, validators=[Optional()])
+    needle_depth_mm = MeasureField("Needle depth (mm)")
+    passes = IntegerField("Passes", validators=[Optional()])
+    laser_wavelength_nm = IntegerField("Laser wavelength (nm)", validators=[Optional()])
+    laser_fluence_j_cm2 = MeasureField("Laser fluence (J/cm²)")
+    laser_spot_size_mm = MeasureField("Laser spot size (mm)")
 
 
 class SiteForm(Form):
     site = StringField("Injection site", validators=[Optional(), Length(max=60)])
-    volume_ml = DecimalField("Volume (ml)", places=2, validators=[Optional()])
+    volume_ml = MeasureField("Volume (ml)")
+    depth_mm = MeasureField("Depth (mm)")
 
 
 class ProductUseForm(Form):
@@ -89,7 +130,7 @@ class ProductUseForm(Form):
     lot_number = StringField(
         "Lot number", validators=[Optional(), Length(max=60)], render_kw={"list": "usable-lots"}
     )
-    volume_ml = DecimalField("Volume (ml)", places=2, validators=[Optional()])
+    volume_ml = MeasureField("Volume (ml)")
     units_used = IntegerField("Units from stock", default=1, validators=[Optional()])
 
 
@@ -99,18 +140,28 @@ class SessionForm(FlaskForm):
     ended_at = DateTimeLocalField("Ended", format=DATETIME_FORMAT, validators=[Optional()])
     assistant_id = SelectField("Assistant", coerce=int)
     device = StringField("Device", validators=[Optional(), Length(max=120)])
-    passes = IntegerField("Passes", validators=[Optional()])
     anaesthetic = StringField("Anaesthetic", validators=[Optional(), Length(max=120)])
-    laser_wavelength_nm = IntegerField("Laser wavelength (nm)", validators=[Optional()])
-    laser_fluence_j_cm2 = DecimalField("Laser fluence (J/cm²)", places=2, validators=[Optional()])
-    laser_spot_size_mm = DecimalField("Laser spot size (mm)", places=2, validators=[Optional()])
-    areas = FieldList(FormField(AreaForm), min_entries=4, max_entries=12)
-    injection_sites = FieldList(FormField(SiteForm), min_entries=4, max_entries=20)
-    products = FieldList(FormField(ProductUseForm), min_entries=2, max_entries=6)
+    # As many rows as needed: one empty row after the saved ones, and a "more rows" button per list that
+    # works without JavaScript (the page comes back with what was typed and one more empty row).
+    areas = FieldList(FormField(AreaForm), min_entries=1, max_entries=MAX_ROWS)
+    more_areas = SubmitField("Add an area row")
+    injection_sites = FieldList(FormField(SiteForm), min_entries=1, max_entries=MAX_ROWS)
+    more_sites = SubmitField("Add an injection site row")
+    products = FieldList(FormField(ProductUseForm), min_entries=1, max_entries=MAX_ROWS)
+    more_products = SubmitField("Add a product row")
     skin_response = TextAreaField("Skin response", validators=[Optional(), Length(max=4000)])
     adverse_events = TextAreaField("Adverse events", validators=[Optional(), Length(max=4000)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
     submit = SubmitField("Save draft")
+
+    def add_requested_row(self) -> bool:
+        """If a "more rows" button was pressed, add an empty row to its list and say so (nothing is saved)."""
+        for button, rows in MORE_ROWS.items():
+            if self[button].data:
+                if len(self[rows]) < MAX_ROWS:
+                    self[rows].append_entry()
+                return True
+        return False
 
 
 class SignForm(FlaskForm):
@@ -119,9 +170,13 @@ class SignForm(FlaskForm):
 
 
 class AmendForm(FlaskForm):
-    field = SelectField("Field to correct", choices=[("", "Choose…")] + list(AMENDABLE.items()))
+    #: Choices are the session's recorded fields (treatments.amendments.amendable_fields), set per session.
+    field = SelectField("Field to correct", choices=[("", "Choose…")])
     new_value = TextAreaField(
-        "Corrected value", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2}
+        "Corrected value",
+        validators=[Optional(), Length(max=4000)],
+        render_kw={"rows": 2},
+        description="Times as YYYY-MM-DD HH:MM in clinic time; numbers with up to 3 decimal places.",
     )
     reason = TextAreaField(
         "Reason for the correction", validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2}

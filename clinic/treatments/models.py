@@ -7,13 +7,19 @@ may change (treatments.guards refuses the flush). Corrections are `Amendment` ro
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import Base, TimestampMixin, UTCDateTime, now_utc
+
+#: Decimal places kept for every measured setting (depths, volumes, fluence, spot size): what the instruments
+#: give (a 0.135 mm spot, a 0.005 ml syringe step). Services refuse more places rather than round them away.
+MEASURE_PLACES = 3
+#: Up to 9999.999: room for every accepted range (fluence up to 200 J/cm², volumes up to 10 ml).
+Measure = sa.Numeric(7, MEASURE_PLACES)
 
 SESSION_STATUSES = ("draft", "signed")
 
@@ -37,11 +43,13 @@ class TreatmentSession(TimestampMixin, Base):
     #: The appointment the session was started from (at most one session per appointment).
     appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointment.id"), unique=True)
     device: Mapped[str | None] = mapped_column(sa.String(120))
-    passes: Mapped[int | None] = mapped_column()
     anaesthetic: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Session-wide passes and laser settings: only in sessions signed before settings became per area
+    #: (migration 0053). They stay as signed (a signed record is frozen); new records keep them per area.
+    passes: Mapped[int | None] = mapped_column()
     laser_wavelength_nm: Mapped[int | None] = mapped_column()
-    laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
-    laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(Measure)
+    laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(Measure)
     skin_response: Mapped[str | None] = mapped_column(sa.Text)
     adverse_events: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -70,8 +78,18 @@ class TreatmentSession(TimestampMixin, Base):
         back_populates="session", cascade="all, delete-orphan", order_by="SessionAftercare.position"
     )
     amendments: Mapped[list[Amendment]] = relationship(
-        back_populates="session", order_by="Amendment.created_at"
+        back_populates="session", order_by="(Amendment.created_at, Amendment.id)"
     )
+
+    @property
+    def precheck_run_at(self) -> datetime | None:
+        """When the pre-check ran (stored as UTC ISO text in the snapshot), as an aware datetime to show in
+        the clinic's zone."""
+        run_at = (self.precheck or {}).get("run_at")
+        if not run_at:
+            return None
+        value = datetime.fromisoformat(run_at)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -96,7 +114,8 @@ class TreatmentSession(TimestampMixin, Base):
 
 
 class SessionArea(Base):
-    """An area treated, with the needle depth used there (mm) when the procedure needles."""
+    """An area treated, with the settings used there: needle depth (mm) when the procedure needles, passes,
+    and the laser's wavelength, fluence and spot size (they differ between areas in practice)."""
 
     __tablename__ = "session_area"
 
@@ -104,9 +123,18 @@ class SessionArea(Base):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     area: Mapped[str] = mapped_column(sa.String(60))
-    needle_depth_mm: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 2))
+    needle_depth_mm: Mapped[Decimal | None] = mapped_column(Measure)
+    passes: Mapped[int | None] = mapped_column()
+    laser_wavelength_nm: Mapped[int | None] = mapped_column()
+    laser_fluence_j_cm2: Mapped[Decimal | None] = mapped_column(Measure)
+    laser_spot_size_mm: Mapped[Decimal | None] = mapped_column(Measure)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="areas")
+
+    @property
+    def settings(self) -> tuple:
+        """Passes and laser settings (for the signed content; all None in records made before 0053)."""
+        return (self.passes, self.laser_wavelength_nm, self.laser_fluence_j_cm2, self.laser_spot_size_mm)
 
 
 class InjectionSite(Base):
@@ -116,7 +144,9 @@ class InjectionSite(Base):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     site: Mapped[str] = mapped_column(sa.String(60))
-    volume_ml: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    volume_ml: Mapped[Decimal] = mapped_column(Measure)
+    #: Injection depth (mm); intradermal for scalp exosome.
+    depth_mm: Mapped[Decimal | None] = mapped_column(Measure)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="injection_sites")
 
@@ -133,7 +163,7 @@ class SessionProduct(Base):
     position: Mapped[int] = mapped_column(default=0)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id"))
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("product_lot.id"), index=True)
-    volume_ml: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    volume_ml: Mapped[Decimal] = mapped_column(Measure)
     units_used: Mapped[int] = mapped_column(default=1)
 
     session: Mapped[TreatmentSession] = relationship(back_populates="products")
@@ -180,7 +210,8 @@ class SessionAftercare(Base):
 
 
 class Amendment(Base):
-    """A dated correction to a signed session: who, why, and each field's old and new value."""
+    """A dated correction to a signed session: who, why, and each field's old and new value; hashed and chained
+    to the signature (treatments.amendments)."""
 
     __tablename__ = "session_amendment"
 
@@ -190,9 +221,17 @@ class Amendment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     reason: Mapped[str] = mapped_column(sa.Text)
     changes: Mapped[list[dict]] = mapped_column(sa.JSON)
+    #: The hash this amendment follows: the session's signature, or the previous amendment's `sha256`.
+    previous_sha256: Mapped[str] = mapped_column(sa.String(64))
+    #: SHA-256 over this amendment's content and `previous_sha256`.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
 
     session: Mapped[TreatmentSession] = relationship(back_populates="amendments")
     author = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "previous_sha256", name="uq_session_amendment_previous"),
+    )
 
 
 class OutcomeScore(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from clinic.audit.services import record
 from clinic.catalog.limits import clinic_limits
@@ -21,7 +22,13 @@ from clinic.photos.models import Photo
 from clinic.photos.services import add_photo
 from clinic.treatments import hooks
 from clinic.treatments.errors import SessionSigned, StaleSession
-from clinic.treatments.models import InjectionSite, SessionArea, SessionProduct, TreatmentSession
+from clinic.treatments.models import (
+    MEASURE_PLACES,
+    InjectionSite,
+    SessionArea,
+    SessionProduct,
+    TreatmentSession,
+)
 from clinic.treatments.windows import apply_aftercare
 from clinic.validation import Invalid
 
@@ -36,19 +43,42 @@ class ProductUse:
     units_used: int = 1
 
 
+class AreaSettings(NamedTuple):
+    """One treated area and the settings used there (a plain ("Cheeks", depth) tuple works too)."""
+
+    area: str
+    needle_depth_mm: Decimal | None = None
+    passes: int | None = None
+    laser_wavelength_nm: int | None = None
+    laser_fluence_j_cm2: Decimal | None = None
+    laser_spot_size_mm: Decimal | None = None
+
+
+class SiteSettings(NamedTuple):
+    site: str
+    volume_ml: Decimal | None
+    depth_mm: Decimal | None = None
+
+
+#: Per-area settings checked against the clinic's accepted ranges: attribute → (limit code, unit).
+AREA_SETTINGS = {
+    "needle_depth_mm": ("needle_depth_mm", "mm"),
+    "passes": ("passes", "passes"),
+    "laser_wavelength_nm": ("laser_wavelength_nm", "nm"),
+    "laser_fluence_j_cm2": ("laser_fluence_j_cm2", "J/cm²"),
+    "laser_spot_size_mm": ("laser_spot_size_mm", "mm"),
+}
+
+
 @dataclass
 class SessionDetails:
     started_at: datetime
     ended_at: datetime | None = None
     assistant_id: int | None = None
     device: str | None = None
-    passes: int | None = None
     anaesthetic: str | None = None
-    laser_wavelength_nm: int | None = None
-    laser_fluence_j_cm2: Decimal | None = None
-    laser_spot_size_mm: Decimal | None = None
-    areas: list[tuple[str, Decimal | None]] = field(default_factory=list)
-    injection_sites: list[tuple[str, Decimal]] = field(default_factory=list)
+    areas: list[AreaSettings] = field(default_factory=list)
+    injection_sites: list[SiteSettings] = field(default_factory=list)
     products: list[ProductUse] = field(default_factory=list)
     skin_response: str | None = None
     adverse_events: str | None = None
@@ -60,11 +90,7 @@ SCALAR_FIELDS = (
     "ended_at",
     "assistant_id",
     "device",
-    "passes",
     "anaesthetic",
-    "laser_wavelength_nm",
-    "laser_fluence_j_cm2",
-    "laser_spot_size_mm",
     "skin_response",
     "adverse_events",
     "notes",
@@ -76,10 +102,18 @@ def require_draft(session: TreatmentSession) -> None:
         raise SessionSigned
 
 
-def _range_problem(limits: dict, kind: str, value, unit: str) -> str | None:
+def range_problem(limits: dict, kind: str, value, unit: str) -> str | None:
+    """Out of the clinic's accepted range, or more decimal places than are stored (never rounded away)."""
+    if value is None:
+        return None
+    number = Decimal(value)
+    if not number.is_finite():
+        return "Enter a number."
     low, high = limits[kind]
-    if value is not None and not (low <= Decimal(value) <= high):
+    if not (low <= number <= high):
         return f"Must be between {low} and {high} {unit}."
+    if -number.normalize().as_tuple().exponent > MEASURE_PLACES:
+        return f"Enter at most {MEASURE_PLACES} decimal places."
     return None
 
 
@@ -95,26 +129,21 @@ def _check_times(d: SessionDetails, problems: dict[str, str]) -> None:
 
 
 def _check_settings(d: SessionDetails, problems: dict[str, str], limits: dict) -> None:
-    for name, unit in (
-        ("passes", "passes"),
-        ("laser_wavelength_nm", "nm"),
-        ("laser_fluence_j_cm2", "J/cm²"),
-        ("laser_spot_size_mm", "mm"),
-    ):
-        if problem := _range_problem(limits, name, getattr(d, name), unit):
-            problems[name] = problem
-    for i, (area, depth) in enumerate(d.areas):
-        if not area:
+    for i, row in enumerate(d.areas):
+        if not row.area:
             problems[f"areas-{i}-area"] = "Name the area treated."
-        if problem := _range_problem(limits, "needle_depth_mm", depth, "mm"):
-            problems[f"areas-{i}-needle_depth_mm"] = problem
-    for i, (site, volume) in enumerate(d.injection_sites):
-        if not site:
+        for name, (code, unit) in AREA_SETTINGS.items():
+            if problem := range_problem(limits, code, getattr(row, name), unit):
+                problems[f"areas-{i}-{name}"] = problem
+    for i, row in enumerate(d.injection_sites):
+        if not row.site:
             problems[f"injection_sites-{i}-site"] = "Name the injection site."
-        if volume is None:
+        if row.volume_ml is None:
             problems[f"injection_sites-{i}-volume_ml"] = "Enter the volume injected at this site."
-        elif problem := _range_problem(limits, "injection_volume_ml", volume, "ml per site"):
+        elif problem := range_problem(limits, "injection_volume_ml", row.volume_ml, "ml per site"):
             problems[f"injection_sites-{i}-volume_ml"] = problem
+        if problem := range_problem(limits, "injection_depth_mm", row.depth_mm, "mm"):
+            problems[f"injection_sites-{i}-depth_mm"] = problem
 
 
 def _check_products(
@@ -130,9 +159,9 @@ def _check_products(
             continue
         if use.volume_ml is None:
             problems[f"products-{i}-volume_ml"] = "Enter the volume applied."
-        elif problem := _range_problem(limits, "product_volume_ml", use.volume_ml, "ml"):
+        elif problem := range_problem(limits, "product_volume_ml", use.volume_ml, "ml"):
             problems[f"products-{i}-volume_ml"] = problem
-        if problem := _range_problem(limits, "units_used", use.units_used, "units"):
+        if problem := range_problem(limits, "units_used", use.units_used, "units"):
             problems[f"products-{i}-units_used"] = problem
         if not use.lot_number:
             problems[f"products-{i}-lot_number"] = "Enter the lot number from the vial."
@@ -178,6 +207,8 @@ def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version
     require_draft(session)
     if session.version != loaded_version:
         raise StaleSession
+    d.areas = [AreaSettings(*row) for row in d.areas]
+    d.injection_sites = [SiteSettings(*row) for row in d.injection_sites]
     problems: dict[str, str] = {}
     _check_times(d, problems)
     limits = clinic_limits(session.clinic_id)
@@ -187,12 +218,8 @@ def save_session(session: TreatmentSession, d: SessionDetails, *, loaded_version
         raise Invalid(problems)
     for name in SCALAR_FIELDS:
         setattr(session, name, getattr(d, name))
-    session.areas = [
-        SessionArea(position=i, area=a, needle_depth_mm=depth) for i, (a, depth) in enumerate(d.areas)
-    ]
-    session.injection_sites = [
-        InjectionSite(position=i, site=s, volume_ml=v) for i, (s, v) in enumerate(d.injection_sites)
-    ]
+    session.areas = [SessionArea(position=i, **row._asdict()) for i, row in enumerate(d.areas)]
+    session.injection_sites = [InjectionSite(position=i, **row._asdict()) for i, row in enumerate(d.injection_sites)]
     _replace_products(session, resolved)
     apply_aftercare(session)
     hooks.session_recorded(session, user)

@@ -1,7 +1,8 @@
 """Signing, verifying and amending sessions.
 
 Signing freezes a canonical JSON of the session (its fields, rows, pre-check and aftercare) and stores its
-SHA-256; `verify_signature` recomputes it. Two dermatologists signing at once: the conditional UPDATE
+SHA-256; `verify_signature` recomputes it. Amendments chain their own hashes onto it (treatments.amendments).
+Two dermatologists signing at once: the conditional UPDATE
 (`status = 'draft' AND version = loaded`) lets exactly one win.
 """
 
@@ -22,17 +23,9 @@ from clinic.photos.services import session_photos
 from clinic.roles import Role
 from clinic.treatments.errors import SessionSigned, StaleSession
 from clinic.treatments.hooks import session_signed
-from clinic.treatments.models import Amendment, TreatmentSession
+from clinic.treatments.models import TreatmentSession
 from clinic.validation import Invalid
 
-#: Fields a signed session's amendment may correct, with their labels.
-AMENDABLE: dict[str, str] = {
-    "device": "Device",
-    "anaesthetic": "Anaesthetic",
-    "skin_response": "Skin response",
-    "adverse_events": "Adverse events",
-    "notes": "Notes",
-}
 SIGNED_FIELDS = (
     "id",
     "clinic_id",
@@ -60,7 +53,8 @@ class NotAllowed(Exception):
     pass
 
 
-def _plain(value):
+def plain(value):
+    """The canonical JSON form of a recorded value (Decimals normalised, times in UTC ISO form)."""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, datetime):
@@ -70,19 +64,31 @@ def _plain(value):
     return value
 
 
+def any_set(values: tuple) -> bool:
+    return any(v is not None for v in values)
+
+
 def signed_content(session: TreatmentSession, signed_by_id: int, signed_at: datetime) -> dict:
     return {
-        **{name: _plain(getattr(session, name)) for name in SIGNED_FIELDS},
-        "areas": [[a.area, _plain(a.needle_depth_mm)] for a in session.areas],
-        "injection_sites": [[s.site, _plain(s.volume_ml)] for s in session.injection_sites],
-        "products": [[p.product_id, p.lot_id, _plain(p.volume_ml), p.units_used] for p in session.products],
+        **{name: plain(getattr(session, name)) for name in SIGNED_FIELDS},
+        # Per-area settings and site depths are appended only when recorded, so records signed before they
+        # existed (migration 0053) hash exactly as they did.
+        "areas": [
+            [a.area, plain(a.needle_depth_mm)] + ([plain(v) for v in a.settings] if any_set(a.settings) else [])
+            for a in session.areas
+        ],
+        "injection_sites": [
+            [s.site, plain(s.volume_ml)] + ([plain(s.depth_mm)] if s.depth_mm is not None else [])
+            for s in session.injection_sites
+        ],
+        "products": [[p.product_id, p.lot_id, plain(p.volume_ml), p.units_used] for p in session.products],
         "aftercare": [
-            [a.action, a.ingredient_tag, a.label, _plain(a.starts_at), _plain(a.ends_at)]
+            [a.action, a.ingredient_tag, a.label, plain(a.starts_at), plain(a.ends_at)]
             for a in session.aftercare
         ],
         "photos": [[p.view, p.phase, p.sha256] for p in session_photos(session.id)],
         "signed_by_id": signed_by_id,
-        "signed_at": _plain(signed_at),
+        "signed_at": plain(signed_at),
     }
 
 
@@ -138,49 +144,3 @@ def verify_signature(session: TreatmentSession) -> bool:
         return False
     digest = content_hash(signed_content(session, session.signed_by_id, session.signed_at))
     return hmac.compare_digest(digest, session.signature_sha256)
-
-
-def amend_session(
-    session: TreatmentSession, user, *, field: str, new_value: str | None, reason: str
-) -> Amendment:
-    """Add a dated correction under a signed session; the signed record itself never changes."""
-    if user.role != Role.DERMATOLOGIST:
-        raise NotAllowed("Only a dermatologist can amend a session.")
-    if not session.is_signed:
-        raise Invalid({"field": "A draft is edited directly; only signed sessions are amended."})
-    problems = {}
-    if field not in AMENDABLE:
-        problems["field"] = "Choose a field to correct."
-    if len((reason or "").strip()) < 5:
-        problems["reason"] = "Say why the record is corrected (at least 5 characters)."
-    if problems:
-        raise Invalid(problems)
-    old = current_value(session, field)
-    if (new_value or None) == (old or None):
-        raise Invalid({"new_value": "The new value is the same as the current one."})
-    amendment = Amendment(
-        author_id=user.id,
-        reason=reason.strip(),
-        changes=[{"field": field, "old": old, "new": new_value or None}],
-    )
-    session.amendments.append(amendment)
-    db.session.flush()
-    record(
-        "treatment.amend",
-        patient_id=session.patient_id,
-        object_type="treatment_session",
-        object_id=session.id,
-        user=user,
-        detail=f"field={field}",
-    )
-    return amendment
-
-
-def current_value(session: TreatmentSession, field: str) -> str | None:
-    """The value after every amendment so far (the signed value if none)."""
-    value = getattr(session, field)
-    for amendment in session.amendments:
-        for change in amendment.changes:
-            if change["field"] == field:
-                value = change["new"]
-    return value

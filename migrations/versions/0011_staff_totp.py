@@ -10,6 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import clinic.db
+from clinic.db import sqlite_rebuild
 
 # revision identifiers, used by Alembic.
 revision = '0011_staff_totp'
@@ -39,12 +40,14 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('clinic', schema=None) as batch_op:
-        batch_op.drop_column('totp_required_roles')
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('totp_last_step')
-        batch_op.drop_column('totp_enabled_at')
-        batch_op.drop_column('totp_secret')
+    # SQLite rebuilds clinic and user to drop columns, while patients, users and audit events reference them.
+    with sqlite_rebuild(op.get_bind()):
+        with op.batch_alter_table('clinic', schema=None) as batch_op:
+            batch_op.drop_column('totp_required_roles')
+        with op.batch_alter_table('user', schema=None) as batch_op:
+            batch_op.drop_column('totp_last_step')
+            batch_op.drop_column('totp_enabled_at')
+            batch_op.drop_column('totp_secret')
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
     op.drop_table('recovery_code')

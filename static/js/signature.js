@@ -1,5 +1,17 @@
 // The consent signature box: draw with a finger, stylus or mouse; the hidden input gets a PNG data URL.
-// Without JavaScript the box stays empty and the server refuses the empty signature with a message.
+// Signing by typed name is the equal alternative (keyboard, no JavaScript): this script shows only the section
+// of the chosen method.
+(function () {
+  const methods = document.querySelectorAll('input[name="signature_method"]');
+  function showChosen() {
+    const chosen = document.querySelector('input[name="signature_method"]:checked');
+    document.querySelectorAll("[data-signature-method]").forEach(function (section) {
+      section.hidden = chosen !== null && section.dataset.signatureMethod !== chosen.value;
+    });
+  }
+  methods.forEach(function (radio) { radio.addEventListener("change", showChosen); });
+  showChosen();
+})();
 (function () {
   const canvas = document.getElementById("signature-pad");
   if (!canvas) return;

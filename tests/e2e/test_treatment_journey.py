@@ -52,6 +52,7 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     page.get_by_role("button", name="Run the pre-check").click()
 
     page.get_by_text("Warning: Isotretinoin now or within the window.").wait_for()
+    assert page.get_by_text("Write why you proceed").count() == 0  # no error for a field just shown
     assert axe_violations(page) == []
     page.get_by_label("Override reason: Isotretinoin now or within the window").fill(
         "Stopped 2 months ago; non-ablative, ASDS 2017 consensus."
@@ -63,9 +64,13 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     started = page.get_by_label("Started").input_value()
     page.get_by_label("Ended").fill(started)
     page.get_by_label("Device").fill("Dermapen 4")
-    page.get_by_label("Passes").fill("3")
+    page.get_by_label("Passes, area 1", exact=True).fill("3")
     page.get_by_label("Area 1", exact=True).fill("Cheeks")
     page.get_by_label("Needle depth (mm), area 1", exact=True).fill("1.5")
+    page.get_by_role("button", name="Add an area row").click()  # a plain submit: works without JavaScript
+    page.get_by_label("Area 2", exact=True).wait_for()
+    assert page.get_by_label("Area 1", exact=True).input_value() == "Cheeks"
+    assert page.get_by_label("Needle depth (mm), area 1", exact=True).input_value() == "1.5"
     page.get_by_label("Product 1", exact=True).select_option(label="DP Derm Exo-Skin Exosome Therapy")
     page.get_by_label("Lot number, product 1", exact=True).fill("E2E-LOT-1")
     page.get_by_label("Volume (ml), product 1", exact=True).fill("2.5")
@@ -121,6 +126,7 @@ def test_consent_is_signed_on_the_tablet_with_a_drawn_signature(page, seed):
     assert axe_violations(page) == []
     page.get_by_label("The patient has read this consent and agrees to it").check()
     page.get_by_label("Full name of the signer (typed)").fill("Tab Let")
+    page.get_by_label("Draw the signature").check()
     page.get_by_role("button", name="Sign consent").click()
     page.get_by_text("The signature is empty").wait_for()  # refused by the server, nothing stored
 

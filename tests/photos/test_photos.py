@@ -188,3 +188,21 @@ def test_signature_covers_the_session_photos(app, world, login_as):
     db.session.commit()
     db.session.expire_all()
     assert not verify_signature(db.session.get(TreatmentSession, session.id))
+
+
+def test_missing_photo_consent_is_said_before_any_upload(app, world, login_as):
+    """Issue 14 item 23: the session page and the photo page say the consent is missing, and offer no upload."""
+    derm = world["derm"]
+    patient = make_patient()
+    make_consent(patient, procedure())
+    draft = recorded_session(patient, derm)
+    db.session.commit()
+    client, _ = login_as(user=derm)
+    page = client.get(f"/treatments/{draft.id}").text
+    assert 'id="photo-consent-missing"' in page and "No valid photo consent." in page
+    assert f'action="/treatments/{draft.id}/photos"' not in page
+    assert 'id="photo-consent-missing"' in client.get(f"/patients/{patient.id}/photos").text
+    with_consent = client.get(f"/treatments/{world['draft'].id}").text
+    assert 'id="photo-consent-missing"' not in with_consent
+    assert f'action="/treatments/{world["draft"].id}/photos"' in with_consent
+    assert 'id="photo-consent-missing"' not in client.get(f"/patients/{world['patient'].id}/photos").text

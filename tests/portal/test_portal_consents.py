@@ -35,6 +35,7 @@ def _sign_data(form, **overrides):
         "text_digest": digest(render_text(form)),
         "agree": "y",
         "signer_name": "Alice Aardvark",
+        "signature_method": "drawn",
         "signature": signature_data_url(),
     }
     return {**data, **overrides}

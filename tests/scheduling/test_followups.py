@@ -88,7 +88,7 @@ def queue_world(world):
         now=PAST,
         notify=False,
     )
-    change_status(missed, "no_show", clinic=clinic, now=missed.starts_at)
+    change_status(missed, "no_show", clinic=clinic, now=missed.starts_at + timedelta(minutes=15))
     archived = _series_with_session(world, 53, name="Archived")
     archived[0].archived_at = PAST
     db.session.commit()

@@ -83,8 +83,7 @@ def recorded_session(patient, provider, lot: ProductLot | None = None) -> Treatm
         started_at=session.started_at,
         ended_at=now_utc() - timedelta(minutes=5),
         device="Dermapen 4",
-        passes=3,
-        areas=[("Cheeks", Decimal("1.0"))],
+        areas=[("Cheeks", Decimal("1.0"), 3)],
         products=[ProductUse(lot.product_id, lot.lot_number, Decimal("2.5"))],
     )
     save_session(session, details, loaded_version=session.version, user=provider)

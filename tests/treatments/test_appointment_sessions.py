@@ -56,8 +56,7 @@ def _record(session, derm) -> None:
         started_at=now_utc() - timedelta(minutes=20),
         ended_at=now_utc() - timedelta(minutes=1),
         device="Dermapen 4",
-        passes=3,
-        areas=[("Cheeks", Decimal("1.0"))],
+        areas=[("Cheeks", Decimal("1.0"), 3)],
         products=[ProductUse(lot.product_id, lot.lot_number, Decimal("2.5"))],
     )
     save_session(session, details, loaded_version=session.version, user=derm)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from clinic.extensions import db
+from clinic.treatments.amendments import amend_session
 from clinic.treatments.models import TreatmentSession
-from clinic.treatments.signing import amend_session
 from tests.factories import make_clinic, make_patient, make_user
 from tests.treatments.factories import exosome_product, make_lot, recorded_session, signed_session
 

@@ -100,8 +100,9 @@ def _save(session, derm, **changes):
         (dict(areas=[("", Decimal("1.0"))]), "areas-0-area"),
         (dict(injection_sites=[("Vertex", Decimal("1.5"))]), "injection_sites-0-volume_ml"),
         (dict(injection_sites=[("Vertex", None)]), "injection_sites-0-volume_ml"),
-        (dict(passes=0), "passes"),
-        (dict(laser_fluence_j_cm2=Decimal("500")), "laser_fluence_j_cm2"),
+        (dict(areas=[("Cheeks", Decimal("1.0"), 0)]), "areas-0-passes"),
+        (dict(areas=[("Face", None, 2, 1550, Decimal("500"))]), "areas-0-laser_fluence_j_cm2"),
+        (dict(injection_sites=[("Vertex", Decimal("0.1"), Decimal("9"))]), "injection_sites-0-depth_mm"),
         (dict(ended_at=now_utc() + timedelta(hours=2)), "ended_at"),
     ],
 )

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.treatments.amendments import amend_session, current_value
 from clinic.treatments.errors import SessionSigned, StaleSession
 from clinic.treatments.models import SessionArea, SessionProduct, TreatmentSession
 from clinic.treatments.services import SessionDetails, save_session
-from clinic.treatments.signing import NotAllowed, amend_session, current_value, sign_session, verify_signature
+from clinic.treatments.signing import NotAllowed, sign_session, verify_signature
 from clinic.treatments.windows import apply_aftercare
 from clinic.validation import Invalid
 from tests.factories import make_patient, make_user

@@ -74,8 +74,15 @@ def test_precheck_journey_warns_then_starts_with_reason(world, login_as):
     proc = procedure().id
     assert "Microneedling + topical exosome: valid until" in client.get(url).text
     first = client.post(url, data={"procedure_id": proc, "history_confirmed": "yes"})
-    assert first.status_code == 422
-    assert "Isotretinoin" in first.text and "Write why you proceed" in first.text
+    # Issue 14 item 19: the reason field appears with the finding, without an error nobody could have avoided.
+    assert first.status_code == 200
+    assert "Isotretinoin" in first.text and 'name="override_isotretinoin"' in first.text
+    assert "Write why you proceed" not in first.text and "is-invalid" not in first.text
+    assert 'name="shown_warnings" type="hidden" value="isotretinoin"' in first.text
+    empty = client.post(url, data={"procedure_id": proc, "history_confirmed": "yes",
+                                   "shown_warnings": "isotretinoin", "override_isotretinoin": ""})
+    assert empty.status_code == 422 and 'id="override_isotretinoin-error"' in empty.text
+    assert "Write why you proceed" in empty.text
     before = db.session.scalar(sa.select(sa.func.count(TreatmentSession.id)))
     second = client.post(
         url,
@@ -114,12 +121,41 @@ def test_hard_stop_blocks_in_the_browser_flow(world, login_as):
         data={"procedure_id": procedure().id, "history_confirmed": "yes"},
     )
     assert response.status_code == 422 and "The session cannot start" in response.text
+    # Issue 14 item 23: nothing on the page offers to start the session or to override a hard stop.
+    assert "Start the session" not in response.text and "override_" not in response.text
+    assert "Run the pre-check again" in response.text
     assert (
         db.session.scalar(
             sa.select(sa.func.count(TreatmentSession.id)).where(TreatmentSession.patient_id == patient.id)
         )
         == 0
     )
+
+
+def test_hard_stop_with_a_warning_offers_no_override_even_to_a_hand_made_post(world, login_as):
+    client, _ = login_as(user=world["derm"])
+    patient = make_patient(history={"active_infection": True, "anticoagulants": True})
+    db.session.commit()
+    url = f"/patients/{patient.id}/treatments/new"
+    data = {"procedure_id": procedure().id, "history_confirmed": "yes"}
+    page = client.post(url, data=data)
+    assert page.status_code == 422 and "Anticoagulant" in page.text
+    assert "override_" not in page.text and "Start the session" not in page.text
+    forced = client.post(url, data={**data, "shown_warnings": "anticoagulants",
+                                    "override_anticoagulants": "Stopped warfarin a week ago."})
+    assert forced.status_code == 422 and "The session cannot start" in forced.text
+    count = sa.select(sa.func.count(TreatmentSession.id)).where(TreatmentSession.patient_id == patient.id)
+    assert db.session.scalar(count) == 0
+
+
+def test_a_hand_made_post_with_every_reason_starts_at_once(world, login_as):
+    client, _ = login_as(user=world["derm"])
+    response = client.post(
+        f"/patients/{world['patient'].id}/treatments/new",
+        data={"procedure_id": procedure().id, "history_confirmed": "yes",
+              "override_isotretinoin": "Stopped 2 months ago; ASDS 2017 consensus."},
+    )
+    assert response.status_code == 302
 
 
 def _record_form(session, lot_number, **changes):
@@ -129,8 +165,8 @@ def _record_form(session, lot_number, **changes):
         "ended_at": local(session.started_at + timedelta(minutes=50)),
         "assistant_id": 0,
         "device": "Dermapen 4",
-        "passes": 3,
         "areas-0-area": "Cheeks",
+        "areas-0-passes": 3,
         "areas-0-needle_depth_mm": "1.5",
         "products-0-product_id": exosome_product().id,
         "products-0-lot_number": lot_number,
@@ -169,7 +205,7 @@ def test_record_form_shows_problems_beside_fields_and_saves_nothing(world, login
     assert "invalid-feedback" in response.text
     db.session.expire_all()
     assert db.session.get(ProductLot, world["lot"].id).quantity_on_hand == 4
-    assert db.session.get(TreatmentSession, session.id).passes == 3  # unchanged from the factory's save
+    assert db.session.get(TreatmentSession, session.id).areas[0].passes == 3  # unchanged from the factory's save
 
 
 def test_stale_record_form_is_refused(world, login_as):
@@ -282,3 +318,14 @@ def test_record_form_suggests_only_usable_lots(world, login_as):
     assert '<option value="EXO-2026-01">' in page.text
     assert '<option value="EXPIRED-9">' not in page.text and "EMPTY-9" not in page.text
     assert "Lot EXPIRED-9 expired on" in page.text  # still on hand: the stock warning says so
+
+
+def test_session_page_shows_the_precheck_time_in_the_clinic_zone(world, login_as):
+    """Issue 14 item 23: the pre-check time was printed as UTC text while the rest of the page is clinic time."""
+    draft = world["draft"]
+    draft.precheck = {**(draft.precheck or {}), "run_at": "2026-11-27T15:30:00+00:00"}
+    db.session.commit()
+    client, _ = login_as(user=world["derm"])
+    page = client.get(f"/treatments/{draft.id}").text
+    assert "Run Fri 27 Nov 2026, 10:30 EST; history re-confirmed" in page
+    assert "15:30 UTC" not in page

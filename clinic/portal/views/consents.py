@@ -13,7 +13,7 @@ from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.consents import services
 from clinic.consents.forms import PortalSignConsentForm
-from clinic.consents.models import Consent
+from clinic.consents.models import SIGNATURE_METHODS, Consent
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
@@ -56,6 +56,8 @@ def sign_consent(form_id: int):
                 consent_form,
                 signer_name=form.signer_name.data,
                 signature_data_url=form.signature.data,
+                signature_method=form.signature_method.data,
+                typed_agreed=form.typed_agree.data,
                 witness=None,
                 ip=request.remote_addr,
                 method="portal",
@@ -85,8 +87,15 @@ def view_consent(consent_id: int):
     if consent is None:
         deny(404, detail=f"consent {consent_id} is not this patient's", patient_id=patient.id)
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id, detail="portal")
-    signature = "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
+    signature = (
+        "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
+        if consent.signature_png
+        else None
+    )
     return render_template(
-        "portal/consent_view.html", consent=consent, signature=signature, standing=portal.standing(
-            consent, now_utc())
+        "portal/consent_view.html",
+        consent=consent,
+        signature=signature,
+        signature_methods=SIGNATURE_METHODS,
+        standing=portal.standing(consent, now_utc()),
     )

@@ -1,6 +1,8 @@
-"""Treatments pages: one blueprint (`blueprint.py`), routes split by what they show."""
+"""Treatment pages, all on the one `treatments` blueprint (`blueprint.py`): check-in, the session record,
+signing and amendments, session photos, who received a lot, clinic-wide reports. Importing the modules
+registers their routes."""
 
-from clinic.treatments.views import photos, recalls, reports, sessions  # noqa: F401 - each module adds its routes to bp
+from clinic.treatments.views import photos, precheck, recalls, reports, sessions  # noqa: F401 - routes on bp
 from clinic.treatments.views.blueprint import bp
 
 __all__ = ["bp"]

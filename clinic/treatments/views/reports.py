@@ -15,8 +15,9 @@ from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.roles import CLINICAL_STAFF
+from clinic.treatments.amendments import chain_problem, current_value
 from clinic.treatments.models import Amendment, TreatmentSession
-from clinic.treatments.signing import current_value, verify_signature
+from clinic.treatments.signing import verify_signature
 from clinic.treatments.views.blueprint import bp
 
 REPORT_LIMIT = 200
@@ -64,14 +65,21 @@ def adverse_events():
 
 @bp.cli.command("verify-signatures")
 def verify_signatures() -> None:
-    """Recompute the hash of every signed session; list and fail on any that no longer match."""
-    bad = 0
-    checked = 0
+    """Recompute the hash of every signed session and of its chain of amendments; list and fail on any that
+    no longer match."""
+    bad = checked = amendments = 0
     for session in db.session.scalars(sa.select(TreatmentSession).where(TreatmentSession.status == "signed")):
         checked += 1
+        amendments += len(session.amendments)
         if not verify_signature(session):
             bad += 1
             click.echo(f"MISMATCH session {session.id} (patient {session.patient_id})")
-    click.echo(f"{checked} signed session(s) checked, {bad} mismatch(es).")
+        elif problem := chain_problem(session):
+            bad += 1
+            click.echo(f"BROKEN AMENDMENT CHAIN session {session.id} (patient {session.patient_id}): {problem}")
+    click.echo(
+        f"{checked} signed session(s) checked, {bad} mismatch(es). "
+        f"{amendments} amendment(s) checked in their chains."
+    )
     if bad:
         sys.exit(1)
