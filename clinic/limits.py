@@ -24,7 +24,7 @@ INT_MAX = 2**31 - 1
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2200, 12, 31)
 #: Endpoints whose form carries a photo; everything else keeps the small default limit.
-UPLOAD_ENDPOINTS = frozenset({"photos.upload"})
+UPLOAD_ENDPOINTS = frozenset({"treatments.upload_photo"})
 FORM_OVERHEAD = 64 * 1024
 
 
