@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
+from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
 from clinic.limits import parse_day
 from clinic.patients.access import get_patient
@@ -54,7 +55,7 @@ def book():
                 patient=patient,
                 appointment_type=access.get_appointment_type(form.appointment_type_id.data),
                 provider=access.get_provider(form.provider_id.data),
-                starts_at=to_utc(form.starts_at.data, current_user.clinic.zone),
+                starts_at=to_utc(form.starts_at.data, clinic_zone()),
                 series=series,
                 by=current_user,
             )
@@ -89,7 +90,7 @@ def book():
 def _suggested_slots(form: BookingForm):
     """Free slots between ?start and ?end (the follow-up queue's window), to fill the form in one click."""
     try:
-        today = datetime.now(UTC).astimezone(current_user.clinic.zone).date()
+        today = datetime.now(UTC).astimezone(clinic_zone()).date()
         start = max(parse_day(request.args.get("start")), today)
         end = min(
             max(parse_day(request.args.get("end")), start + timedelta(days=6)),
@@ -119,7 +120,7 @@ def _prefill() -> dict:
 def _appointment_page(appointment, reschedule_form=None, cancel_form=None, status: int = 200):
     reschedule_form = reschedule_form or RescheduleForm(
         provider_id=appointment.provider_id,
-        starts_at=appointment.starts_at.astimezone(current_user.clinic.zone).replace(tzinfo=None),
+        starts_at=appointment.starts_at.astimezone(clinic_zone()).replace(tzinfo=None),
     )
     reschedule_form.provider_id.choices = [(p.id, p.full_name) for p in access.clinic_providers()]
     return render_template(
@@ -196,7 +197,7 @@ def move(appointment_id: int):
                 appointment,
                 clinic=current_user.clinic,
                 by=current_user,
-                starts_at=to_utc(form.starts_at.data, current_user.clinic.zone),
+                starts_at=to_utc(form.starts_at.data, clinic_zone()),
                 provider=access.get_provider(form.provider_id.data),
             )
             flash("Appointment moved.", "success")

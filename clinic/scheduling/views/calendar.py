@@ -8,6 +8,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from clinic.access import role_required
+from clinic.clinics.services import clinic_zone
 from clinic.limits import parse_day
 from clinic.patients.access import get_patient
 from clinic.roles import CLINICAL_STAFF
@@ -25,7 +26,7 @@ def _day_arg() -> date:
     try:
         return parse_day(request.args.get("day"))
     except ValueError:
-        return datetime.now(UTC).astimezone(current_user.clinic.zone).date()
+        return datetime.now(UTC).astimezone(clinic_zone()).date()
 
 
 def _provider_arg():
