@@ -9,6 +9,7 @@ from clinic.access import role_required
 from clinic.audit.forms import AuditFilterForm
 from clinic.audit.people import staff_choices
 from clinic.audit.services import AuditFilter, audit_query, record
+from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
 from clinic.roles import Role
 
@@ -35,7 +36,7 @@ def list_events():
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )
-    query = audit_query(current_user.clinic_id, current_user.clinic.zone, filters)
+    query = audit_query(current_user.clinic_id, clinic_zone(), filters)
     page = db.paginate(
         query,
         page=request.args.get("page", 1, type=int),

@@ -1,13 +1,32 @@
-"""Accepted ranges for recorded settings: DOMAIN.md's typical values, overridable per clinic by an admin."""
+"""Accepted ranges for recorded settings: DOMAIN.md's typical values, overridable per clinic by an admin
+(the `TreatmentLimit` rows, defined here beside the rules that read them)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic.catalog.models import TreatmentLimit
+from clinic.db import Base
 from clinic.extensions import db
+
+
+class TreatmentLimit(Base):
+    """A clinic's accepted range for one recorded setting (needle depth, volumes, laser settings...).
+
+    Missing rows mean the default of catalog.limits.LIMIT_DEFAULTS.
+    """
+
+    __tablename__ = "treatment_limit"
+
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    low: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
+    high: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
+
+    __table_args__ = (sa.CheckConstraint("low >= 0 AND low < high", name="range_order"),)
+
 
 #: code: (label, unit, low, high)
 LIMIT_DEFAULTS: dict[str, tuple[str, str, Decimal, Decimal]] = {

@@ -289,19 +289,3 @@ class ProductLot(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<ProductLot {self.id} {self.lot_number!r}>"
-
-
-class TreatmentLimit(Base):
-    """A clinic's accepted range for one recorded setting (needle depth, volumes, laser settings...).
-
-    Missing rows mean the default of catalog.limits.LIMIT_DEFAULTS.
-    """
-
-    __tablename__ = "treatment_limit"
-
-    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
-    low: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
-    high: Mapped[Decimal] = mapped_column(sa.Numeric(10, 3))
-
-    __table_args__ = (sa.CheckConstraint("low >= 0 AND low < high", name="range_order"),)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.catalog.models import Procedure
+from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
 from clinic.roles import Role
 from clinic.scheduling import access, resources
@@ -208,7 +209,7 @@ def add_time_off():
     if not form.validate_on_submit():
         return _overview(off_form=form, status=422)
     provider = access.get_provider(form.provider_id.data) if form.provider_id.data else None
-    zone = current_user.clinic.zone
+    zone = clinic_zone()
     return _attempt(
         lambda: resources.add_time_off(
             current_user.clinic_id,

@@ -10,7 +10,7 @@ from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.catalog.access import get_protocol
 from clinic.catalog.models import Protocol
-from clinic.clinics.services import clinic_today
+from clinic.clinics.services import clinic_today, clinic_zone
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.roles import CLINICAL_STAFF
@@ -157,7 +157,7 @@ def plan(patient_id: int):
 
 
 def _booking_form(protocol: Protocol, kind: AppointmentType, proposal) -> SeriesBookingForm:
-    zone = current_user.clinic.zone
+    zone = clinic_zone()
     rows = [
         {
             "starts_at": s.slot.starts_at.astimezone(zone).replace(tzinfo=None) if s.slot else None,
@@ -187,7 +187,7 @@ def book_plan(patient_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            zone = current_user.clinic.zone
+            zone = clinic_zone()
             sessions = [
                 (to_utc(row.starts_at.data, zone), access.get_provider(row.provider_id.data)) for row in form.sessions
             ]

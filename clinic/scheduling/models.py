@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import Base, TimestampMixin, UTCDateTime, now_utc
+from clinic.scheduling.exclusions import install_exclusions
 
 #: Appointments in these states hold their provider's and room's time.
 ACTIVE_STATUSES = ("booked", "checked_in", "completed")
@@ -35,7 +36,6 @@ CAPABILITY_FOR_PROCEDURE_KIND = {
     "scalp_injection": "injections",
 }
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_ACTIVE_SQL = "status IN ('booked', 'checked_in', 'completed')"
 
 
 class WorkingHours(Base):
@@ -261,33 +261,6 @@ class FeedToken(Base):
     __table_args__ = (sa.CheckConstraint("(patient_id IS NULL) <> (provider_id IS NULL)", name="one_owner"),)
 
 
-#: A patient cannot be in two rooms at once: held from start to end (the buffer is the room's cleanup).
-PATIENT_EXCLUSION_SQL = f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_patient_overlap
-EXCLUDE USING gist (patient_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE ({_ACTIVE_SQL})"""
-EXCLUSION_SQL = [
-    "CREATE EXTENSION IF NOT EXISTS btree_gist",
-    f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_provider_overlap
-EXCLUDE USING gist (provider_id WITH =, tstzrange(starts_at, blocks_until) WITH &&) WHERE ({_ACTIVE_SQL})""",
-    f"""ALTER TABLE appointment ADD CONSTRAINT ex_appointment_room_overlap
-EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, blocks_until) WITH &&) WHERE ({_ACTIVE_SQL})""",
-    PATIENT_EXCLUSION_SQL,
-]
-DROP_EXCLUSION_SQL = [
-    "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_provider_overlap",
-    "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_room_overlap",
-    "ALTER TABLE appointment DROP CONSTRAINT IF EXISTS ex_appointment_patient_overlap",
-]
-
-
-def _install_exclusions(target, connection, **kw) -> None:  # noqa: ARG001 - SQLAlchemy event signature
-    if connection.dialect.name == "postgresql":
-        for statement in EXCLUSION_SQL:
-            connection.exec_driver_sql(statement)
-
-
-sa.event.listen(Appointment.__table__, "after_create", _install_exclusions)
-
-
 class WaitlistEntry(TimestampMixin, Base):
     """A patient waiting for an earlier slot of a treatment between two local dates.
 
@@ -317,3 +290,7 @@ class WaitlistEntry(TimestampMixin, Base):
         sa.CheckConstraint("status IN ('waiting', 'booked', 'removed')", name="status"),
         sa.Index("ix_waitlist_entry_waiting", "clinic_id", "status", "earliest"),
     )
+
+
+# The exclusion constraints (PostgreSQL) are installed with the table, see exclusions.py.
+sa.event.listen(Appointment.__table__, "after_create", install_exclusions)

@@ -11,14 +11,10 @@ import sqlalchemy as sa
 from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
-from clinic.scheduling.booking import (
-    EARLY_CHECK_IN,
-    NO_SHOW_GRACE,
-    allowed_status_changes,
-    change_status,
-)
+from clinic.scheduling.booking import change_status
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.statuses import EARLY_CHECK_IN, NO_SHOW_GRACE, allowed_status_changes
 from tests.factories import make_patient, make_user
 from tests.treatments.factories import make_appointment
 

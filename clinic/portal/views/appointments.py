@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
-from clinic.clinics.services import clinic_today
+from clinic.clinics.services import clinic_today, clinic_zone
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal.views.blueprint import bp
@@ -61,7 +61,7 @@ def appointments():
 def _slots_in(kind, earliest, latest):
     """The times offered; `portal_booking` re-checks the same rules when one is submitted."""
     first = portal_booking.first_bookable(current_user.clinic, _now())
-    earliest = max(earliest, first.astimezone(current_user.clinic.zone).date())
+    earliest = max(earliest, first.astimezone(clinic_zone()).date())
     latest = min(latest, earliest + timedelta(days=MAX_SEARCH_DAYS))
     if latest < earliest:
         return earliest, latest, {}

@@ -12,6 +12,7 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.catalog.models import Procedure, Product
+from clinic.clinics.services import clinic_zone
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
@@ -219,7 +220,7 @@ def record_aftercare(patient_id: int):
     if not form.validate():
         flash("Choose a procedure and when the session ended.", "error")
         return redirect(url_for(".patient_routine", patient_id=patient.id))
-    ended = form.session_ended_at.data.replace(tzinfo=ZoneInfo(current_user.clinic.timezone)).astimezone(UTC)
+    ended = form.session_ended_at.data.replace(tzinfo=clinic_zone()).astimezone(UTC)
     if ended > now_utc():
         flash("A session cannot end in the future.", "error")
         return redirect(url_for(".patient_routine", patient_id=patient.id))

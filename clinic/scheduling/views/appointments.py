@@ -1,113 +1,36 @@
-"""Staff scheduling pages: day and week calendars, free slots, booking, and one appointment's actions."""
+"""Booking and one appointment's page and actions (status, cancel, move, .ics), and a patient's appointments."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.services import record
+from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
 from clinic.limits import parse_day
 from clinic.patients.access import get_patient
-from clinic.patients.chart import ChartSection, register_chart_section
 from clinic.roles import CLINICAL_STAFF
-from clinic.scheduling import access, calendar, feeds, treatment_sessions
-from clinic.scheduling.audit import record_viewed
+from clinic.scheduling import access, feeds
 from clinic.scheduling.availability import find_free_slots
-from clinic.scheduling.booking import allowed_status_changes, book_appointment, change_status, reschedule
+from clinic.scheduling.booking import book_appointment, change_status, reschedule
 from clinic.scheduling.errors import SchedulingError, SlotTaken
 from clinic.scheduling.forms import (
     LOCAL_FORMAT,
     BookingForm,
     CancelForm,
     RescheduleForm,
-    SlotSearchForm,
     to_utc,
 )
 from clinic.scheduling.patient_schedule import patient_schedule
 from clinic.scheduling.series_rules import series_progress
+from clinic.scheduling.statuses import allowed_status_changes
+from clinic.scheduling.views.blueprint import bp
 
-bp = Blueprint("scheduling", __name__, url_prefix="/schedule")
-register_chart_section(ChartSection("scheduling/_chart_appointments.html", order=25))
-# The appointment page's "Start session" button and the session started from it (templates/treatments/).
-bp.add_app_template_global(treatment_sessions.can_start_session)
-bp.add_app_template_global(treatment_sessions.appointment_session)
 STATUS_ACTIONS = {"checked_in": "Check in", "completed": "Complete", "no_show": "No-show"}
-
-
-def _day_arg() -> date:
-    try:
-        return parse_day(request.args.get("day"))
-    except ValueError:
-        return datetime.now(UTC).astimezone(current_user.clinic.zone).date()
-
-
-def _provider_arg():
-    provider_id = request.args.get("provider", type=int)
-    return access.get_provider(provider_id) if provider_id else None
-
-
-def _calendar(days: int, template: str):
-    first = _day_arg() if days == 1 else calendar.week_start(_day_arg())
-    provider = _provider_arg()
-    appointments = calendar.appointments_between(
-        current_user.clinic_id, first, first + timedelta(days=days - 1), provider.id if provider else None
-    )
-    record_viewed("schedule.view", {a.patient_id for a in appointments}, f"{template} {first.isoformat()}")
-    providers = access.clinic_providers()
-    html = render_template(
-        f"scheduling/{template}.html",
-        first=first,
-        provider=provider,
-        days=calendar.by_day(appointments, first, days),
-        columns=calendar.by_provider(appointments, [provider] if provider else providers),
-        providers=providers,
-        timedelta=timedelta,
-    )
-    return html
-
-
-@bp.get("/week")
-@role_required(*CLINICAL_STAFF)
-def week():
-    return _calendar(7, "week")
-
-
-@bp.get("/day")
-@role_required(*CLINICAL_STAFF)
-def day():
-    return _calendar(1, "day")
-
-
-@bp.get("/slots")
-@role_required(*CLINICAL_STAFF)
-def slots():
-    form = SlotSearchForm(request.args)
-    form.type.choices = [(t.id, t.name) for t in access.clinic_types()]
-    form.provider.choices = [(0, "Any provider")] + [(p.id, p.full_name) for p in access.clinic_providers()]
-    results, patient_id = None, request.args.get("patient", type=int)
-    series_id = request.args.get("series", type=int)
-    if request.args.get("type") and form.validate():
-        kind = access.get_appointment_type(form.type.data)
-        results = find_free_slots(
-            current_user.clinic,
-            kind,
-            form.start.data,
-            form.end.data,
-            provider_ids=[form.provider.data] if form.provider.data else None,
-            patient_id=get_patient(patient_id).id if patient_id else None,
-        )
-    return render_template(
-        "scheduling/slots.html",
-        form=form,
-        results=results,
-        patient_id=patient_id,
-        series_id=series_id,
-        local_format=LOCAL_FORMAT,
-    )
 
 
 def _booking_choices(form: BookingForm) -> None:
@@ -132,7 +55,7 @@ def book():
                 patient=patient,
                 appointment_type=access.get_appointment_type(form.appointment_type_id.data),
                 provider=access.get_provider(form.provider_id.data),
-                starts_at=to_utc(form.starts_at.data, current_user.clinic.zone),
+                starts_at=to_utc(form.starts_at.data, clinic_zone()),
                 series=series,
                 by=current_user,
             )
@@ -167,7 +90,7 @@ def book():
 def _suggested_slots(form: BookingForm):
     """Free slots between ?start and ?end (the follow-up queue's window), to fill the form in one click."""
     try:
-        today = datetime.now(UTC).astimezone(current_user.clinic.zone).date()
+        today = datetime.now(UTC).astimezone(clinic_zone()).date()
         start = max(parse_day(request.args.get("start")), today)
         end = min(
             max(parse_day(request.args.get("end")), start + timedelta(days=6)),
@@ -197,7 +120,7 @@ def _prefill() -> dict:
 def _appointment_page(appointment, reschedule_form=None, cancel_form=None, status: int = 200):
     reschedule_form = reschedule_form or RescheduleForm(
         provider_id=appointment.provider_id,
-        starts_at=appointment.starts_at.astimezone(current_user.clinic.zone).replace(tzinfo=None),
+        starts_at=appointment.starts_at.astimezone(clinic_zone()).replace(tzinfo=None),
     )
     reschedule_form.provider_id.choices = [(p.id, p.full_name) for p in access.clinic_providers()]
     return render_template(
@@ -274,7 +197,7 @@ def move(appointment_id: int):
                 appointment,
                 clinic=current_user.clinic,
                 by=current_user,
-                starts_at=to_utc(form.starts_at.data, current_user.clinic.zone),
+                starts_at=to_utc(form.starts_at.data, clinic_zone()),
                 provider=access.get_provider(form.provider_id.data),
             )
             flash("Appointment moved.", "success")
