@@ -40,6 +40,7 @@ bench: migrate
 
 lint: $(STAMP)
 	@$(BIN)/ruff check clinic tests bench
+	@$(BIN)/ruff format --check clinic tests bench migrations
 
 clean-venv:
 	rm -rf $(VENV)

@@ -65,8 +65,7 @@ def bench_backend(name: str, url: str) -> None:
     from bench.generate import PASSWORD, add_patients, make_clinic_with_staff
     from tests.conftest import IsolatedClient
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40,
-                      "RATELIMIT_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40, "RATELIMIT_ENABLED": False})
     app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
@@ -80,11 +79,16 @@ def bench_backend(name: str, url: str) -> None:
             add_patients(clinic, size - have)
             have = size
             db.session.commit()
-            for label, path in (("list page 1", "/patients"), ("list page 20", "/patients?page=20"),
-                                ("search 'smith'", "/patients?q=smith")):
+            for label, path in (
+                ("list page 1", "/patients"),
+                ("list page 20", "/patients?page=20"),
+                ("search 'smith'", "/patients?q=smith"),
+            ):
                 med, p95, queries = _timed(client, path, REQUESTS)
-                print(f"[{name}] {size:>6} patients  {label:<15} median {med:6.1f} ms  p95 {p95:6.1f} ms  "
-                      f"{queries} queries")
+                print(
+                    f"[{name}] {size:>6} patients  {label:<15} median {med:6.1f} ms  p95 {p95:6.1f} ms  "
+                    f"{queries} queries"
+                )
         db.session.remove()
         db.drop_all()
         db.create_all()

@@ -17,8 +17,13 @@ from clinic.extensions import db
 
 def main(patients: int = 300) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
-                          "SECRET_KEY": "bench-" + "x" * 40, "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
+                "SECRET_KEY": "bench-" + "x" * 40,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         with app.app_context():
             db.create_all()
             clinic, _ = make_clinic_with_staff()

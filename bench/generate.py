@@ -23,8 +23,13 @@ def make_clinic_with_staff() -> tuple[Clinic, str]:
     clinic = Clinic(name="Bench Clinic", timezone="America/New_York")
     db.session.add(clinic)
     db.session.flush()
-    user = create_user(clinic_id=clinic.id, email="bench.derm@example.test", full_name="Bench Derm",
-                       role="dermatologist", password=PASSWORD)
+    user = create_user(
+        clinic_id=clinic.id,
+        email="bench.derm@example.test",
+        full_name="Bench Derm",
+        role="dermatologist",
+        password=PASSWORD,
+    )
     return clinic, user.email
 
 
@@ -33,12 +38,21 @@ def add_patients(clinic: Clinic, count: int, seed: int = 1) -> None:
     batch = []
     for i in range(count):
         first, last = rng.choice(FIRST), f"{rng.choice(LAST)}{i}"
-        batch.append(dict(
-            clinic_id=clinic.id, record_number=new_record_number(), first_name=first, last_name=last,
-            date_of_birth=date(1950, 1, 1) + timedelta(days=rng.randint(0, 20000)), sex="female",
-            email=f"{first}.{last}@bench.example".lower(), phone=f"555{i:07d}", phone_digits=f"555{i:07d}",
-            timezone="America/New_York", version=1,
-        ))
+        batch.append(
+            dict(
+                clinic_id=clinic.id,
+                record_number=new_record_number(),
+                first_name=first,
+                last_name=last,
+                date_of_birth=date(1950, 1, 1) + timedelta(days=rng.randint(0, 20000)),
+                sex="female",
+                email=f"{first}.{last}@bench.example".lower(),
+                phone=f"555{i:07d}",
+                phone_digits=f"555{i:07d}",
+                timezone="America/New_York",
+                version=1,
+            )
+        )
         if len(batch) == 1000:
             _flush(batch, rng)
             batch = []
@@ -53,6 +67,6 @@ def _flush(rows: list[dict], rng: random.Random) -> None:
     for row in rows:
         row["created_at"] = row["updated_at"] = now
     ids = db.session.scalars(sa.insert(Patient).returning(Patient.id), rows).all()
-    db.session.execute(sa.insert(PatientConcern), [
-        {"patient_id": pid, "concern": c} for pid in ids for c in rng.sample(CONCERNS, 2)
-    ])
+    db.session.execute(
+        sa.insert(PatientConcern), [{"patient_id": pid, "concern": c} for pid in ids for c in rng.sample(CONCERNS, 2)]
+    )

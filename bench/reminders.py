@@ -46,11 +46,23 @@ def _patients_with_routines(clinic, count: int) -> None:
     add_patients(clinic, count, seed=7)
     patients = db.session.scalars(sa.select(Patient).where(Patient.clinic_id == clinic.id)).all()
     staff = db.session.scalar(sa.select(User).where(User.role == "dermatologist"))
-    db.session.execute(sa.insert(User), [
-        dict(clinic_id=clinic.id, email=f"portal{p.id}@bench.example", full_name=p.full_name, role="patient",
-             patient_id=p.id, active=True, password_hash=None, created_at=DAY_START, updated_at=DAY_START)
-        for p in patients
-    ])
+    db.session.execute(
+        sa.insert(User),
+        [
+            dict(
+                clinic_id=clinic.id,
+                email=f"portal{p.id}@bench.example",
+                full_name=p.full_name,
+                role="patient",
+                patient_id=p.id,
+                active=True,
+                password_hash=None,
+                created_at=DAY_START,
+                updated_at=DAY_START,
+            )
+            for p in patients
+        ],
+    )
     for patient in patients:
         copy_template(patient, "aging", starts_on=DAY, user=staff)
     db.session.commit()
@@ -84,9 +96,11 @@ def bench_reminders(name: str, app, clinic, count: int) -> None:
         start = time.perf_counter()
         result = send_due(pm, worker="bench-1")
         send_s = time.perf_counter() - start
-        print(f"[{name}] reminders: {count} patients  planned {planned} in {plan_s * 1000:.0f} ms  "
-              f"sent {result.sent} in {send_s:.1f} s ({result.sent / send_s:.0f}/s, one dispatcher)  "
-              f"smtp received {handler.count}")
+        print(
+            f"[{name}] reminders: {count} patients  planned {planned} in {plan_s * 1000:.0f} ms  "
+            f"sent {result.sent} in {send_s:.1f} s ({result.sent / send_s:.0f}/s, one dispatcher)  "
+            f"smtp received {handler.count}"
+        )
         _parallel_send(name, app, pm, count)
     finally:
         controller.stop()
@@ -94,8 +108,9 @@ def bench_reminders(name: str, app, clinic, count: int) -> None:
 
 def _parallel_send(name: str, app, pm: datetime, count: int) -> None:
     """Re-queue the same rows and send them with two dispatchers at once: nothing twice, nothing lost."""
-    db.session.execute(sa.update(OutboxMessage).values(status="pending", claimed_by=None, claimed_until=None,
-                                                       sent_at=None))
+    db.session.execute(
+        sa.update(OutboxMessage).values(status="pending", claimed_by=None, claimed_until=None, sent_at=None)
+    )
     db.session.commit()
     counts: list[int] = []
 
@@ -111,5 +126,4 @@ def _parallel_send(name: str, app, pm: datetime, count: int) -> None:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    print(f"[{name}] reminders: two dispatchers sent {sum(counts)} of {count} in {elapsed:.1f} s "
-          f"(split {counts})")
+    print(f"[{name}] reminders: two dispatchers sent {sum(counts)} of {count} in {elapsed:.1f} s (split {counts})")

@@ -86,8 +86,9 @@ def register_extensions(app: Flask) -> None:
     extensions.db.init_app(app)
     with app.app_context():
         sa.event.listen(extensions.db.engine, "connect", enable_sqlite_pragmas)
-    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True,
-                     compare_type=True)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
     trust_proxies(app)
     limits.register(app)  # before CSRF reads a body, and before any route is added
     extensions.csrf.init_app(app)

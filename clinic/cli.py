@@ -62,8 +62,7 @@ def seed_demo():
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<14} {email}")
-    click.echo("Dermatologists and admins set up two-factor login at their first login (README, "
-               "\"Two-factor login\").")
+    click.echo('Dermatologists and admins set up two-factor login at their first login (README, "Two-factor login").')
     click.echo("")
 
 
@@ -74,4 +73,3 @@ def main() -> None:
     from clinic import create_app  # here, not at the top: clinic/__init__.py imports this module
 
     FlaskGroup(create_app=create_app)(prog_name="clinic")
-

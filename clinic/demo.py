@@ -34,18 +34,99 @@ STAFF = [
 ]
 PORTAL_PATIENTS = 6  # the first N demo patients get portal accounts
 
-FIRST_NAMES = ["Olivia", "Emma", "Ava", "Sophia", "Isabella", "Mia", "Amelia", "Harper", "Evelyn", "Abigail",
-               "Liam", "Noah", "Oliver", "Elijah", "James", "William", "Benjamin", "Lucas", "Henry", "Theodore",
-               "Priya", "Aisha", "Mei", "Yuki", "Fatima", "Chloe", "Grace", "Zoe", "Nora", "Leila",
-               "Marcus", "Andre", "Rafael", "Kenji", "Omar", "Diego", "Samuel", "Ethan", "Julian", "Hugo"]
-LAST_NAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-              "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-              "Jackson", "Martin", "Lee", "Patel", "Nguyen", "Kim", "Okoye", "Rossi", "Novak", "Silva",
-              "Cohen", "Kowalski", "Haddad", "Tanaka", "Fischer", "Dubois", "Ivanova", "Larsen"]
+FIRST_NAMES = [
+    "Olivia",
+    "Emma",
+    "Ava",
+    "Sophia",
+    "Isabella",
+    "Mia",
+    "Amelia",
+    "Harper",
+    "Evelyn",
+    "Abigail",
+    "Liam",
+    "Noah",
+    "Oliver",
+    "Elijah",
+    "James",
+    "William",
+    "Benjamin",
+    "Lucas",
+    "Henry",
+    "Theodore",
+    "Priya",
+    "Aisha",
+    "Mei",
+    "Yuki",
+    "Fatima",
+    "Chloe",
+    "Grace",
+    "Zoe",
+    "Nora",
+    "Leila",
+    "Marcus",
+    "Andre",
+    "Rafael",
+    "Kenji",
+    "Omar",
+    "Diego",
+    "Samuel",
+    "Ethan",
+    "Julian",
+    "Hugo",
+]
+LAST_NAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Patel",
+    "Nguyen",
+    "Kim",
+    "Okoye",
+    "Rossi",
+    "Novak",
+    "Silva",
+    "Cohen",
+    "Kowalski",
+    "Haddad",
+    "Tanaka",
+    "Fischer",
+    "Dubois",
+    "Ivanova",
+    "Larsen",
+]
 ZONES = ["America/New_York"] * 6 + ["America/Chicago", "America/Los_Angeles", "Europe/London"]
 ALLERGIES = [None, None, None, "Lidocaine", "Penicillin", "Latex", "Fragrance", "Nickel"]
-MEDICATIONS = [None, None, "Spironolactone 50 mg", "Oral contraceptive", "Levothyroxine 75 µg",
-               "Apixaban 5 mg", "Minoxidil 2.5 mg", "Metformin 500 mg", "Valacyclovir as needed"]
+MEDICATIONS = [
+    None,
+    None,
+    "Spironolactone 50 mg",
+    "Oral contraceptive",
+    "Levothyroxine 75 µg",
+    "Apixaban 5 mg",
+    "Minoxidil 2.5 mg",
+    "Metformin 500 mg",
+    "Valacyclovir as needed",
+]
 
 
 def _demo_history(rng: random.Random, patient: Patient, female: bool, today: date) -> MedicalHistory:
@@ -83,13 +164,19 @@ def _demo_patient_details(rng: random.Random, index: int) -> tuple[PatientDetail
         concerns = sorted(set(concerns) | {"hair_loss"})
     born = date(1960, 1, 1) + timedelta(days=rng.randint(0, 365 * 42))
     details = PatientDetails(
-        first_name=first, last_name=last, date_of_birth=born,
+        first_name=first,
+        last_name=last,
+        date_of_birth=born,
         sex="female" if female else "male",
         email=f"{first}.{last}.{index}@patients.example".lower(),
         phone=f"(555) {rng.randint(200, 989):03d}-{rng.randint(0, 9999):04d}",
         address=f"{rng.randint(1, 999)} {rng.choice(['Oak', 'Maple', 'Cedar', 'Elm', 'Pine'])} Street",
-        timezone=rng.choice(ZONES), fitzpatrick=rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]),
-        concerns=concerns, allergies=rng.choice(ALLERGIES), medications=rng.choice(MEDICATIONS), notes=None,
+        timezone=rng.choice(ZONES),
+        fitzpatrick=rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]),
+        concerns=concerns,
+        allergies=rng.choice(ALLERGIES),
+        medications=rng.choice(MEDICATIONS),
+        notes=None,
     )
     return details, female
 
@@ -99,8 +186,13 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
     today = today or date.today()
     clinic = db.session.scalar(sa.select(Clinic).where(Clinic.name == CLINIC_NAME))
     if clinic is None:
-        clinic = Clinic(name=CLINIC_NAME, timezone="America/New_York", email="hello@lumen.example",
-                        phone="(555) 010-2000", address="200 Park Avenue, New York, NY")
+        clinic = Clinic(
+            name=CLINIC_NAME,
+            timezone="America/New_York",
+            email="hello@lumen.example",
+            phone="(555) 010-2000",
+            address="200 Park Avenue, New York, NY",
+        )
         db.session.add(clinic)
         db.session.flush()
     install_defaults(clinic)
@@ -114,8 +206,14 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
     for patient in patients[:PORTAL_PATIENTS]:
         user = db.session.scalar(sa.select(User).where(User.patient_id == patient.id))
         if user is None:
-            user = create_user(clinic_id=clinic.id, email=patient.email, full_name=patient.full_name,
-                               role="patient", password=DEMO_PASSWORD, patient_id=patient.id)
+            user = create_user(
+                clinic_id=clinic.id,
+                email=patient.email,
+                full_name=patient.full_name,
+                role="patient",
+                password=DEMO_PASSWORD,
+                patient_id=patient.id,
+            )
         logins.append(("patient", user.email))
     routine_demo.seed(clinic, patients[:PORTAL_PATIENTS], today)
     treatments_demo.seed(clinic, patients, today)
@@ -124,9 +222,7 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
 
 
 def _seed_patients(clinic: Clinic, today: date) -> list[Patient]:
-    existing = db.session.scalars(
-        sa.select(Patient).where(Patient.clinic_id == clinic.id).order_by(Patient.id)
-    ).all()
+    existing = db.session.scalars(sa.select(Patient).where(Patient.clinic_id == clinic.id).order_by(Patient.id)).all()
     if existing:
         return list(existing)
     rng = random.Random(20261126)  # noqa: S311 - demo data, not security

@@ -11,16 +11,20 @@ from werkzeug.exceptions import SecurityError
 from clinic.extensions import db
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. "
-          "If you were submitting a form, reload the page and try again."),
+    400: (
+        "Bad request",
+        "The request could not be understood. If you were submitting a form, reload the page and try again.",
+    ),
     403: ("Not allowed", "Your account is not allowed to do that."),
     404: ("Not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
     409: ("Changed meanwhile", "Someone else changed this record. Reload it and make your change again."),
     413: ("Too large", "What you sent is too large: a photo may be up to {photo_mb} MB, any other form far less."),
     429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
-    500: ("Something went wrong", "The error was logged. "
-          "Please try again; if it keeps happening, tell the clinic's admin."),
+    500: (
+        "Something went wrong",
+        "The error was logged. Please try again; if it keeps happening, tell the clinic's admin.",
+    ),
 }
 
 
@@ -48,8 +52,9 @@ def register(app: Flask) -> None:
     def untrusted_host(error):
         """A `Host` (or trusted X-Forwarded-Host) outside TRUSTED_HOSTS: no URL can be built, so no template
         that links anywhere; a plain answer."""
-        return Response("400 Bad Request: this site is not served under that host name.\n", status=400,
-                        mimetype="text/plain")
+        return Response(
+            "400 Bad Request: this site is not served under that host name.\n", status=400, mimetype="text/plain"
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -13,8 +13,17 @@ from typing import Protocol
 
 
 class EmailQueue(Protocol):
-    def __call__(self, kind: str, *, recipient: str, clinic_id: int, user_id: int | None, payload: dict,
-                 dedupe_key: str, due_at: datetime | None = None) -> bool: ...
+    def __call__(
+        self,
+        kind: str,
+        *,
+        recipient: str,
+        clinic_id: int,
+        user_id: int | None,
+        payload: dict,
+        dedupe_key: str,
+        due_at: datetime | None = None,
+    ) -> bool: ...
 
 
 _queue: EmailQueue | None = None
@@ -27,10 +36,25 @@ def register_queue(queue: EmailQueue) -> Callable:
     return queue
 
 
-def queue_email(kind: str, *, recipient: str, clinic_id: int, user_id: int | None, payload: dict,
-                dedupe_key: str, due_at: datetime | None = None) -> bool:
+def queue_email(
+    kind: str,
+    *,
+    recipient: str,
+    clinic_id: int,
+    user_id: int | None,
+    payload: dict,
+    dedupe_key: str,
+    due_at: datetime | None = None,
+) -> bool:
     """Queue one e-mail of a registered outbox `kind`; False when `dedupe_key` was queued before."""
     if _queue is None:
         raise RuntimeError("no e-mail queue is registered: import clinic.reminders.outbox (create_app does)")
-    return _queue(kind, recipient=recipient, clinic_id=clinic_id, user_id=user_id, payload=payload,
-                  dedupe_key=dedupe_key, due_at=due_at)
+    return _queue(
+        kind,
+        recipient=recipient,
+        clinic_id=clinic_id,
+        user_id=user_id,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        due_at=due_at,
+    )

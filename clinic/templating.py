@@ -41,19 +41,31 @@ def nav_items() -> list[tuple[str, str, str]]:
         return []
     items: list[tuple[str, str]] = []
     if current_user.role in CLINICAL_STAFF:
-        items += [("patients.list_patients", "Patients"), ("scheduling.week", "Schedule"),
-                  ("followups.queue", "Follow-ups"), ("routines.clinic_adherence", "Adherence"),
-                  ("treatments.adverse_events", "Adverse events")]
+        items += [
+            ("patients.list_patients", "Patients"),
+            ("scheduling.week", "Schedule"),
+            ("followups.queue", "Follow-ups"),
+            ("routines.clinic_adherence", "Adherence"),
+            ("treatments.adverse_events", "Adverse events"),
+        ]
     if current_user.role == Role.DERMATOLOGIST:
         items += [("routines.inbox", "Problem reports")]
     if current_user.role == Role.ADMIN:
-        items += [("users.list_users", "Users"), ("audit.list_events", "Audit log"),
-                  ("catalog.index", "Catalog"), ("scheduling_admin.overview", "Scheduling")]
+        items += [
+            ("users.list_users", "Users"),
+            ("audit.list_events", "Audit log"),
+            ("catalog.index", "Catalog"),
+            ("scheduling_admin.overview", "Scheduling"),
+        ]
     if current_user.role == Role.PATIENT:
-        items += [("portal.today", "Today"), ("portal.appointments", "My appointments"),
-                  ("portal.consents", "Consents"), ("portal.problem_list", "Messages"),
-                  ("portal.home", "My record"),
-                  ("portal.access_log", "Who viewed my record")]
+        items += [
+            ("portal.today", "Today"),
+            ("portal.appointments", "My appointments"),
+            ("portal.consents", "Consents"),
+            ("portal.problem_list", "Messages"),
+            ("portal.home", "My record"),
+            ("portal.access_log", "Who viewed my record"),
+        ]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 
 

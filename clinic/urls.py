@@ -22,7 +22,7 @@ def public_base_url(config: dict | None = None) -> str:
     config = current_app.config if config is None else config
     base = (config.get("CLINIC_BASE_URL") or DEVELOPMENT_BASE_URL).rstrip("/")
     if config.get("CLINIC_HTTPS") and base.startswith("http://"):
-        base = "https://" + base[len("http://"):]  # a link token must never travel in clear text
+        base = "https://" + base[len("http://") :]  # a link token must never travel in clear text
     return base
 
 

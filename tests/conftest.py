@@ -31,9 +31,7 @@ from clinic import create_app
 from clinic.extensions import db
 
 BACKEND = os.environ.get("CLINIC_TEST_DB", "sqlite")
-PG_ADMIN_URL = os.environ.get(
-    "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = os.environ.get("CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.users", "tests.fixtures.sms_provider"]

@@ -37,9 +37,17 @@ def default_clinic() -> Clinic:
 def make_patient(clinic: Clinic | None = None, *, history: dict | None = None, **overrides) -> Patient:
     clinic = clinic or default_clinic()
     n = next(_counter)
-    fields = dict(first_name="Pat", last_name=f"Ient{n}", date_of_birth=date(1985, 5, 17), sex="female",
-                  email=f"patient{n}@example.test", phone=f"555-010-{n:04d}", timezone=clinic.timezone,
-                  fitzpatrick=3, concerns=["aging"])
+    fields = dict(
+        first_name="Pat",
+        last_name=f"Ient{n}",
+        date_of_birth=date(1985, 5, 17),
+        sex="female",
+        email=f"patient{n}@example.test",
+        phone=f"555-010-{n:04d}",
+        timezone=clinic.timezone,
+        fitzpatrick=3,
+        concerns=["aging"],
+    )
     fields.update(overrides)
     patient = create_patient(clinic, PatientDetails(**fields), audit=False)
     db.session.add(MedicalHistory(patient_id=patient.id, **(history or {})))
@@ -47,16 +55,26 @@ def make_patient(clinic: Clinic | None = None, *, history: dict | None = None, *
     return patient
 
 
-def make_user(role: str = "dermatologist", *, clinic: Clinic | None = None, email: str | None = None,
-              password: str | None = PASSWORD, patient: Patient | None = None, **extra) -> User:
+def make_user(
+    role: str = "dermatologist",
+    *,
+    clinic: Clinic | None = None,
+    email: str | None = None,
+    password: str | None = PASSWORD,
+    patient: Patient | None = None,
+    **extra,
+) -> User:
     clinic = clinic or (patient and db.session.get(Clinic, patient.clinic_id)) or default_clinic()
     if role == "patient" and patient is None:
         patient = make_patient(clinic)
     n = next(_counter)
     user = create_user(
-        clinic_id=clinic.id, email=email or f"{role}{n}@example.test",
+        clinic_id=clinic.id,
+        email=email or f"{role}{n}@example.test",
         full_name=extra.pop("full_name", f"{role.title()} {n}"),
-        role=role, password=password, patient_id=patient.id if patient else None,
+        role=role,
+        password=password,
+        patient_id=patient.id if patient else None,
     )
     for key, value in extra.items():
         setattr(user, key, value)

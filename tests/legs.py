@@ -57,8 +57,17 @@ def run_leg(name: str, marker: str, env_extra: dict[str, str], pytest_args: list
     print(f"\n===== leg: {name} =====", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
-        cmd = [sys.executable, "-m", "pytest", "-m", marker, f"--junitxml={report}", "-p", "no:cacheprovider",
-               *pytest_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            marker,
+            f"--junitxml={report}",
+            "-p",
+            "no:cacheprovider",
+            *pytest_args,
+        ]
         code = subprocess.call(cmd, env={**os.environ, **env_extra})
         result = LegResult(name, code)
         if report.exists():
@@ -85,16 +94,20 @@ def main(argv: list[str]) -> int:
         results.append(run_leg("sqlite", "not e2e", {"CLINIC_TEST_DB": "sqlite"}, argv))
     if "postgres" in wanted:
         if pg:
-            results.append(run_leg("postgres", "not e2e", {"CLINIC_TEST_DB": "postgres",
-                                                            "CLINIC_TEST_POSTGRES_URL": pg}, argv))
+            results.append(
+                run_leg("postgres", "not e2e", {"CLINIC_TEST_DB": "postgres", "CLINIC_TEST_POSTGRES_URL": pg}, argv)
+            )
         else:
             skipped_legs.append("postgres (no server answered on 127.0.0.1:5432; set CLINIC_TEST_POSTGRES_URL)")
     if "browser" in wanted:
         if has_browser:
             results.append(run_leg("browser-sqlite", "e2e", {"CLINIC_TEST_DB": "sqlite"}, argv))
             if pg:
-                results.append(run_leg("browser-postgres", "e2e", {"CLINIC_TEST_DB": "postgres",
-                                                                    "CLINIC_TEST_POSTGRES_URL": pg}, argv))
+                results.append(
+                    run_leg(
+                        "browser-postgres", "e2e", {"CLINIC_TEST_DB": "postgres", "CLINIC_TEST_POSTGRES_URL": pg}, argv
+                    )
+                )
         else:
             skipped_legs.append("browser (no /usr/bin/chromium; apt-get install chromium)")
 

@@ -13,10 +13,23 @@ from tests.conftest import BACKEND
 
 
 def test_create_user_makes_the_first_admin_and_its_clinic(app):
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "--role", "admin", "--email", "Owner@Example.TEST", "--name", "Olive Owner",
-        "--clinic-name", "Glow Clinic", "--timezone", "Europe/London", "--password", "a-long-unusual-passphrase",
-    ])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--role",
+            "admin",
+            "--email",
+            "Owner@Example.TEST",
+            "--name",
+            "Olive Owner",
+            "--clinic-name",
+            "Glow Clinic",
+            "--timezone",
+            "Europe/London",
+            "--password",
+            "a-long-unusual-passphrase",
+        ]
+    )
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     user = db.session.scalar(sa.select(User).where(User.email == "owner@example.test"))
@@ -28,11 +41,25 @@ def test_create_user_makes_the_first_admin_and_its_clinic(app):
 
 def test_create_user_refuses_a_weak_password_and_an_unknown_zone(app):
     runner = app.test_cli_runner()
-    weak = runner.invoke(args=["create-user", "--role", "admin", "--email", "a@example.test", "--name", "A",
-                               "--password", "password"])
+    weak = runner.invoke(
+        args=["create-user", "--role", "admin", "--email", "a@example.test", "--name", "A", "--password", "password"]
+    )
     assert weak.exit_code == 1 and "too common" in weak.output
-    zone = runner.invoke(args=["create-user", "--role", "admin", "--email", "b@example.test", "--name", "B",
-                               "--timezone", "Mars/Olympus", "--password", "a-long-unusual-passphrase"])
+    zone = runner.invoke(
+        args=[
+            "create-user",
+            "--role",
+            "admin",
+            "--email",
+            "b@example.test",
+            "--name",
+            "B",
+            "--timezone",
+            "Mars/Olympus",
+            "--password",
+            "a-long-unusual-passphrase",
+        ]
+    )
     assert zone.exit_code != 0 and "unknown time zone" in zone.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 

@@ -63,9 +63,7 @@ class TestCsrf:
         user = make_user("aesthetician")
         db.session.commit()
         assert client.post(f"/admin/users/{user.id}/deactivate", data={}, csrf=False).status_code == 400
-        assert (
-            client.post(f"/admin/users/{user.id}/role", data={"role": "admin"}, csrf=False).status_code == 400
-        )
+        assert client.post(f"/admin/users/{user.id}/role", data={"role": "admin"}, csrf=False).status_code == 400
         db.session.expire_all()
         assert db.session.get(User, user.id).active and db.session.get(User, user.id).role == "aesthetician"
 
@@ -145,9 +143,14 @@ class TestProductionSecretKey:
             check_production({"ENV_NAME": "production", "SECRET_KEY": key})
 
     def test_strong_key_and_public_address_are_accepted(self):
-        check_production({"ENV_NAME": "production", "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ",
-                          "CLINIC_BASE_URL": "https://clinic.example.org",
-                          "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
+        check_production(
+            {
+                "ENV_NAME": "production",
+                "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ",
+                "CLINIC_BASE_URL": "https://clinic.example.org",
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            }
+        )
 
     def test_production_needs_the_public_address_for_e_mail_links(self):
         with pytest.raises(RuntimeError, match="CLINIC_BASE_URL"):

@@ -27,8 +27,20 @@ from sqlalchemy.orm import Session
 from clinic.audit.models import AuditEvent
 from clinic.db import now_utc
 
-CHAIN_FIELDS = ("clinic_id", "occurred_at", "user_id", "user_email", "role", "patient_id", "action",
-                "object_type", "object_id", "outcome", "ip", "detail")
+CHAIN_FIELDS = (
+    "clinic_id",
+    "occurred_at",
+    "user_id",
+    "user_email",
+    "role",
+    "patient_id",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "ip",
+    "detail",
+)
 GENESIS = "0" * 64
 LOCK_NAMESPACE = 815015  # first key of pg_advisory_xact_lock(int, int); the second is the clinic id
 
@@ -42,8 +54,12 @@ def _canonical(value):
 
 def link_hash(prev_hash: str | None, fields: dict) -> str:
     """The hash of an event with content `fields` that follows `prev_hash` (None: the first of its chain)."""
-    content = json.dumps({name: _canonical(fields.get(name)) for name in CHAIN_FIELDS}, sort_keys=True,
-                         separators=(",", ":"), ensure_ascii=False)
+    content = json.dumps(
+        {name: _canonical(fields.get(name)) for name in CHAIN_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(f"{prev_hash or GENESIS}\n{content}".encode()).hexdigest()
 
 
@@ -78,8 +94,10 @@ def seal(session: Session, rows: list[dict]) -> None:
 
 def seal_pending(session: Session, flush_context, instances) -> None:  # noqa: ARG001 - event signature
     """before_flush: seal the session's new audit events in the order they were added."""
-    new = sorted((o for o in session.new if isinstance(o, AuditEvent) and o.hash is None),
-                 key=lambda o: sa.inspect(o).insert_order)
+    new = sorted(
+        (o for o in session.new if isinstance(o, AuditEvent) and o.hash is None),
+        key=lambda o: sa.inspect(o).insert_order,
+    )
     if not new:
         return
     rows = [event_fields(event) for event in new]
@@ -124,8 +142,9 @@ def verify(session: Session) -> tuple[int, list[Break], dict[int | None, tuple[i
             problem = "has no hash (written around the application, or the chain was stripped)"
         elif event.prev_hash != prev_hash:
             after = f"event {prev_id}" if prev_id is not None else "the start of the chain"
-            problem = (f"does not follow {after}: an event between them was deleted, inserted or the "
-                       "events were reordered")
+            problem = (
+                f"does not follow {after}: an event between them was deleted, inserted or the events were reordered"
+            )
         elif link_hash(event.prev_hash, event_fields(event)) != event.hash:
             problem = "was edited after it was written (its content no longer matches its hash)"
         if problem:

@@ -20,8 +20,12 @@ audit_cli = AppGroup("audit", help="The audit trail's hash chain.")
 
 
 @audit_cli.command("verify")
-@click.option("--anchors", "anchor_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A file written by `flask audit anchor`: each anchored hash must still be in the chain.")
+@click.option(
+    "--anchors",
+    "anchor_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file written by `flask audit anchor`: each anchored hash must still be in the chain.",
+)
 def verify_command(anchor_file: Path | None) -> None:
     """Exit 1 and name the first broken link of every broken chain (and every anchor that no longer
     matches); exit 0 when all chains are whole."""
@@ -39,8 +43,12 @@ def verify_command(anchor_file: Path | None) -> None:
 
 
 @audit_cli.command("anchor")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Append one JSON line per chain to this file (keep it off the database server).")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per chain to this file (keep it off the database server).",
+)
 @click.option("--email", "emails", multiple=True, help="Also e-mail the anchor to this address (repeatable).")
 def anchor_command(out_file: Path | None, emails: tuple[str, ...]) -> None:
     """Export each chain's latest hash; run daily (cron) and keep the output where the database owner
@@ -53,15 +61,24 @@ def anchor_command(out_file: Path | None, emails: tuple[str, ...]) -> None:
             click.echo(f"BROKEN {problem}", err=True)
         sys.exit(1)
     exported_at = now_utc().isoformat()
-    lines = [json.dumps({"exported_at": exported_at, "clinic_id": clinic_id, "event_id": event_id,
-                         "hash": digest}, sort_keys=True)
-             for clinic_id, (event_id, digest) in sorted(heads.items(), key=lambda item: item[0] or 0)]
+    lines = [
+        json.dumps(
+            {"exported_at": exported_at, "clinic_id": clinic_id, "event_id": event_id, "hash": digest}, sort_keys=True
+        )
+        for clinic_id, (event_id, digest) in sorted(heads.items(), key=lambda item: item[0] or 0)
+    ]
     if out_file is not None:
         with out_file.open("a", encoding="utf-8") as handle:
             handle.writelines(line + "\n" for line in lines)
     for address in emails:
-        build_email(address, "audit_anchor", f"Audit trail anchor {exported_at[:10]}", lines=lines,
-                    exported_at=exported_at, checked=checked).send()
+        build_email(
+            address,
+            "audit_anchor",
+            f"Audit trail anchor {exported_at[:10]}",
+            lines=lines,
+            exported_at=exported_at,
+            checked=checked,
+        ).send()
     db.session.rollback()
     click.echo(f"anchored {len(lines)} chains ({checked} events)")
     current_app.logger.info("audit anchor exported: %s", "; ".join(lines))

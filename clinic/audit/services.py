@@ -55,8 +55,9 @@ def record(
     return event
 
 
-def record_each(action: str, patient_ids: Iterable[int], *, detail: str | None = None,
-                object_type: str | None = "patient") -> None:
+def record_each(
+    action: str, patient_ids: Iterable[int], *, detail: str | None = None, object_type: str | None = "patient"
+) -> None:
     """One event per patient a page names (a list showed their name), so each appears in "who viewed my
     record"; written in one INSERT so a page's query count does not grow with the number of patients."""
     ids = list(dict.fromkeys(patient_ids))
@@ -64,11 +65,13 @@ def record_each(action: str, patient_ids: Iterable[int], *, detail: str | None =
         return
     template = record(action, object_type=object_type, detail=detail)  # who, where, when: as usual
     db.session.expunge(template)
-    common = {name: getattr(template, name) for name in CHAIN_FIELDS
-              if name not in ("patient_id", "object_id", "occurred_at")}
+    common = {
+        name: getattr(template, name) for name in CHAIN_FIELDS if name not in ("patient_id", "object_id", "occurred_at")
+    }
     now = now_utc()
-    rows = [{**common, "occurred_at": now, "patient_id": pid,
-             "object_id": str(pid) if object_type else None} for pid in ids]
+    rows = [
+        {**common, "occurred_at": now, "patient_id": pid, "object_id": str(pid) if object_type else None} for pid in ids
+    ]
     db.session.flush()  # earlier events of this transaction join the chain first
     seal(db.session, rows)
     db.session.execute(sa.insert(AuditEvent), rows)

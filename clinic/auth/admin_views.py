@@ -23,14 +23,15 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 @role_required(Role.ADMIN)
 def list_users():
     users = db.session.scalars(
-        sa.select(User)
-        .where(User.clinic_id == current_user.clinic_id)
-        .order_by(User.role, User.full_name, User.id)
+        sa.select(User).where(User.clinic_id == current_user.clinic_id).order_by(User.role, User.full_name, User.id)
     ).all()
     record("user.list", detail=f"accounts={len(users)}")
     # The list names patients with portal accounts: each of them sees it in "who viewed my record".
-    record_each("user.list", [u.patient_id for u in users if u.patient_id is not None],
-                detail="listed among the clinic's accounts")
+    record_each(
+        "user.list",
+        [u.patient_id for u in users if u.patient_id is not None],
+        detail="listed among the clinic's accounts",
+    )
     return render_template("users/list.html", users=users)
 
 
@@ -119,14 +120,10 @@ def reactivate(user_id: int):
 @bp.post("/<int:user_id>/end-sessions")
 @role_required(Role.ADMIN)
 def end_sessions(user_id: int):
-    return _confirmed_action(
-        user_id, admin_services.end_sessions, "{result} session(s) of {user.full_name} ended."
-    )
+    return _confirmed_action(user_id, admin_services.end_sessions, "{result} session(s) of {user.full_name} ended.")
 
 
 @bp.post("/<int:user_id>/resend-invitation")
 @role_required(Role.ADMIN)
 def resend_invitation(user_id: int):
-    return _confirmed_action(
-        user_id, admin_services.resend_invitation, "A new invitation went to {user.email}."
-    )
+    return _confirmed_action(user_id, admin_services.resend_invitation, "A new invitation went to {user.email}.")

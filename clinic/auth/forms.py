@@ -17,10 +17,14 @@ from clinic.roles import STAFF
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=MAX_LENGTH)], render_kw={"autocomplete": "current-password"}
+    )
     next = HiddenField()
     submit = SubmitField("Log in")
 
@@ -28,13 +32,17 @@ class LoginForm(FlaskForm):
 class NewPasswordMixin:
     """A new password typed twice, checked against the password rules."""
 
-    password = PasswordField("New password", validators=[DataRequired()],
-                             render_kw={"autocomplete": "new-password"},
-                             description="8 to 128 characters; common passwords are refused.")
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(),
-                                        EqualTo("password", message="The passwords do not match.")],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
+        description="8 to 128 characters; common passwords are refused.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
     def validate_password(self, field) -> None:
         problem = password_problem(field.data or "", email=getattr(self, "account_email", None))
@@ -47,14 +55,16 @@ class SetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
     submit = SubmitField("Change password")
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)],
-                       render_kw={"autocomplete": "username"})
+    email = EmailField(
+        "E-mail", validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "username"}
+    )
     submit = SubmitField("Send reset link")
 
 
@@ -78,22 +88,30 @@ class ConfirmForm(FlaskForm):
 
 
 class TwoFactorForm(FlaskForm):
-    code = StringField("Code from your authenticator app, or a recovery code",
-                       validators=[DataRequired(), Length(max=20)],
-                       render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"})
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"},
+    )
     remember = BooleanField("Remember this device for 12 hours")
     submit = SubmitField("Verify")
 
 
 class TwoFactorSetupForm(FlaskForm):
-    code = StringField("6-digit code shown by the app", validators=[DataRequired(), Length(max=10)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        "6-digit code shown by the app",
+        validators=[DataRequired(), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
     submit = SubmitField("Turn on two-factor login")
 
 
 class ResetTwoFactorForm(FlaskForm):
-    code = StringField("Your own 6-digit code (confirms it is you)", validators=[DataRequired(), Length(max=10)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        "Your own 6-digit code (confirms it is you)",
+        validators=[DataRequired(), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
     submit = SubmitField("Reset this user's second factor")
 
 

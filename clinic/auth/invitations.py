@@ -37,8 +37,14 @@ PURPOSES = {
 
 
 def _queue(purpose: str, *, recipient: str, clinic_id: int, user_id: int | None) -> None:
-    queue_email(purpose, recipient=recipient, clinic_id=clinic_id, user_id=user_id, payload={},
-                dedupe_key=f"{purpose}:{uuid.uuid4().hex}")
+    queue_email(
+        purpose,
+        recipient=recipient,
+        clinic_id=clinic_id,
+        user_id=user_id,
+        payload={},
+        dedupe_key=f"{purpose}:{uuid.uuid4().hex}",
+    )
 
 
 def send_invitation(user: User) -> None:

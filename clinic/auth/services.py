@@ -38,14 +38,25 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(
-    *, clinic_id: int, email: str, full_name: str, role: Role | str, password: str | None = None,
+    *,
+    clinic_id: int,
+    email: str,
+    full_name: str,
+    role: Role | str,
+    password: str | None = None,
     patient_id: int | None = None,
 ) -> User:
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError("An account with this e-mail address already exists.")
-    user = User(clinic_id=clinic_id, email=email, full_name=full_name.strip(), role=Role(role).value,
-                patient_id=patient_id, active=True)
+    user = User(
+        clinic_id=clinic_id,
+        email=email,
+        full_name=full_name.strip(),
+        role=Role(role).value,
+        patient_id=patient_id,
+        active=True,
+    )
     if password is not None:
         set_password(user, password)
     db.session.add(user)
@@ -65,8 +76,13 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        record("auth.login", outcome="failure", user=user, detail=f"email={normalize_email(email)[:100]}",
-               clinic_id=user.clinic_id if user else None)
+        record(
+            "auth.login",
+            outcome="failure",
+            user=user,
+            detail=f"email={normalize_email(email)[:100]}",
+            clinic_id=user.clinic_id if user else None,
+        )
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -77,10 +93,14 @@ def start_login_session(user: User) -> None:
     """Begin a fresh session: the old cookie contents are dropped, a new random identifier is issued."""
     session.clear()
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(
-        token_hash=_sha256(token), user_id=user.id, ip=request.remote_addr,
-        user_agent=(request.user_agent.string or "")[:300],
-    ))
+    db.session.add(
+        LoginSession(
+            token_hash=_sha256(token),
+            user_id=user.id,
+            ip=request.remote_addr,
+            user_agent=(request.user_agent.string or "")[:300],
+        )
+    )
     session[SESSION_KEY] = token
     session.permanent = False
     user.last_login_at = now_utc()
@@ -148,21 +168,18 @@ def issue_token(user: User, purpose: str, lifetime: timedelta) -> str:
     now = now_utc()
     db.session.execute(
         sa.update(OneTimeToken)
-        .where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose,
-               OneTimeToken.used_at.is_(None))
+        .where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
     token = secrets.token_urlsafe(32)
-    db.session.add(OneTimeToken(token_hash=_sha256(token), user_id=user.id, purpose=purpose,
-                                expires_at=now + lifetime))
+    db.session.add(OneTimeToken(token_hash=_sha256(token), user_id=user.id, purpose=purpose, expires_at=now + lifetime))
     return token
 
 
 def find_live_token(token: str, purpose: str) -> OneTimeToken | None:
     row = db.session.scalar(
-        sa.select(OneTimeToken)
-        .where(OneTimeToken.token_hash == _sha256(token), OneTimeToken.purpose == purpose)
+        sa.select(OneTimeToken).where(OneTimeToken.token_hash == _sha256(token), OneTimeToken.purpose == purpose)
     )
     if row is None or row.used_at is not None or row.expires_at <= now_utc() or not row.user.active:
         return None

@@ -104,18 +104,24 @@ def new_recovery_codes(user: User) -> list[str]:
 
 def use_recovery_code(user: User, code: str) -> bool:
     """Spend one unused recovery code (a conditional UPDATE: two simultaneous uses cannot both win)."""
-    return bool(db.session.execute(
-        sa.update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code or ""),
-               RecoveryCode.used_at.is_(None))
-        .values(used_at=now_utc())
-        .execution_options(synchronize_session=False)
-    ).rowcount)
+    return bool(
+        db.session.execute(
+            sa.update(RecoveryCode)
+            .where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == _hash(code or ""),
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=now_utc())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count(RecoveryCode.id))
-                             .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+    return db.session.scalar(
+        sa.select(sa.func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    )
 
 
 def enable(user: User, secret: str) -> list[str]:

@@ -39,8 +39,12 @@ def _code_rate_key() -> str:
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_code_rate_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code != 302)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=_code_rate_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
 def two_factor():
     user = _pending_user()
     if user is None:
@@ -64,8 +68,14 @@ def two_factor():
         record("auth.second_factor", user=user, detail=how)
         response = redirect(next_url or home_for(user))
         if form.remember.data:
-            response.set_cookie(totp.REMEMBER_COOKIE, totp.remember_token(user), max_age=totp.REMEMBER_HOURS * 3600,
-                                httponly=True, samesite="Lax", secure=current_app.config["CLINIC_HTTPS"])
+            response.set_cookie(
+                totp.REMEMBER_COOKIE,
+                totp.remember_token(user),
+                max_age=totp.REMEMBER_HOURS * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config["CLINIC_HTTPS"],
+            )
         if how == "recovery code":
             flash(f"You used a recovery code; {totp.recovery_codes_left(user)} are left.", "warning")
         return response
@@ -89,8 +99,9 @@ def two_factor_setup():
             return render_template("auth/recovery_codes.html", codes=codes)
         form.code.errors.append("That code is not correct. Check the time on your phone and try the next one.")
     uri = totp.provisioning_uri(user, secret)
-    return render_template("auth/two_factor_setup.html", form=form, secret=secret, qr=totp.qr_data_uri(uri),
-                           required=totp.must_enrol(user))
+    return render_template(
+        "auth/two_factor_setup.html", form=form, secret=secret, qr=totp.qr_data_uri(uri), required=totp.must_enrol(user)
+    )
 
 
 @bp.before_app_request
@@ -118,8 +129,7 @@ def reset_two_factor(user_id: int):
         totp.disable(user)
         services.end_all_sessions(user, "second_factor_reset")
         record("user.second_factor_reset", object_type="user", object_id=user.id, patient_id=user.patient_id)
-        flash(f"{user.full_name}'s second factor is reset; they set up a new one at their next login.",
-              "success")
+        flash(f"{user.full_name}'s second factor is reset; they set up a new one at their next login.", "success")
     return redirect(url_for("users.detail", user_id=user.id))
 
 
@@ -132,8 +142,12 @@ def two_factor_policy():
     if form.validate_on_submit():
         chosen = [role.value for role in STAFF_ROLES if getattr(form, role.value).data]
         clinic.totp_required_roles = ",".join(chosen)
-        record("clinic.second_factor_policy", object_type="clinic", object_id=clinic.id,
-               detail=f"required for: {', '.join(chosen) or 'nobody'}")
+        record(
+            "clinic.second_factor_policy",
+            object_type="clinic",
+            object_id=clinic.id,
+            detail=f"required for: {', '.join(chosen) or 'nobody'}",
+        )
         flash("Saved.", "success")
         return redirect(url_for("users.two_factor_policy"))
     return render_template("users/two_factor_policy.html", form=form)

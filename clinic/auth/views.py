@@ -142,8 +142,6 @@ def change_password():
             form.current_password.errors.append(str(error))
         else:
             logout_user()
-            flash("Your password is changed and every session was logged out. Please log in again.",
-                  "success")
+            flash("Your password is changed and every session was logged out. Please log in again.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/change_password.html", form=form)
-

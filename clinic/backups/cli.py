@@ -16,8 +16,13 @@ backup_cli = AppGroup("backup", help="Backups of the database and the photo fold
 
 
 @backup_cli.command("create")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the archive (copy it off this machine afterwards).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the archive (copy it off this machine afterwards).",
+)
 def create_command(out_dir: Path) -> None:
     """Write a consistent, compressed backup with a manifest of checksums (encrypted when
     CLINIC_BACKUP_KEY is set)."""
@@ -39,8 +44,10 @@ def restore_command(archive: Path) -> None:
     except BackupError as error:
         click.echo(f"restore refused: {error}", err=True)
         sys.exit(1)
-    click.echo(f"restored a {restored.dialect} database (revision {restored.revision}) and "
-               f"{restored.photos} photos; now run `flask audit verify` and `flask treatments verify-signatures`")
+    click.echo(
+        f"restored a {restored.dialect} database (revision {restored.revision}) and "
+        f"{restored.photos} photos; now run `flask audit verify` and `flask treatments verify-signatures`"
+    )
 
 
 @backup_cli.command("new-key")

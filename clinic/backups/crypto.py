@@ -67,10 +67,10 @@ def decrypt_file(source: Path, target: Path, key: str | None) -> None:
                 plain = fernet.decrypt(token)
             except InvalidToken:
                 raise DecryptionError("wrong key, or the backup was altered") from None
-            index, last = _HEADER.unpack(plain[:_HEADER.size])
+            index, last = _HEADER.unpack(plain[: _HEADER.size])
             if index != expected:
                 raise DecryptionError("chunks are missing or out of order")
-            out.write(plain[_HEADER.size:])
+            out.write(plain[_HEADER.size :])
             expected, finished = expected + 1, bool(last)
         if not finished:
             raise DecryptionError("the backup is cut off")

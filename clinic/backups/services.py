@@ -83,8 +83,16 @@ def _dump_database(target: Path) -> str:
             copy.close()
             source.close()
     elif dialect == "postgresql":
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-              f"--file={target / DB_FILES['postgresql']}", f"--dbname={_libpq_url(url)}"])
+        _run(
+            [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={target / DB_FILES['postgresql']}",
+                f"--dbname={_libpq_url(url)}",
+            ]
+        )
     else:
         raise BackupError(f"no backup method for {dialect}")
     return dialect
@@ -104,8 +112,13 @@ def create_backup(out_dir: Path, key: str | None = None) -> Path:
             if photo.is_file():
                 shutil.copy2(photo, photos_dst / photo.name)
         files = {str(p.relative_to(work)): _sha256(p) for p in sorted(work.rglob("*")) if p.is_file()}
-        manifest = {"format": FORMAT, "created_at": now_utc().isoformat(), "dialect": dialect,
-                    "revision": _revision(), "files": files}
+        manifest = {
+            "format": FORMAT,
+            "created_at": now_utc().isoformat(),
+            "dialect": dialect,
+            "revision": _revision(),
+            "files": files,
+        }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
         plain = Path(tmp) / "archive.tar.gz" if key else archive.with_suffix(".partial")
         with tarfile.open(plain, "w:gz") as tar:
@@ -171,8 +184,16 @@ def restore_backup(archive: Path, key: str | None = None) -> Restored:
                 target.close()
                 source.close()
         else:
-            _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-                  f"--dbname={_libpq_url(db.engine.url)}", str(work / DB_FILES["postgresql"])])
+            _run(
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    f"--dbname={_libpq_url(db.engine.url)}",
+                    str(work / DB_FILES["postgresql"]),
+                ]
+            )
         photos = sorted((work / "photos").iterdir()) if (work / "photos").is_dir() else []
         for photo in photos:
             shutil.copy2(photo, photos_dst / photo.name)

@@ -25,61 +25,175 @@ from clinic.extensions import db
 
 PRODUCTS = [
     # The article's four products.
-    dict(brand="Stripes", name="The Power Move", category="serum", size_ml="30", price="85.00",
-         ingredients="Hyaluronic acid, ectoine, squalane, exosomes", use="home", ml_per_use="0.3",
-         tags=["exosome", "hyaluronic_acid", "ectoine", "squalane"], exosome_source="undisclosed",
-         usage_instructions="Plumping, hydrating serum for dull, dry, mature skin and fine lines. "
-                            "Apply 2–3 drops to clean skin morning and evening."),
-    dict(brand="Plated Skin Science", name="Daily Serum", category="serum", size_ml="30", price="267.00",
-         ingredients="Exosomes (platelet-derived). Gluten-free, paraben-free.", use="home", ml_per_use="0.3",
-         tags=["exosome"], exosome_source="undisclosed",
-         usage_instructions="Daily, all skin types, for tone and texture. Apply to clean skin."),
-    dict(brand="Dr. Barbara Sturm", name="Exoso-Metic Face Serum", category="serum", size_ml="30",
-         price="510.00", ingredients="Exosomes, vitamin E, bergamot fruit oil", use="home", ml_per_use="0.25",
-         tags=["exosome", "vitamin_e", "bergamot"], exosome_source="plant",
-         usage_instructions="For hyperpigmentation, firming and smoothing. Apply morning and evening."),
-    dict(brand="DP Derm", name="Exo-Skin Exosome Therapy", category="in_office_exosome", size_ml="5",
-         price="299.00", ingredients="Exosomes", use="both", ml_per_use="1",
-         tags=["exosome"], exosome_source="human_adipose_msc",
-         usage_instructions="Applied after microneedling in the clinic; also for home use against signs of "
-                            "aging and rosacea. Follow the clinic's instructions."),
+    dict(
+        brand="Stripes",
+        name="The Power Move",
+        category="serum",
+        size_ml="30",
+        price="85.00",
+        ingredients="Hyaluronic acid, ectoine, squalane, exosomes",
+        use="home",
+        ml_per_use="0.3",
+        tags=["exosome", "hyaluronic_acid", "ectoine", "squalane"],
+        exosome_source="undisclosed",
+        usage_instructions="Plumping, hydrating serum for dull, dry, mature skin and fine lines. "
+        "Apply 2–3 drops to clean skin morning and evening.",
+    ),
+    dict(
+        brand="Plated Skin Science",
+        name="Daily Serum",
+        category="serum",
+        size_ml="30",
+        price="267.00",
+        ingredients="Exosomes (platelet-derived). Gluten-free, paraben-free.",
+        use="home",
+        ml_per_use="0.3",
+        tags=["exosome"],
+        exosome_source="undisclosed",
+        usage_instructions="Daily, all skin types, for tone and texture. Apply to clean skin.",
+    ),
+    dict(
+        brand="Dr. Barbara Sturm",
+        name="Exoso-Metic Face Serum",
+        category="serum",
+        size_ml="30",
+        price="510.00",
+        ingredients="Exosomes, vitamin E, bergamot fruit oil",
+        use="home",
+        ml_per_use="0.25",
+        tags=["exosome", "vitamin_e", "bergamot"],
+        exosome_source="plant",
+        usage_instructions="For hyperpigmentation, firming and smoothing. Apply morning and evening.",
+    ),
+    dict(
+        brand="DP Derm",
+        name="Exo-Skin Exosome Therapy",
+        category="in_office_exosome",
+        size_ml="5",
+        price="299.00",
+        ingredients="Exosomes",
+        use="both",
+        ml_per_use="1",
+        tags=["exosome"],
+        exosome_source="human_adipose_msc",
+        usage_instructions="Applied after microneedling in the clinic; also for home use against signs of "
+        "aging and rosacea. Follow the clinic's instructions.",
+    ),
     # Everyday products that routines and aftercare refer to.
-    dict(brand="Clinic Basics", name="Gentle Cream Cleanser", category="cleanser", size_ml="200",
-         price="24.00", ingredients="Glycerin, ceramides", use="home", ml_per_use="2",
-         tags=["gentle_cleanser"], usage_instructions="Massage onto damp skin, rinse with lukewarm water."),
-    dict(brand="Clinic Basics", name="Hyaluronic Recovery Serum", category="serum", size_ml="30",
-         price="38.00", ingredients="Sodium hyaluronate, panthenol", use="home", ml_per_use="0.3",
-         tags=["hyaluronic_acid"], usage_instructions="Pat onto clean skin, morning and evening."),
-    dict(brand="Clinic Basics", name="Mineral Sunscreen SPF 50", category="spf", size_ml="50",
-         price="32.00", ingredients="Zinc oxide, titanium dioxide", use="home", ml_per_use="1.2",
-         tags=["spf"], usage_instructions="Apply generously as the last morning step; reapply every 2 hours outdoors."),
-    dict(brand="Clinic Basics", name="Retinol 0.3% Night Serum", category="treatment", size_ml="30",
-         price="45.00", ingredients="Retinol 0.3%, squalane", use="home", ml_per_use="0.3",
-         tags=["retinoid", "squalane"], usage_instructions="Evenings only; start twice a week."),
-    dict(brand="Clinic Basics", name="Vitamin C 15% Serum", category="serum", size_ml="30", price="42.00",
-         ingredients="L-ascorbic acid 15%, vitamin E, ferulic acid", use="home", ml_per_use="0.3",
-         tags=["vitamin_c", "vitamin_e"], usage_instructions="Mornings, before sunscreen."),
-    dict(brand="Clinic Basics", name="Glycolic 7% Toner", category="toner", size_ml="100", price="28.00",
-         ingredients="Glycolic acid 7%", use="home", ml_per_use="1", tags=["aha"],
-         usage_instructions="Evenings, on a cotton pad; not on the same night as a retinoid."),
+    dict(
+        brand="Clinic Basics",
+        name="Gentle Cream Cleanser",
+        category="cleanser",
+        size_ml="200",
+        price="24.00",
+        ingredients="Glycerin, ceramides",
+        use="home",
+        ml_per_use="2",
+        tags=["gentle_cleanser"],
+        usage_instructions="Massage onto damp skin, rinse with lukewarm water.",
+    ),
+    dict(
+        brand="Clinic Basics",
+        name="Hyaluronic Recovery Serum",
+        category="serum",
+        size_ml="30",
+        price="38.00",
+        ingredients="Sodium hyaluronate, panthenol",
+        use="home",
+        ml_per_use="0.3",
+        tags=["hyaluronic_acid"],
+        usage_instructions="Pat onto clean skin, morning and evening.",
+    ),
+    dict(
+        brand="Clinic Basics",
+        name="Mineral Sunscreen SPF 50",
+        category="spf",
+        size_ml="50",
+        price="32.00",
+        ingredients="Zinc oxide, titanium dioxide",
+        use="home",
+        ml_per_use="1.2",
+        tags=["spf"],
+        usage_instructions="Apply generously as the last morning step; reapply every 2 hours outdoors.",
+    ),
+    dict(
+        brand="Clinic Basics",
+        name="Retinol 0.3% Night Serum",
+        category="treatment",
+        size_ml="30",
+        price="45.00",
+        ingredients="Retinol 0.3%, squalane",
+        use="home",
+        ml_per_use="0.3",
+        tags=["retinoid", "squalane"],
+        usage_instructions="Evenings only; start twice a week.",
+    ),
+    dict(
+        brand="Clinic Basics",
+        name="Vitamin C 15% Serum",
+        category="serum",
+        size_ml="30",
+        price="42.00",
+        ingredients="L-ascorbic acid 15%, vitamin E, ferulic acid",
+        use="home",
+        ml_per_use="0.3",
+        tags=["vitamin_c", "vitamin_e"],
+        usage_instructions="Mornings, before sunscreen.",
+    ),
+    dict(
+        brand="Clinic Basics",
+        name="Glycolic 7% Toner",
+        category="toner",
+        size_ml="100",
+        price="28.00",
+        ingredients="Glycolic acid 7%",
+        use="home",
+        ml_per_use="1",
+        tags=["aha"],
+        usage_instructions="Evenings, on a cotton pad; not on the same night as a retinoid.",
+    ),
 ]
 
 # Recovery steps and pauses after skin-needling procedures (DOMAIN.md, aftercare defaults).
 _SKIN_AFTERCARE = [
     dict(action="pause_tag", ingredient_tag="retinoid", label="No retinoids", window_hours=120),
-    dict(action="pause_tag", ingredient_tag="prescription_retinoid", label="No prescription retinoids",
-         window_hours=168, patient_instruction="Resume tretinoin, adapalene or tazarotene from day 7–10."),
+    dict(
+        action="pause_tag",
+        ingredient_tag="prescription_retinoid",
+        label="No prescription retinoids",
+        window_hours=168,
+        patient_instruction="Resume tretinoin, adapalene or tazarotene from day 7–10.",
+    ),
     dict(action="pause_tag", ingredient_tag="aha", label="No AHA acids", window_hours=120),
     dict(action="pause_tag", ingredient_tag="bha", label="No BHA acids", window_hours=120),
     dict(action="pause_tag", ingredient_tag="vitamin_c", label="No vitamin C", window_hours=120),
     dict(action="pause_tag", ingredient_tag="benzoyl_peroxide", label="No benzoyl peroxide", window_hours=120),
     dict(action="pause_tag", ingredient_tag="scrub", label="No scrubs", window_hours=120),
-    dict(action="add_step", ingredient_tag="gentle_cleanser", label="Gentle cleanse", window_hours=120,
-         step_slot="both", patient_instruction="Lukewarm water, no rubbing."),
-    dict(action="add_step", ingredient_tag="hyaluronic_acid", label="Hyaluronic acid", window_hours=120,
-         step_slot="both", patient_instruction="Pat on gently to keep the skin hydrated."),
-    dict(action="add_step", ingredient_tag="spf", label="SPF 30+", starts_after_hours=24, window_hours=144,
-         step_slot="am", patient_instruction="Daily from day 2; avoid direct sun for 7 days."),
+    dict(
+        action="add_step",
+        ingredient_tag="gentle_cleanser",
+        label="Gentle cleanse",
+        window_hours=120,
+        step_slot="both",
+        patient_instruction="Lukewarm water, no rubbing.",
+    ),
+    dict(
+        action="add_step",
+        ingredient_tag="hyaluronic_acid",
+        label="Hyaluronic acid",
+        window_hours=120,
+        step_slot="both",
+        patient_instruction="Pat on gently to keep the skin hydrated.",
+    ),
+    dict(
+        action="add_step",
+        ingredient_tag="spf",
+        label="SPF 30+",
+        starts_after_hours=24,
+        window_hours=144,
+        step_slot="am",
+        patient_instruction="Daily from day 2; avoid direct sun for 7 days.",
+    ),
     dict(action="advise", label="No makeup", window_hours=48),
     dict(action="advise", label="No exercise or sweating", window_hours=48),
     dict(action="advise", label="No sauna, steam room or swimming", window_hours=120),
@@ -95,22 +209,53 @@ _SCALP_AFTERCARE = [
 ]
 
 PROCEDURES = [
-    dict(code="microneedling_exosome", name="Microneedling + topical exosome", kind="microneedling",
-         duration_minutes=75, aftercare=_SKIN_AFTERCARE,
-         protocol=dict(name="Face microneedling + exosome: 4 sessions", induction_count=4,
-                       min_interval_days=28, max_interval_days=42)),
-    dict(code="laser_exosome", name="Laser (non-ablative / fractional) + topical exosome", kind="laser",
-         duration_minutes=60, aftercare=_SKIN_AFTERCARE,
-         protocol=dict(name="Laser + exosome: 4 sessions", induction_count=4,
-                       min_interval_days=28, max_interval_days=42)),
-    dict(code="scalp_exosome_topical", name="Scalp exosome (topical with microneedling)", kind="scalp_topical",
-         duration_minutes=60, aftercare=_SCALP_AFTERCARE,
-         protocol=dict(name="Scalp exosome: days 1, 15, 45, 75, 105",
-                       induction_day_offsets=[1, 15, 45, 75, 105], maintenance_interval_days=182)),
-    dict(code="scalp_exosome_injection", name="Scalp exosome injection", kind="scalp_injection",
-         duration_minutes=45, aftercare=_SCALP_AFTERCARE,
-         protocol=dict(name="Scalp injections: every 8 weeks × 3, then every 6 months",
-                       induction_day_offsets=[1, 57, 113], maintenance_interval_days=182)),
+    dict(
+        code="microneedling_exosome",
+        name="Microneedling + topical exosome",
+        kind="microneedling",
+        duration_minutes=75,
+        aftercare=_SKIN_AFTERCARE,
+        protocol=dict(
+            name="Face microneedling + exosome: 4 sessions",
+            induction_count=4,
+            min_interval_days=28,
+            max_interval_days=42,
+        ),
+    ),
+    dict(
+        code="laser_exosome",
+        name="Laser (non-ablative / fractional) + topical exosome",
+        kind="laser",
+        duration_minutes=60,
+        aftercare=_SKIN_AFTERCARE,
+        protocol=dict(
+            name="Laser + exosome: 4 sessions", induction_count=4, min_interval_days=28, max_interval_days=42
+        ),
+    ),
+    dict(
+        code="scalp_exosome_topical",
+        name="Scalp exosome (topical with microneedling)",
+        kind="scalp_topical",
+        duration_minutes=60,
+        aftercare=_SCALP_AFTERCARE,
+        protocol=dict(
+            name="Scalp exosome: days 1, 15, 45, 75, 105",
+            induction_day_offsets=[1, 15, 45, 75, 105],
+            maintenance_interval_days=182,
+        ),
+    ),
+    dict(
+        code="scalp_exosome_injection",
+        name="Scalp exosome injection",
+        kind="scalp_injection",
+        duration_minutes=45,
+        aftercare=_SCALP_AFTERCARE,
+        protocol=dict(
+            name="Scalp injections: every 8 weeks × 3, then every 6 months",
+            induction_day_offsets=[1, 57, 113],
+            maintenance_interval_days=182,
+        ),
+    ),
 ]
 
 
@@ -135,7 +280,10 @@ def _ensure_procedure(clinic: Clinic, spec: dict) -> Procedure:
     if procedure is not None:
         return procedure
     procedure = Procedure(
-        clinic_id=clinic.id, code=spec["code"], name=spec["name"], kind=spec["kind"],
+        clinic_id=clinic.id,
+        code=spec["code"],
+        name=spec["name"],
+        kind=spec["kind"],
         duration_minutes=spec["duration_minutes"],
     )
     procedure.aftercare_rules = [AftercareRule(position=i, **rule) for i, rule in enumerate(spec["aftercare"])]
@@ -147,15 +295,23 @@ def _ensure_procedure(clinic: Clinic, spec: dict) -> Procedure:
 
 def install_contraindication_rules(clinic: Clinic) -> None:
     """Add the default contraindication rules (DOMAIN.md) the clinic does not have yet."""
-    have = set(db.session.scalars(
-        sa.select(ContraindicationRule.code).where(ContraindicationRule.clinic_id == clinic.id)
-    ))
+    have = set(
+        db.session.scalars(sa.select(ContraindicationRule.code).where(ContraindicationRule.clinic_id == clinic.id))
+    )
     for position, (code, label, severity, months, days, threshold) in enumerate(DEFAULT_RULES):
         if code not in have:
-            db.session.add(ContraindicationRule(
-                clinic_id=clinic.id, code=code, label=label, severity=severity, position=position,
-                window_months=months, window_days=days, threshold=threshold,
-            ))
+            db.session.add(
+                ContraindicationRule(
+                    clinic_id=clinic.id,
+                    code=code,
+                    label=label,
+                    severity=severity,
+                    position=position,
+                    window_months=months,
+                    window_days=days,
+                    threshold=threshold,
+                )
+            )
 
 
 def install_defaults(clinic: Clinic) -> None:

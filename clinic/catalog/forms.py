@@ -42,12 +42,8 @@ class ProductForm(FlaskForm):
     use = SelectField("Use", choices=list(PRODUCT_USES.items()))
     size_ml = DecimalField("Size (ml)", places=2, validators=[Optional(), NumberRange(min=0.01, max=10000)])
     price = DecimalField("Price", places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
-    ml_per_use = DecimalField(
-        "Millilitres per use", places=3, validators=[Optional(), NumberRange(min=0.001, max=100)]
-    )
-    ingredients = TextAreaField(
-        "Ingredients", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2}
-    )
+    ml_per_use = DecimalField("Millilitres per use", places=3, validators=[Optional(), NumberRange(min=0.001, max=100)])
+    ingredients = TextAreaField("Ingredients", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2})
     tags = MultiCheckboxField("Ingredient tags", choices=list(INGREDIENT_TAGS.items()))
     exosome_source = SelectField("Exosome source", choices=SOURCES)
     usage_instructions = TextAreaField(
@@ -59,12 +55,8 @@ class ProductForm(FlaskForm):
 
 class ProcedureForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2}
-    )
-    duration_minutes = IntegerField(
-        "Duration (minutes)", validators=[InputRequired(), NumberRange(min=5, max=600)]
-    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)], render_kw={"rows": 2})
+    duration_minutes = IntegerField("Duration (minutes)", validators=[InputRequired(), NumberRange(min=5, max=600)])
     requires_consent = BooleanField("Needs a signed consent")
     active = BooleanField("Active")
     submit = SubmitField("Save procedure")
@@ -78,12 +70,8 @@ class ProtocolForm(FlaskForm):
         description="Comma-separated, e.g. 1, 15, 45, 75, 105. Or use a count below.",
     )
     induction_count = IntegerField("Induction sessions", validators=[Optional(), NumberRange(min=1, max=20)])
-    min_interval_days = IntegerField(
-        "Minimum interval (days)", validators=[Optional(), NumberRange(min=1, max=365)]
-    )
-    max_interval_days = IntegerField(
-        "Maximum interval (days)", validators=[Optional(), NumberRange(min=1, max=730)]
-    )
+    min_interval_days = IntegerField("Minimum interval (days)", validators=[Optional(), NumberRange(min=1, max=365)])
+    max_interval_days = IntegerField("Maximum interval (days)", validators=[Optional(), NumberRange(min=1, max=730)])
     maintenance_interval_days = IntegerField(
         "Maintenance interval (days)", validators=[Optional(), NumberRange(min=1, max=1095)]
     )
@@ -111,9 +99,7 @@ class AftercareRuleForm(FlaskForm):
         "Starts after (hours)", default=0, validators=[InputRequired(), NumberRange(min=0, max=720)]
     )
     window_hours = IntegerField("Lasts (hours)", validators=[InputRequired(), NumberRange(min=1, max=2160)])
-    step_slot = SelectField(
-        "Step slot", choices=[("", "—"), ("am", "AM"), ("pm", "PM"), ("both", "AM and PM")]
-    )
+    step_slot = SelectField("Step slot", choices=[("", "—"), ("am", "AM"), ("pm", "PM"), ("both", "AM and PM")])
     position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0, max=999)])
     submit = SubmitField("Save aftercare rule")
 
@@ -140,9 +126,7 @@ class LotForm(FlaskForm):
     expires_on = DateField("Expires on", validators=[InputRequired()])
     manufacturer = StringField("Manufacturer", validators=[Optional(), Length(max=120)])
     source = SelectField("Source", choices=SOURCES)
-    quantity_on_hand = IntegerField(
-        "Units on hand", validators=[InputRequired(), NumberRange(min=0, max=100000)]
-    )
+    quantity_on_hand = IntegerField("Units on hand", validators=[InputRequired(), NumberRange(min=0, max=100000)])
     low_stock_threshold = IntegerField(
         "Warn at or below", default=3, validators=[InputRequired(), NumberRange(min=0, max=10000)]
     )

@@ -140,9 +140,7 @@ class Procedure(TimestampMixin, Base):
 
     __table_args__ = (
         sa.UniqueConstraint("clinic_id", "code", name="uq_procedure_clinic_code"),
-        sa.CheckConstraint(
-            "kind IN ('microneedling', 'laser', 'scalp_topical', 'scalp_injection')", name="kind"
-        ),
+        sa.CheckConstraint("kind IN ('microneedling', 'laser', 'scalp_topical', 'scalp_injection')", name="kind"),
         sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
     )
 

@@ -130,9 +130,7 @@ def _isotretinoin(rule: RuleLike, ctx: Context) -> str | None:
         if h.isotretinoin_stopped_on is None:
             return "Stopped isotretinoin on an unknown date."
         if _within(h.isotretinoin_stopped_on, rule, ctx.on):
-            return (
-                f"Stopped isotretinoin on {h.isotretinoin_stopped_on:%d %b %Y}, within {_window_text(rule)}."
-            )
+            return f"Stopped isotretinoin on {h.isotretinoin_stopped_on:%d %b %Y}, within {_window_text(rule)}."
     return None
 
 
@@ -184,9 +182,7 @@ CHECKS: dict[str, Check] = {
         "Anticoagulants or a bleeding disorder.",
     ),
     "keloid": _when(lambda c: c.history.keloid_history, "Keloid or hypertrophic scarring history."),
-    "uncontrolled_diabetes": _when(
-        lambda c: c.history.diabetes == "uncontrolled", "Diabetes is uncontrolled."
-    ),
+    "uncontrolled_diabetes": _when(lambda c: c.history.diabetes == "uncontrolled", "Diabetes is uncontrolled."),
     "skin_flare": _when(lambda c: c.history.skin_flare, "Active skin flare in the area."),
     "filler_or_surgery": _dated("filler_on", "surgery_on"),
     "neuromodulator": _dated("neuromodulator_on"),

@@ -45,9 +45,7 @@ def install_consent_forms(clinic: Clinic) -> None:
             sa.select(ConsentForm.kind, ConsentForm.procedure_id).where(ConsentForm.clinic_id == clinic.id)
         ).tuples()
     )
-    procedures = db.session.scalars(
-        sa.select(Procedure).where(Procedure.clinic_id == clinic.id).order_by(Procedure.id)
-    )
+    procedures = db.session.scalars(sa.select(Procedure).where(Procedure.clinic_id == clinic.id).order_by(Procedure.id))
     for procedure in procedures:
         if ("treatment", procedure.id) not in have:
             body = (

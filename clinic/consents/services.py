@@ -30,9 +30,7 @@ class ConsentMissing(Exception):
 def current_forms(clinic_id: int) -> Sequence[ConsentForm]:
     """The newest active version of each form (per kind and procedure)."""
     newest = (
-        sa.select(
-            ConsentForm.kind, ConsentForm.procedure_id, sa.func.max(ConsentForm.version).label("version")
-        )
+        sa.select(ConsentForm.kind, ConsentForm.procedure_id, sa.func.max(ConsentForm.version).label("version"))
         .where(ConsentForm.clinic_id == clinic_id, ConsentForm.active)
         .group_by(ConsentForm.kind, ConsentForm.procedure_id)
         .subquery()
@@ -67,9 +65,7 @@ def product_sources(clinic_id: int) -> str:
         .order_by(Product.brand, Product.name)
     )
     return (
-        "; ".join(
-            f"{p.display_name}: {EXOSOME_SOURCES.get(p.exosome_source, p.exosome_source)}" for p in products
-        )
+        "; ".join(f"{p.display_name}: {EXOSOME_SOURCES.get(p.exosome_source, p.exosome_source)}" for p in products)
         or "no in-office exosome product is listed"
     )
 

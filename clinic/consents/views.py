@@ -82,9 +82,7 @@ def view(consent_id: int):
     patient = get_patient(consent.patient_id)
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id)
     signature = (
-        "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
-        if consent.signature_png
-        else None
+        "data:image/png;base64," + base64.b64encode(consent.signature_png).decode() if consent.signature_png else None
     )
     return render_template(
         "consents/view.html",

@@ -34,8 +34,10 @@ def register_chart_section(section: ChartSection) -> None:
 
 def chart_sections(patient: Patient) -> list[tuple[str, dict]]:
     """(template, extra context) of every registered section, in order."""
-    return [(s.template, s.context(patient) if s.context else {})
-            for s in sorted(_SECTIONS.values(), key=lambda s: (s.order, s.template))]
+    return [
+        (s.template, s.context(patient) if s.context else {})
+        for s in sorted(_SECTIONS.values(), key=lambda s: (s.order, s.template))
+    ]
 
 
 register_chart_section(ChartSection("patients/_chart_profile.html", order=10))

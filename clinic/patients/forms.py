@@ -58,30 +58,44 @@ def known_timezone(form, field) -> None:  # noqa: ARG001
 
 
 def _optional_text(label: str, max_length: int = 2000, **kwargs) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], render_kw={"rows": 2},
-                         **kwargs)
+    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], render_kw={"rows": 2}, **kwargs)
 
 
 class PatientForm(FlaskForm):
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=80)],
-                             render_kw={"autocomplete": "off"})
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)],
-                            render_kw={"autocomplete": "off"})
-    date_of_birth = DateField("Date of birth", validators=[DataRequired("Enter a valid date of birth."),
-                                                           not_in_future, born_after_1900])
+    first_name = StringField(
+        "First name", validators=[DataRequired(), Length(max=80)], render_kw={"autocomplete": "off"}
+    )
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=80)], render_kw={"autocomplete": "off"})
+    date_of_birth = DateField(
+        "Date of birth", validators=[DataRequired("Enter a valid date of birth."), not_in_future, born_after_1900]
+    )
     sex = SelectField("Sex", choices=list(SEXES.items()), default="unknown")
-    email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)],
-                       description="Needed to invite the patient to the portal.")
-    phone = StringField("Phone", validators=[Optional(), Length(max=40),
-                                             Regexp(r"^[\d\s()+.\-]*\d[\d\s()+.\-]*$",
-                                                    message="Use digits, spaces, +, -, ( and ) only.")],
-                        render_kw={"type": "tel"})
+    email = EmailField(
+        "E-mail",
+        validators=[Optional(), Email(), Length(max=254)],
+        description="Needed to invite the patient to the portal.",
+    )
+    phone = StringField(
+        "Phone",
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[\d\s()+.\-]*\d[\d\s()+.\-]*$", message="Use digits, spaces, +, -, ( and ) only."),
+        ],
+        render_kw={"type": "tel"},
+    )
     address = _optional_text("Address", 500)
-    timezone = SelectField("Time zone", validators=[DataRequired(), known_timezone], validate_choice=False,
-                           description="Reminders reach the patient at their own local times.")
-    fitzpatrick = SelectField("Fitzpatrick skin type",
-                              choices=[("", "Not assessed")] + [(str(k), v) for k, v in FITZPATRICK.items()],
-                              default="")
+    timezone = SelectField(
+        "Time zone",
+        validators=[DataRequired(), known_timezone],
+        validate_choice=False,
+        description="Reminders reach the patient at their own local times.",
+    )
+    fitzpatrick = SelectField(
+        "Fitzpatrick skin type",
+        choices=[("", "Not assessed")] + [(str(k), v) for k, v in FITZPATRICK.items()],
+        default="",
+    )
     concerns = MultiCheckboxField("Concerns", choices=list(CONCERNS.items()))
     allergies = _optional_text("Allergies", description="Including anaesthetics and product ingredients.")
     medications = _optional_text("Current medications")
@@ -99,18 +113,36 @@ class PatientForm(FlaskForm):
 
     def details(self) -> PatientDetails:
         return PatientDetails(
-            first_name=self.first_name.data, last_name=self.last_name.data,
-            date_of_birth=self.date_of_birth.data, sex=self.sex.data, email=self.email.data,
-            phone=self.phone.data, address=self.address.data, timezone=self.timezone.data,
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            date_of_birth=self.date_of_birth.data,
+            sex=self.sex.data,
+            email=self.email.data,
+            phone=self.phone.data,
+            address=self.address.data,
+            timezone=self.timezone.data,
             fitzpatrick=int(self.fitzpatrick.data) if self.fitzpatrick.data else None,
-            concerns=list(self.concerns.data or []), allergies=self.allergies.data,
-            medications=self.medications.data, notes=self.notes.data,
+            concerns=list(self.concerns.data or []),
+            allergies=self.allergies.data,
+            medications=self.medications.data,
+            notes=self.notes.data,
         )
 
     def fill_from(self, patient) -> None:
         """Fill an edit form from the saved record (on GET)."""
-        for name in ("first_name", "last_name", "date_of_birth", "sex", "email", "phone", "address",
-                     "timezone", "allergies", "medications", "notes"):
+        for name in (
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "email",
+            "phone",
+            "address",
+            "timezone",
+            "allergies",
+            "medications",
+            "notes",
+        ):
             getattr(self, name).data = getattr(patient, name)
         self.fitzpatrick.data = str(patient.fitzpatrick) if patient.fitzpatrick else ""
         self.concerns.data = patient.concerns
@@ -130,11 +162,12 @@ class MedicalHistoryForm(FlaskForm):
 
     pregnant = _yes("Pregnant, or may be pregnant")
     breastfeeding = _yes("Breastfeeding")
-    isotretinoin = RadioField("Isotretinoin (Accutane, Roaccutane)", default="never",
-                              choices=[("never", "Never taken"), ("current", "Taking it now"),
-                                       ("stopped", "Stopped")])
-    isotretinoin_stopped_on = DateField("Date isotretinoin was stopped",
-                                        validators=[Optional(), not_in_future])
+    isotretinoin = RadioField(
+        "Isotretinoin (Accutane, Roaccutane)",
+        default="never",
+        choices=[("never", "Never taken"), ("current", "Taking it now"), ("stopped", "Stopped")],
+    )
+    isotretinoin_stopped_on = DateField("Date isotretinoin was stopped", validators=[Optional(), not_in_future])
     anticoagulants = _yes("Takes blood thinners (anticoagulants or antiplatelets)")
     bleeding_disorder = _yes("Bleeding or clotting disorder")
     keloid_history = _yes("Keloid or raised (hypertrophic) scars")
@@ -143,9 +176,11 @@ class MedicalHistoryForm(FlaskForm):
     active_infection = _yes("Active skin infection in the treatment area (bacterial, viral, fungal)")
     open_wound = _yes("Open wound in the treatment area")
     skin_flare = _yes("Flare of acne, eczema, psoriasis or rosacea in the treatment area")
-    diabetes = RadioField("Diabetes", default="none",
-                          choices=[("none", "No diabetes"), ("controlled", "Well controlled"),
-                                   ("uncontrolled", "Not well controlled")])
+    diabetes = RadioField(
+        "Diabetes",
+        default="none",
+        choices=[("none", "No diabetes"), ("controlled", "Well controlled"), ("uncontrolled", "Not well controlled")],
+    )
     cancer_treatment = _yes("Currently having chemotherapy or radiotherapy")
     anaesthetic_allergy = _yes("Allergy to local anaesthetics (e.g. lidocaine)")
     filler_on = _past_date("Last dermal filler in the treatment area")
@@ -161,11 +196,20 @@ class MedicalHistoryForm(FlaskForm):
     GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("Pregnancy", ("pregnant", "breastfeeding")),
         ("Medicines", ("isotretinoin", "isotretinoin_stopped_on", "anticoagulants", "bleeding_disorder")),
-        ("Skin and healing", ("keloid_history", "hsv_history", "hsv_prophylaxis", "active_infection",
-                              "open_wound", "skin_flare", "recent_sunburn")),
+        (
+            "Skin and healing",
+            (
+                "keloid_history",
+                "hsv_history",
+                "hsv_prophylaxis",
+                "active_infection",
+                "open_wound",
+                "skin_flare",
+                "recent_sunburn",
+            ),
+        ),
         ("General health", ("diabetes", "cancer_treatment", "anaesthetic_allergy")),
-        ("Recent treatments", ("filler_on", "surgery_on", "neuromodulator_on", "deep_peel_on",
-                               "laser_or_ipl_on")),
+        ("Recent treatments", ("filler_on", "surgery_on", "neuromodulator_on", "deep_peel_on", "laser_or_ipl_on")),
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -194,8 +238,11 @@ LABELS: dict[str, str] = {name: str(MedicalHistoryForm.__dict__[name].args[0]) f
 
 
 class ArchiveForm(FlaskForm):
-    reason = StringField("Reason for archiving", validators=[DataRequired(), Length(max=300)],
-                         description="For example: moved away, duplicate record, deceased.")
+    reason = StringField(
+        "Reason for archiving",
+        validators=[DataRequired(), Length(max=300)],
+        description="For example: moved away, duplicate record, deceased.",
+    )
     submit = SubmitField("Archive patient")
 
 

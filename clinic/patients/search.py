@@ -63,8 +63,11 @@ def parse_date(text: str) -> date | None:
 
 def _starts_a_word(column, word: str) -> sa.ColumnElement[bool]:
     """`word` starts the name or one of its parts ("ann" finds "Mary Ann", "jones" finds "Smith-Jones")."""
-    return sa.or_(column.istartswith(word, autoescape=True), column.icontains(" " + word, autoescape=True),
-                  column.icontains("-" + word, autoescape=True))
+    return sa.or_(
+        column.istartswith(word, autoescape=True),
+        column.icontains(" " + word, autoescape=True),
+        column.icontains("-" + word, autoescape=True),
+    )
 
 
 def search_condition(text: str) -> sa.ColumnElement[bool] | None:
@@ -81,8 +84,9 @@ def search_condition(text: str) -> sa.ColumnElement[bool] | None:
     if PHONE_CHARS.match(text) and len(digits) >= 3:
         return Patient.phone_digits.contains(digits, autoescape=True)
     words = [w for w in re.split(r"[\s,]+", text) if w]
-    by_name = sa.and_(*(sa.or_(_starts_a_word(Patient.first_name, w), _starts_a_word(Patient.last_name, w))
-                        for w in words))
+    by_name = sa.and_(
+        *(sa.or_(_starts_a_word(Patient.first_name, w), _starts_a_word(Patient.last_name, w)) for w in words)
+    )
     if len(words) == 1:
         return sa.or_(by_name, Patient.record_number.istartswith(words[0], autoescape=True))
     return by_name

@@ -139,8 +139,13 @@ def archive_patient(patient: Patient, reason: str) -> None:
     patient.archived_at = now_utc()
     patient.archived_reason = reason.strip()[:300]
     db.session.flush()
-    record("patient.archive", patient_id=patient.id, object_type="patient", object_id=patient.id,
-           detail=patient.archived_reason)
+    record(
+        "patient.archive",
+        patient_id=patient.id,
+        object_type="patient",
+        object_id=patient.id,
+        detail=patient.archived_reason,
+    )
 
 
 def unarchive_patient(patient: Patient) -> None:
@@ -162,8 +167,9 @@ def history_version(patient: Patient) -> int:
     return patient.history.version if patient.history is not None else 0
 
 
-def save_history(patient: Patient, answers: HistoryAnswers, *, loaded_version: int,
-                 confirmed_by: User | None = None) -> MedicalHistory:
+def save_history(
+    patient: Patient, answers: HistoryAnswers, *, loaded_version: int, confirmed_by: User | None = None
+) -> MedicalHistory:
     """Save the medical-history answers made on a copy at `loaded_version` (0: none existed).
 
     `confirmed_by` stamps the answers as reviewed with the patient now, by that staff member.
@@ -186,8 +192,13 @@ def save_history(patient: Patient, answers: HistoryAnswers, *, loaded_version: i
         history.confirmed_at = now_utc()
         history.confirmed_by_id = confirmed_by.id
     db.session.flush()
-    record("patient.history_update", patient_id=patient.id, object_type="medical_history",
-           object_id=patient.id, detail="confirmed with patient" if confirmed_by is not None else None)
+    record(
+        "patient.history_update",
+        patient_id=patient.id,
+        object_type="medical_history",
+        object_id=patient.id,
+        detail="confirmed with patient" if confirmed_by is not None else None,
+    )
     return history
 
 
@@ -199,10 +210,23 @@ def history_flags(history: MedicalHistory | None) -> set[str]:
     """
     if history is None:
         return set()
-    flags = {name for name in ("pregnant", "breastfeeding", "anticoagulants", "bleeding_disorder",
-                               "keloid_history", "active_infection", "open_wound", "skin_flare",
-                               "cancer_treatment", "anaesthetic_allergy", "recent_sunburn")
-             if getattr(history, name)}
+    flags = {
+        name
+        for name in (
+            "pregnant",
+            "breastfeeding",
+            "anticoagulants",
+            "bleeding_disorder",
+            "keloid_history",
+            "active_infection",
+            "open_wound",
+            "skin_flare",
+            "cancer_treatment",
+            "anaesthetic_allergy",
+            "recent_sunburn",
+        )
+        if getattr(history, name)
+    }
     if history.isotretinoin in ("current", "stopped"):
         flags.add("isotretinoin")
     if history.diabetes == "uncontrolled":
@@ -239,16 +263,20 @@ def invite_to_portal(patient: Patient) -> User:
             raise PortalInviteError("This patient already has an active portal account.")
         if not account.active:
             raise PortalInviteError("This patient's portal account is deactivated; ask an admin.")
-        record("patient.portal_invite_resent", patient_id=patient.id, object_type="user",
-               object_id=account.id)
+        record("patient.portal_invite_resent", patient_id=patient.id, object_type="user", object_id=account.id)
         return account
     if not patient.email:
         raise PortalInviteError("Add the patient's e-mail address before inviting them to the portal.")
     if find_user_by_email(patient.email) is not None:
         raise PortalInviteError("An account with this e-mail address already exists.")
     try:
-        account = create_user(clinic_id=patient.clinic_id, email=patient.email, full_name=patient.full_name,
-                              role=Role.PATIENT, patient_id=patient.id)
+        account = create_user(
+            clinic_id=patient.clinic_id,
+            email=patient.email,
+            full_name=patient.full_name,
+            role=Role.PATIENT,
+            patient_id=patient.id,
+        )
     except AccountError as error:
         raise PortalInviteError(str(error)) from error
     record("patient.portal_account_created", patient_id=patient.id, object_type="user", object_id=account.id)

@@ -25,8 +25,10 @@ from clinic.roles import CLINICAL_STAFF
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
-STALE_MESSAGE = ("Someone else saved this record after you opened it, so your changes were not saved. "
-                 "Your input is kept below; check the current record, then save again to keep your version.")
+STALE_MESSAGE = (
+    "Someone else saved this record after you opened it, so your changes were not saved. "
+    "Your input is kept below; check the current record, then save again to keep your version."
+)
 
 
 def _chart_url(patient: Patient) -> str:
@@ -45,11 +47,16 @@ def _loaded_version(form) -> int:
 def list_patients():
     query = ListQuery.from_args(request.args)
     select = patient_list_query(current_user.clinic_id, query).options(selectinload(Patient.concern_rows))
-    page = db.paginate(select, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PATIENTS_PER_PAGE"], error_out=False)
+    page = db.paginate(
+        select,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PATIENTS_PER_PAGE"],
+        error_out=False,
+    )
     services.audit_listed(page.items, detail=f"q={query.q!r} page={page.page} archived={query.archived}")
-    html = render_template("patients/list.html", page=page, query=query, sort_labels=SORT_LABELS,
-                           concern_labels=CONCERNS)
+    html = render_template(
+        "patients/list.html", page=page, query=query, sort_labels=SORT_LABELS, concern_labels=CONCERNS
+    )
     return html
 
 
@@ -71,14 +78,24 @@ def new():
 def chart(patient_id: int):
     patient = get_patient(patient_id, selectinload(Patient.concern_rows), selectinload(Patient.history))
     account = services.portal_account(patient)
-    confirmed_by = (db.session.get(User, patient.history.confirmed_by_id)
-                    if patient.history and patient.history.confirmed_by_id else None)
+    confirmed_by = (
+        db.session.get(User, patient.history.confirmed_by_id)
+        if patient.history and patient.history.confirmed_by_id
+        else None
+    )
     record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
     html = render_template(
-        "patients/chart.html", patient=patient, history=patient.history, account=account,
-        portal_status=services.portal_status(account), flags=services.history_flags(patient.history),
-        history_labels=LABELS, confirmed_by=confirmed_by, sections=chart_sections(patient),
-        sexes=SEXES, concern_labels=CONCERNS,
+        "patients/chart.html",
+        patient=patient,
+        history=patient.history,
+        account=account,
+        portal_status=services.portal_status(account),
+        flags=services.history_flags(patient.history),
+        history_labels=LABELS,
+        confirmed_by=confirmed_by,
+        sections=chart_sections(patient),
+        sexes=SEXES,
+        concern_labels=CONCERNS,
     )
     return html
 
@@ -88,8 +105,21 @@ def _differences(form: PatientForm, patient: Patient) -> list[str]:
     saved = PatientForm(formdata=None)
     saved.fill_from(patient)
     changed = []
-    for name in ("first_name", "last_name", "date_of_birth", "sex", "email", "phone", "address", "timezone",
-                 "fitzpatrick", "concerns", "allergies", "medications", "notes"):
+    for name in (
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "sex",
+        "email",
+        "phone",
+        "address",
+        "timezone",
+        "fitzpatrick",
+        "concerns",
+        "allergies",
+        "medications",
+        "notes",
+    ):
         mine, theirs = getattr(form, name).data, getattr(saved, name).data
         if isinstance(mine, list | tuple) or isinstance(theirs, list | tuple):
             mine, theirs = sorted(mine or []), sorted(theirs or [])
@@ -107,8 +137,7 @@ def edit(patient_id: int):
     form = PatientForm()
     if request.method == "GET":
         form.fill_from(patient)
-        record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
-               detail="edit form")
+        record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="edit form")
     elif form.validate_on_submit():
         try:
             services.update_patient(patient, form.details(), loaded_version=_loaded_version(form))
@@ -116,8 +145,13 @@ def edit(patient_id: int):
             db.session.rollback()
             patient = get_patient(patient_id, selectinload(Patient.concern_rows))
             form.version.data = str(patient.version)
-            return render_template("patients/form.html", form=form, patient=patient, stale=STALE_MESSAGE,
-                                   differences=_differences(form, patient)), 409
+            return render_template(
+                "patients/form.html",
+                form=form,
+                patient=patient,
+                stale=STALE_MESSAGE,
+                differences=_differences(form, patient),
+            ), 409
         flash("The patient record was saved.", "success")
         return redirect(_chart_url(patient))
     return render_template("patients/form.html", form=form, patient=patient), 422 if form.errors else 200
@@ -130,22 +164,29 @@ def history(patient_id: int):
     form = MedicalHistoryForm()
     if request.method == "GET":
         form.fill_from(patient.history, services.history_version(patient))
-        record("patient.view", patient_id=patient.id, object_type="medical_history", object_id=patient.id,
-               detail="history form")
+        record(
+            "patient.view",
+            patient_id=patient.id,
+            object_type="medical_history",
+            object_id=patient.id,
+            detail="history form",
+        )
     elif form.validate_on_submit():
         try:
-            services.save_history(patient, form.answers(), loaded_version=_loaded_version(form),
-                                  confirmed_by=current_user if form.confirmed.data else None)
+            services.save_history(
+                patient,
+                form.answers(),
+                loaded_version=_loaded_version(form),
+                confirmed_by=current_user if form.confirmed.data else None,
+            )
         except (services.StaleEdit, StaleDataError):
             db.session.rollback()
             patient = get_patient(patient_id, selectinload(Patient.history))
             form.version.data = str(services.history_version(patient))
-            return render_template("patients/history_form.html", form=form, patient=patient,
-                                   stale=STALE_MESSAGE), 409
+            return render_template("patients/history_form.html", form=form, patient=patient, stale=STALE_MESSAGE), 409
         flash("The medical history was saved.", "success")
         return redirect(_chart_url(patient) + "#history")
-    return (render_template("patients/history_form.html", form=form, patient=patient),
-            422 if form.errors else 200)
+    return (render_template("patients/history_form.html", form=form, patient=patient), 422 if form.errors else 200)
 
 
 @bp.route("/<int:patient_id>/archive", methods=["GET", "POST"])
@@ -154,8 +195,9 @@ def archive(patient_id: int):
     patient = get_patient(patient_id)
     form = ArchiveForm()
     if request.method == "GET":
-        record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
-               detail="archive form")
+        record(
+            "patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="archive form"
+        )
     elif form.validate_on_submit():
         services.archive_patient(patient, form.reason.data)
         flash(f"{patient.full_name} was archived. The record is kept and can be restored.", "success")
@@ -186,4 +228,3 @@ def invite(patient_id: int):
         return redirect(_chart_url(patient))
     flash(f"An invitation to the portal was e-mailed to {account.email}.", "success")
     return redirect(_chart_url(patient))
-

@@ -85,9 +85,7 @@ def add_photo(session: PhotographedSession, user, *, upload, view: str, phase: s
 
 def session_photos(session_id: int) -> Sequence[Photo]:
     return db.session.scalars(
-        sa.select(Photo)
-        .where(Photo.session_id == session_id)
-        .order_by(Photo.view, Photo.phase.desc(), Photo.id)
+        sa.select(Photo).where(Photo.session_id == session_id).order_by(Photo.view, Photo.phase.desc(), Photo.id)
     ).all()
 
 

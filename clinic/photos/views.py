@@ -21,9 +21,7 @@ bp = Blueprint("photos", __name__)
 def image(photo_id: int):
     photo = get_photo(photo_id)
     record("photo.view", patient_id=photo.patient_id, object_type="photo", object_id=photo.id)
-    response = send_file(
-        storage.photo_dir() / photo.storage_name, mimetype="image/jpeg", max_age=0, etag=photo.sha256
-    )
+    response = send_file(storage.photo_dir() / photo.storage_name, mimetype="image/jpeg", max_age=0, etag=photo.sha256)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

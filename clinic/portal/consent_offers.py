@@ -64,15 +64,17 @@ def needed_forms(patient, consents: Sequence[Consent], at: datetime) -> list[Nee
     """Current forms the patient should sign: photo consent and consents for planned procedures that
     have no valid consent, or only one about to expire."""
     planned = planned_procedure_ids(patient.id, at)
-    needing = {
-        pid
-        for pid in db.session.scalars(
-            sa.select(Procedure.id).where(Procedure.id.in_(planned), Procedure.requires_consent)
-        )
-    } if planned else set()
-    covered = {
-        (c.kind, c.procedure_id) for c in consents if standing(c, at) == "valid"
-    }
+    needing = (
+        {
+            pid
+            for pid in db.session.scalars(
+                sa.select(Procedure.id).where(Procedure.id.in_(planned), Procedure.requires_consent)
+            )
+        }
+        if planned
+        else set()
+    )
+    covered = {(c.kind, c.procedure_id) for c in consents if standing(c, at) == "valid"}
     result = []
     for form in current_forms(patient.clinic_id):
         if (form.kind, form.procedure_id) in covered:

@@ -49,10 +49,18 @@ def enqueue_checkins(patient: Patient, treatment_day: date) -> int:
         for channel in channels:
             key = checkin_key(patient.id, treatment_day, n)
             added += enqueue(
-                clinic_id=patient.clinic_id, patient_id=patient.id, kind="aftercare_checkin",
-                dedupe_key=key if channel == "email" else f"{key}:{channel}", recipient=recipients[channel],
-                due_at=due, channel=channel,
-                payload={"day": n, "patient_first_name": patient.first_name, "clinic_name": clinic.name,
-                         "clinic_phone": clinic.phone},
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                kind="aftercare_checkin",
+                dedupe_key=key if channel == "email" else f"{key}:{channel}",
+                recipient=recipients[channel],
+                due_at=due,
+                channel=channel,
+                payload={
+                    "day": n,
+                    "patient_first_name": patient.first_name,
+                    "clinic_name": clinic.name,
+                    "clinic_phone": clinic.phone,
+                },
             )
     return added

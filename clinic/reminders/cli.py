@@ -15,8 +15,6 @@ reminders_cli = AppGroup("reminders", help="Reminder outbox: plan and send.")
 def dispatch_command(worker: str | None) -> None:
     """Plan due routine and reorder reminders, then send everything due in the outbox."""
     result = dispatch(worker=worker)
-    click.echo(
-        f"planned {result.planned}, sent {result.sent}, cancelled {result.cancelled}, failed {result.failed}"
-    )
+    click.echo(f"planned {result.planned}, sent {result.sent}, cancelled {result.cancelled}, failed {result.failed}")
     for error in result.errors:
         click.echo(f"  {error}", err=True)

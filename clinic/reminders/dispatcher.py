@@ -76,14 +76,10 @@ def claim(worker: str, now: datetime, limit: int = BATCH, due_by: datetime | Non
     server cannot let a lease run out under a message being sent."""
     M = OutboxMessage  # noqa: N806
     claim_values = dict(status="sending", claimed_by=worker, claimed_until=now + LEASE)
-    candidates = (
-        sa.select(M.id, M.status, M.claimed_until).where(_claimable(now, due_by)).order_by(M.due_at, M.id)
-    )
+    candidates = sa.select(M.id, M.status, M.claimed_until).where(_claimable(now, due_by)).order_by(M.due_at, M.id)
     if db.session.get_bind().dialect.name == "postgresql":
         ids = list(
-            db.session.scalars(
-                candidates.with_only_columns(M.id).limit(limit).with_for_update(skip_locked=True)
-            )
+            db.session.scalars(candidates.with_only_columns(M.id).limit(limit).with_for_update(skip_locked=True))
         )
         if ids:
             db.session.execute(sa.update(M).where(M.id.in_(ids)).values(**claim_values))
@@ -119,9 +115,7 @@ def _finish(row_id: int, worker: str, **values) -> bool:
     """Update the row only if this dispatcher still holds it (same statement: no window for a takeover)."""
     done = db.session.execute(
         sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending"
-        )
+        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
         .values(**values)
     ).rowcount
     db.session.commit()
@@ -161,11 +155,16 @@ class Leases:
 def render(row: OutboxMessage, kind: Kind) -> dict:
     """Template, subject, context (with links) and SMS text of a row."""
     context = kind.context(row)
-    links = dict(memoized("portal_links", lambda: {
-        "portal_url": external_url("portal.today"),
-        "aftercare_url": external_url("portal.aftercare"),
-        "report_url": external_url("portal.report_problem"),
-    }))
+    links = dict(
+        memoized(
+            "portal_links",
+            lambda: {
+                "portal_url": external_url("portal.today"),
+                "aftercare_url": external_url("portal.aftercare"),
+                "report_url": external_url("portal.report_problem"),
+            },
+        )
+    )
     headers = {}
     topic = TOPICS.get(kind.topic) if kind.topic else None
     if row.patient_id is not None and topic is not None:
@@ -194,15 +193,17 @@ def _not_wanted(row: OutboxMessage, kind: Kind, now: datetime) -> str | None:
 
 
 def send_one(
-    row_id: int, worker: str, now: datetime, result: DispatchResult, channels: Channels,
+    row_id: int,
+    worker: str,
+    now: datetime,
+    result: DispatchResult,
+    channels: Channels,
     leases: Leases | None = None,
 ) -> None:
     row = db.session.get(OutboxMessage, row_id)
     kind = REGISTRY.get(row.kind)
     if kind is None:
-        _finish(
-            row_id, worker, status="failed", last_error=f"unknown kind {row.kind!r}: no template registered"
-        )
+        _finish(row_id, worker, status="failed", last_error=f"unknown kind {row.kind!r}: no template registered")
         result.failed += 1
         return
     reason = _not_wanted(row, kind, now)

@@ -68,7 +68,8 @@ def choices_form(base: type[FlaskForm], submit_label: str) -> type[FlaskForm]:
     """`base` with the SMS fields and one switch per registered topic and channel, then a submit button."""
     fields = {
         "sms_number": StringField(
-            "Mobile number for text messages", validators=[Optional(), Length(max=40)],
+            "Mobile number for text messages",
+            validators=[Optional(), Length(max=40)],
             description="With the country code if it is not a local number, e.g. +44 7700 900123.",
             render_kw={"type": "tel", "autocomplete": "tel"},
         ),

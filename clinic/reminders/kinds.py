@@ -87,29 +87,40 @@ def payload_as_p(row: OutboxMessage) -> dict:
     return {"p": dict(row.payload or {})}
 
 
-register_topic(Topic("aftercare", "Aftercare check-ins (day 1, 3 and 7 after a treatment)",
-                     "Stop aftercare check-ins", order=30))
+register_topic(
+    Topic("aftercare", "Aftercare check-ins (day 1, 3 and 7 after a treatment)", "Stop aftercare check-ins", order=30)
+)
 register_kind(
     "aftercare_checkin",
     Kind(
         "aftercare_checkin",
         lambda row, ctx: f"Day {ctx.get('day')} after your treatment: how is your skin?",
         topic="aftercare",
-        sms=lambda row, ctx: f"{ctx.get('clinic_name') or 'Your clinic'}: day {ctx.get('day')} after your "
-        "treatment. How is your skin? Call us if anything worries you.",
+        sms=lambda row, ctx: (
+            f"{ctx.get('clinic_name') or 'Your clinic'}: day {ctx.get('day')} after your "
+            "treatment. How is your skin? Call us if anything worries you."
+        ),
     ),
 )
 
 
 # Account e-mails queued by auth through clinic.messaging (auth sits below reminders); the link's single-use
 # token is issued at send time, and the row is dropped if the account no longer wants it.
-register_kind("password_reset", Kind(
-    "password_reset", lambda row, ctx: f"Reset your password at {ctx['clinic'].name}",
-    lambda row: link_context("password_reset", row.user_id),
-    lambda row, now: link_unwanted("password_reset", row.user_id),
-))
-register_kind("invitation", Kind(
-    "invitation", lambda row, ctx: f"Your account at {ctx['clinic'].name}",
-    lambda row: link_context("invitation", row.user_id),
-    lambda row, now: link_unwanted("invitation", row.user_id),
-))
+register_kind(
+    "password_reset",
+    Kind(
+        "password_reset",
+        lambda row, ctx: f"Reset your password at {ctx['clinic'].name}",
+        lambda row: link_context("password_reset", row.user_id),
+        lambda row, now: link_unwanted("password_reset", row.user_id),
+    ),
+)
+register_kind(
+    "invitation",
+    Kind(
+        "invitation",
+        lambda row, ctx: f"Your account at {ctx['clinic'].name}",
+        lambda row: link_context("invitation", row.user_id),
+        lambda row, now: link_unwanted("invitation", row.user_id),
+    ),
+)

@@ -44,9 +44,7 @@ class OutboxMessage(TimestampMixin, Base):
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"
-        ),
+        sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"),
         sa.Index(
             "ix_outbox_message_due_unsent",
             "due_at",

@@ -30,13 +30,23 @@ def enqueue(
     The insert is `ON CONFLICT DO NOTHING`, so concurrent planners racing on the same key add one row.
     """
     values = dict(
-        clinic_id=clinic_id, kind=kind, dedupe_key=dedupe_key, recipient=recipient, due_at=due_at,
-        payload=payload, patient_id=patient_id, user_id=user_id, channel=channel, status="pending", attempts=0,
+        clinic_id=clinic_id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        recipient=recipient,
+        due_at=due_at,
+        payload=payload,
+        patient_id=patient_id,
+        user_id=user_id,
+        channel=channel,
+        status="pending",
+        attempts=0,
     )
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(OutboxMessage).values(**values)
+        insert(OutboxMessage)
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id)
     )
@@ -57,8 +67,23 @@ def cancel(dedupe_key_prefix: str) -> int:
 
 
 @register_queue
-def _queue_email(kind: str, *, recipient: str, clinic_id: int, user_id: int | None, payload: dict,
-                 dedupe_key: str, due_at: datetime | None = None) -> bool:
+def _queue_email(
+    kind: str,
+    *,
+    recipient: str,
+    clinic_id: int,
+    user_id: int | None,
+    payload: dict,
+    dedupe_key: str,
+    due_at: datetime | None = None,
+) -> bool:
     """`clinic.messaging.queue_email`'s implementation: account e-mails (reset, invitation) from `auth`."""
-    return enqueue(clinic_id=clinic_id, kind=kind, dedupe_key=dedupe_key, recipient=recipient,
-                   due_at=due_at or now_utc(), payload=payload, user_id=user_id)
+    return enqueue(
+        clinic_id=clinic_id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        recipient=recipient,
+        due_at=due_at or now_utc(),
+        payload=payload,
+        user_id=user_id,
+    )

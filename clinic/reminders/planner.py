@@ -36,15 +36,23 @@ from clinic.reminders.preferences import CHANNEL_DEFAULT
 #: A reminder whose time passed longer ago than this (the dispatcher was down) is not sent late.
 CATCH_UP_MINUTES = 30
 OUTBOX_COLUMNS = [
-    "clinic_id", "patient_id", "kind", "dedupe_key", "channel", "recipient", "due_at", "status", "attempts",
-    "payload", "created_at", "updated_at",
+    "clinic_id",
+    "patient_id",
+    "kind",
+    "dedupe_key",
+    "channel",
+    "recipient",
+    "due_at",
+    "status",
+    "attempts",
+    "payload",
+    "created_at",
+    "updated_at",
 ]
 DEFAULT_MINUTE = {"am": DEFAULT_AM_MINUTE, "pm": DEFAULT_PM_MINUTE}
 
 
-def local_minutes(
-    now: datetime, zone: ZoneInfo, span: int = CATCH_UP_MINUTES
-) -> list[tuple[date, int, datetime]]:
+def local_minutes(now: datetime, zone: ZoneInfo, span: int = CATCH_UP_MINUTES) -> list[tuple[date, int, datetime]]:
     """(local date, minute of the local day, UTC instant) for each whole minute in (now - span, now]."""
     top = now.astimezone(UTC).replace(second=0, microsecond=0)
     rows = []
@@ -113,9 +121,18 @@ class Audience:
     def columns(self, kind: str, key, due_at, payload: dict, now: datetime) -> sa.Select:
         """The outbox columns (OUTBOX_COLUMNS order) for the rows this select produces."""
         return self.select.with_only_columns(
-            Patient.clinic_id, Patient.id, sa.literal(kind), self.key(key), sa.literal(self.channel),
-            self.recipient, due_at, sa.literal("pending"), sa.literal(0), json_literal(payload),
-            sa.literal(now, UTCDateTime), sa.literal(now, UTCDateTime),
+            Patient.clinic_id,
+            Patient.id,
+            sa.literal(kind),
+            self.key(key),
+            sa.literal(self.channel),
+            self.recipient,
+            due_at,
+            sa.literal("pending"),
+            sa.literal(0),
+            json_literal(payload),
+            sa.literal(now, UTCDateTime),
+            sa.literal(now, UTCDateTime),
         )
 
 
@@ -132,9 +149,7 @@ def audience(channel: str, topic: str) -> Audience:
             Patient.archived_at.is_(None),
             recipient.is_not(None),
             sa.func.coalesce(pref.enabled, sa.true() if CHANNEL_DEFAULT[channel] else sa.false()).is_(sa.true()),
-            sa.func.coalesce(opt.wanted, sa.true() if TOPICS[topic].default(channel) else sa.false()).is_(
-                sa.true()
-            ),
+            sa.func.coalesce(opt.wanted, sa.true() if TOPICS[topic].default(channel) else sa.false()).is_(sa.true()),
         )
     )
     return Audience(channel, topic, pref, select, recipient)

@@ -114,8 +114,11 @@ def _channel_row(patient_id: int, channel: str) -> ReminderPreference:
     row = db.session.get(ReminderPreference, (patient_id, channel))
     if row is None:
         row = ReminderPreference(
-            patient_id=patient_id, channel=channel, enabled=CHANNEL_DEFAULT[channel],
-            am_minute=DEFAULT_AM_MINUTE, pm_minute=DEFAULT_PM_MINUTE,
+            patient_id=patient_id,
+            channel=channel,
+            enabled=CHANNEL_DEFAULT[channel],
+            am_minute=DEFAULT_AM_MINUTE,
+            pm_minute=DEFAULT_PM_MINUTE,
         )
         db.session.add(row)
     return row
@@ -154,16 +157,27 @@ def save_preferences(patient: Patient, prefs: Preferences, user=None, source: st
     if patient.timezone != prefs.timezone:
         patient.timezone = prefs.timezone
     db.session.flush()
-    record("reminders.preferences_save", patient_id=patient.id, object_type="reminder_preference",
-           object_id=patient.id, user=user, detail=f"source={source}")
+    record(
+        "reminders.preferences_save",
+        patient_id=patient.id,
+        object_type="reminder_preference",
+        object_id=patient.id,
+        user=user,
+        detail=f"source={source}",
+    )
 
 
 def opt_out(patient_id: int, topic: str, channel: str = "email") -> None:
     """Stop one topic on one channel (the unsubscribe link of an e-mail of that topic); idempotent."""
     set_wanted(patient_id, channel, topic, False)
     db.session.flush()
-    record("reminders.unsubscribe", patient_id=patient_id, object_type="reminder_preference",
-           object_id=patient_id, detail=f"{channel}:{topic}")
+    record(
+        "reminders.unsubscribe",
+        patient_id=patient_id,
+        object_type="reminder_preference",
+        object_id=patient_id,
+        detail=f"{channel}:{topic}",
+    )
 
 
 def sms_number(patient_id: int) -> str | None:
@@ -172,11 +186,13 @@ def sms_number(patient_id: int) -> str | None:
 
 
 def patients_with_number(number: str) -> list[int]:
-    return list(db.session.scalars(
-        sa.select(ReminderPreference.patient_id).where(
-            ReminderPreference.channel == "sms", ReminderPreference.address == number
+    return list(
+        db.session.scalars(
+            sa.select(ReminderPreference.patient_id).where(
+                ReminderPreference.channel == "sms", ReminderPreference.address == number
+            )
         )
-    ))
+    )
 
 
 def sms_keyword(number: str, keyword: str) -> int:
@@ -187,7 +203,13 @@ def sms_keyword(number: str, keyword: str) -> int:
         row = _channel_row(patient_id, "sms")
         _set_channel(row, enabled, "sms", None)
         changed += 1
-        record("reminders.sms_keyword", patient_id=patient_id, object_type="reminder_preference",
-               object_id=patient_id, detail=keyword, clinic_id=db.session.get(Patient, patient_id).clinic_id)
+        record(
+            "reminders.sms_keyword",
+            patient_id=patient_id,
+            object_type="reminder_preference",
+            object_id=patient_id,
+            detail=keyword,
+            clinic_id=db.session.get(Patient, patient_id).clinic_id,
+        )
     db.session.flush()
     return changed

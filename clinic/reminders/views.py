@@ -47,8 +47,9 @@ def sms_status():
     """Delivery status callback (MessageSid, MessageStatus) from the SMS provider."""
     if not verify_signature(request):
         abort(403)
-    status_update(request.form.get("MessageSid", ""), request.form.get("MessageStatus", ""),
-                  request.form.get("ErrorCode"))
+    status_update(
+        request.form.get("MessageSid", ""), request.form.get("MessageStatus", ""), request.form.get("ErrorCode")
+    )
     return "", 204
 
 
@@ -76,8 +77,7 @@ def contact_consent(patient_id: int):
         save_preferences(patient, form.apply_choices(prefs), user=current_user, source="staff")
         flash("Contact consent recorded.", "success")
         return redirect(url_for("patients.chart", patient_id=patient.id, _anchor="reminders"))
-    record("reminders.preferences_view", patient_id=patient.id, object_type="reminder_preference",
-           object_id=patient.id)
+    record("reminders.preferences_view", patient_id=patient.id, object_type="reminder_preference", object_id=patient.id)
     html = render_template("reminders/contact_consent.html", form=form, patient=patient)
     return html, 422 if form.errors else 200
 

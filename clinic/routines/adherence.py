@@ -25,9 +25,7 @@ def log_step(step: RoutineStep, *, day: date, status: str, today: date, now: dat
     if day < today - timedelta(days=BACKFILL_DAYS):
         raise RoutineError("That day is too far back to change.")
     patient_id = step.routine.patient_id
-    values = dict(
-        step_id=step.id, patient_id=patient_id, local_date=day, slot=step.slot, status=status, at=now
-    )
+    values = dict(step_id=step.id, patient_id=patient_id, local_date=day, slot=step.slot, status=status, at=now)
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(AdherenceLog).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -48,9 +46,7 @@ def log_step(step: RoutineStep, *, day: date, status: str, today: date, now: dat
 def undo_step(step: RoutineStep, *, day: date, today: date, user=None) -> None:
     if day > today or day < today - timedelta(days=BACKFILL_DAYS):
         raise RoutineError("That day cannot be changed.")
-    db.session.execute(
-        sa.delete(AdherenceLog).where(AdherenceLog.step_id == step.id, AdherenceLog.local_date == day)
-    )
+    db.session.execute(sa.delete(AdherenceLog).where(AdherenceLog.step_id == step.id, AdherenceLog.local_date == day))
     record(
         "routine.step_undo",
         patient_id=step.routine.patient_id,

@@ -102,9 +102,7 @@ def apply_aftercare(
     if session_ended_at.tzinfo is None:
         raise ValueError("session_ended_at must be timezone-aware")
     if session_ref is not None:
-        existing = db.session.scalar(
-            sa.select(AftercareRecord).where(AftercareRecord.session_ref == session_ref)
-        )
+        existing = db.session.scalar(sa.select(AftercareRecord).where(AftercareRecord.session_ref == session_ref))
         if existing is not None:
             return existing
     aftercare = AftercareRecord(

@@ -70,9 +70,7 @@ def lowest_adherence(clinic_id: int, today: date, days: int = 30, limit: int = 2
     last = _earlier(sa.func.coalesce(RoutineStep.ends_on, Routine.ends_on, we), we)
     active_days = days_between(first, last) + 1
     expected = (
-        sa.select(
-            Routine.patient_id.label("patient_id"), sa.func.sum(weekly / 7.0 * active_days).label("expected")
-        )
+        sa.select(Routine.patient_id.label("patient_id"), sa.func.sum(weekly / 7.0 * active_days).label("expected"))
         .join(RoutineStep, RoutineStep.routine_id == Routine.id)
         .where(
             Routine.clinic_id == clinic_id,

@@ -47,9 +47,7 @@ def _history(rng: random.Random, patient: Patient, routine: Routine, today: date
             roll = rng.random()
             status = "done" if roll < chance else ("skipped" if roll < chance + 0.05 else None)
             if status:
-                at = datetime.combine(
-                    day, time(8 if step.slot == "am" else 21, rng.randint(0, 50)), tzinfo=zone
-                )
+                at = datetime.combine(day, time(8 if step.slot == "am" else 21, rng.randint(0, 50)), tzinfo=zone)
                 logs.append(
                     AdherenceLog(
                         step_id=step.id,
@@ -69,9 +67,7 @@ def seed(clinic: Clinic, patients: list[Patient], today: date) -> None:
         sa.select(User).where(User.clinic_id == clinic.id, User.role == "dermatologist").order_by(User.id)
     )
     microneedling = db.session.scalar(
-        sa.select(Procedure).where(
-            Procedure.clinic_id == clinic.id, Procedure.code == "microneedling_exosome"
-        )
+        sa.select(Procedure).where(Procedure.clinic_id == clinic.id, Procedure.code == "microneedling_exosome")
     )
     for index, patient in enumerate(patients):
         if db.session.scalar(sa.select(Routine.id).where(Routine.patient_id == patient.id).limit(1)):
@@ -83,13 +79,9 @@ def seed(clinic: Clinic, patients: list[Patient], today: date) -> None:
             user=dermatologist,
         )
         if index == 0 and microneedling is not None:
-            ended = datetime.combine(
-                today - timedelta(days=2), time(15, 0), tzinfo=ZoneInfo(patient.timezone)
-            )
+            ended = datetime.combine(today - timedelta(days=2), time(15, 0), tzinfo=ZoneInfo(patient.timezone))
             apply_aftercare(patient, microneedling, ended.astimezone(UTC), user=dermatologist)
         db.session.flush()
         db.session.refresh(routine)
-        db.session.add_all(
-            _history(random.Random(f"routine-{patient.record_number}"), patient, routine, today)
-        )  # noqa: S311
+        db.session.add_all(_history(random.Random(f"routine-{patient.record_number}"), patient, routine, today))  # noqa: S311
     db.session.flush()

@@ -1,4 +1,4 @@
-""""Is this step due on this local date?" as one SQL expression, used by the reminder planner and the day plan.
+""" "Is this step due on this local date?" as one SQL expression, used by the reminder planner and the day plan.
 
 A step is due on `day` when its routine has started and not ended, the step has started (routine start +
 `start_offset_days`) and not ended, and its frequency matches: daily; every other day counted from the

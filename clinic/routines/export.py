@@ -39,9 +39,7 @@ def patient_export(patient: Patient) -> dict:
         .order_by(AdherenceLog.local_date, AdherenceLog.id)
     ).all()
     records = db.session.scalars(
-        sa.select(AftercareRecord)
-        .where(AftercareRecord.patient_id == patient.id)
-        .order_by(AftercareRecord.id)
+        sa.select(AftercareRecord).where(AftercareRecord.patient_id == patient.id).order_by(AftercareRecord.id)
     ).all()
     windows = db.session.scalars(
         sa.select(RoutineWindow).where(RoutineWindow.patient_id == patient.id).order_by(RoutineWindow.id)

@@ -51,9 +51,7 @@ class StepForm(FlaskForm):
     position = IntegerField("Order", default=1, validators=[InputRequired(), NumberRange(0, 99)])
     frequency = SelectField("Frequency", choices=list(FREQUENCIES.items()))
     weekdays = MultiCheckboxField("Weekdays", choices=[(str(i), n) for i, n in enumerate(WEEKDAY_NAMES)])
-    start_offset_days = IntegerField(
-        "Start after (days)", default=0, validators=[Optional(), NumberRange(0, 365)]
-    )
+    start_offset_days = IntegerField("Start after (days)", default=0, validators=[Optional(), NumberRange(0, 365)])
     ends_on = DateField("Ends on", validators=[Optional()])
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=1000)])
     submit = SubmitField("Save step")

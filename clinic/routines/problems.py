@@ -146,8 +146,9 @@ def reply(report: ProblemReport, message: str, by: User) -> ProblemReply:
     """Add a message to the thread. Staff replies notify the patient; a patient's reply notifies the
     dermatologist."""
     from_patient = by.role == Role.PATIENT.value
-    answer = ProblemReply(report_id=report.id, author_id=by.id, from_patient=from_patient,
-                          message=message.strip()[:MAX_MESSAGE])
+    answer = ProblemReply(
+        report_id=report.id, author_id=by.id, from_patient=from_patient, message=message.strip()[:MAX_MESSAGE]
+    )
     db.session.add(answer)
     if not from_patient and report.read_at is None:
         report.read_at = now_utc()

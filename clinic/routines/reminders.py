@@ -61,8 +61,9 @@ def _steps_left_from_day_plan(patient_id: int, day: date, slot: str) -> int:
 def steps_left(row: OutboxMessage) -> int:
     """Steps of the slot still to do: from the batch's bulk count (`prepare_batch`), else from the day plan."""
     slot, day = routine_slot(row)
-    return memoized(("routine_steps_left", row.patient_id, day, slot),
-                    lambda: _steps_left_from_day_plan(row.patient_id, day, slot))
+    return memoized(
+        ("routine_steps_left", row.patient_id, day, slot), lambda: _steps_left_from_day_plan(row.patient_id, day, slot)
+    )
 
 
 def prepare_batch(rows: list[OutboxMessage]) -> None:
@@ -70,9 +71,11 @@ def prepare_batch(rows: list[OutboxMessage]) -> None:
     day plan per message. Same rule as the day plan: planned (SQL due rule), not paused at the slot's
     moment, not ticked that day."""
     wanted: dict[tuple[date, str], set[int]] = {}
-    zones = dict(db.session.execute(
-        sa.select(Patient.id, Patient.timezone).where(Patient.id.in_({r.patient_id for r in rows}))
-    ).tuples().all())
+    zones = dict(
+        db.session.execute(sa.select(Patient.id, Patient.timezone).where(Patient.id.in_({r.patient_id for r in rows})))
+        .tuples()
+        .all()
+    )
     for row in rows:
         slot, day = routine_slot(row)
         wanted.setdefault((day, zones[row.patient_id]), set()).add(row.patient_id)
@@ -117,13 +120,16 @@ def _reorder_context(row: OutboxMessage) -> dict:
     return {"runs_out_on": step.runs_out_on if step else None}  # the product is named in the portal only
 
 
-register_topic(Topic(TOPIC, "Routine reminders (AM/PM steps, time to reorder)", "Stop routine reminders",
-                     order=10))
+register_topic(Topic(TOPIC, "Routine reminders (AM/PM steps, time to reorder)", "Stop routine reminders", order=10))
 for _slot in ("am", "pm"):
     register_kind(
         f"routine_{_slot}",
         Kind(
-            "routine_reminder", _routine_subject, _routine_context, _routine_unwanted, topic=TOPIC,
+            "routine_reminder",
+            _routine_subject,
+            _routine_context,
+            _routine_unwanted,
+            topic=TOPIC,
             prepare=prepare_batch,
             sms=lambda row, ctx: f"{_routine_subject(row, ctx)} to do today. Open your clinic portal to see them.",
         ),
@@ -131,7 +137,10 @@ for _slot in ("am", "pm"):
 register_kind(
     "reorder",
     Kind(
-        "reorder_reminder", "Time to reorder a product", _reorder_context, topic=TOPIC,
+        "reorder_reminder",
+        "Time to reorder a product",
+        _reorder_context,
+        topic=TOPIC,
         sms=lambda row, ctx: "A product in your routine is about to run out. See which one in your clinic portal.",
     ),
 )
@@ -152,9 +161,8 @@ def _step_wanted(win, slot: str) -> sa.ColumnElement:
 
 def _base(who: Audience, zone: str, win, slot: str) -> sa.Select:
     minute = who.minute(slot)
-    who.select = (
-        who.select.join(win, win.c.minute == minute)
-        .where(Patient.timezone == zone, has_portal_account(), who.not_quiet(win.c.minute))
+    who.select = who.select.join(win, win.c.minute == minute).where(
+        Patient.timezone == zone, has_portal_account(), who.not_quiet(win.c.minute)
     )
     return who.select
 
@@ -180,9 +188,7 @@ def _reorder_select(zone: str, win, channel: str, now: datetime, lead_dates: dic
     )
     who = audience(channel, TOPIC)
     _base(who, zone, win, "am")
-    horizon = sa.case(
-        *[(win.c.local_date == day, sa.literal(lead, sa.Date)) for day, lead in lead_dates.items()]
-    )
+    horizon = sa.case(*[(win.c.local_date == day, sa.literal(lead, sa.Date)) for day, lead in lead_dates.items()])
     who.select = (
         who.select.join(Routine, Routine.patient_id == Patient.id)
         .join(RoutineStep, RoutineStep.routine_id == Routine.id)
@@ -196,7 +202,9 @@ def _reorder_select(zone: str, win, channel: str, now: datetime, lead_dates: dic
         )
     )
     key = (
-        sa.literal("reorder:") + sa.cast(RoutineStep.id, sa.String) + sa.literal(":")
+        sa.literal("reorder:")
+        + sa.cast(RoutineStep.id, sa.String)
+        + sa.literal(":")
         + sa.cast(RoutineStep.runs_out_on, sa.String)
     )
     return who.columns("reorder", key, win.c.due_at, {"kind": "reorder"}, now)

@@ -98,9 +98,9 @@ def copy_template(patient: Patient, template_key: str, *, starts_on: date, user)
         product = products.get(spec["product"]) if spec["product"] else None
         label = spec["label"] or (None if product else " ".join(spec["product"]))
         if any(
-            not s.is_recovery and s.slot == spec["slot"] and (s.product_id, s.label) == (
-                product.id if product else None, None if product else label
-            )
+            not s.is_recovery
+            and s.slot == spec["slot"]
+            and (s.product_id, s.label) == (product.id if product else None, None if product else label)
             for s in routine.steps
         ):
             continue
@@ -118,8 +118,14 @@ def copy_template(patient: Patient, template_key: str, *, starts_on: date, user)
         db.session.add(step)
         refresh_run_out(step, routine)
     db.session.flush()
-    record("routine.template_copy", patient_id=patient.id, object_type="routine", object_id=routine.id,
-           detail=template_key, user=user)
+    record(
+        "routine.template_copy",
+        patient_id=patient.id,
+        object_type="routine",
+        object_id=routine.id,
+        detail=template_key,
+        user=user,
+    )
     return routine
 
 
@@ -186,9 +192,7 @@ def remove_step(step: RoutineStep, user, today: date) -> None:
     if product is not None:
         refresh_product_run_out(routine, product, today)
     db.session.flush()
-    record(
-        "routine.step_remove", patient_id=patient_id, object_type="routine_step", object_id=step.id, user=user
-    )
+    record("routine.step_remove", patient_id=patient_id, object_type="routine_step", object_id=step.id, user=user)
 
 
 def routine_warnings(routine: Routine) -> list[str]:
@@ -245,9 +249,7 @@ def day_plan(patient: Patient, day: date) -> DayPlan:
     logs = {
         log.step_id: log
         for log in db.session.scalars(
-            sa.select(AdherenceLog).where(
-                AdherenceLog.patient_id == patient.id, AdherenceLog.local_date == day
-            )
+            sa.select(AdherenceLog).where(AdherenceLog.patient_id == patient.id, AdherenceLog.local_date == day)
         )
     }
     for step, pause in planned_steps(routines, windows, day, zone):

@@ -117,11 +117,7 @@ def planned_steps(
     for routine in routines:
         if routine.ends_on is not None and day > routine.ends_on:
             continue
-        regular = [
-            s
-            for s in routine.steps
-            if not s.is_recovery and (s.id, day) in due
-        ]
+        regular = [s for s in routine.steps if not s.is_recovery and (s.id, day) in due]
         for step in routine.steps:
             moment = slot_moment(day, step.slot, zone)
             if step.is_recovery:

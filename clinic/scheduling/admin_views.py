@@ -42,9 +42,7 @@ def _forms(room_form=None, type_form=None, off_form=None):
         )
     ]
     off_form = off_form or TimeOffForm()
-    off_form.provider_id.choices = [(0, "Whole clinic")] + [
-        (p.id, p.full_name) for p in access.clinic_providers()
-    ]
+    off_form.provider_id.choices = [(0, "Whole clinic")] + [(p.id, p.full_name) for p in access.clinic_providers()]
     return room_form or RoomForm(), type_form, off_form
 
 
@@ -62,8 +60,7 @@ def _overview(room_form=None, type_form=None, off_form=None, settings_form=None,
         "scheduling/admin.html",
         rooms=rooms,
         room_forms={
-            r.id: RoomCapabilitiesForm(prefix=f"room{r.id}", formdata=None, capabilities=r.capabilities)
-            for r in rooms
+            r.id: RoomCapabilitiesForm(prefix=f"room{r.id}", formdata=None, capabilities=r.capabilities) for r in rooms
         },
         types=types,
         capabilities=CAPABILITIES,

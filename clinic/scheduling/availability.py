@@ -59,16 +59,12 @@ def within_working_hours(provider_id: int, starts_at: datetime, ends_at: datetim
         return False
     end_clock = time.max if end.date() != start.date() else end.time()
     intervals = db.session.scalars(
-        sa.select(WorkingHours).where(
-            WorkingHours.provider_id == provider_id, WorkingHours.weekday == start.weekday()
-        )
+        sa.select(WorkingHours).where(WorkingHours.provider_id == provider_id, WorkingHours.weekday == start.weekday())
     ).all()
     return any(h.starts <= start.time() and end_clock <= h.ends for h in intervals)
 
 
-def time_off_overlapping(
-    clinic_id: int, provider_id: int, starts_at: datetime, ends_at: datetime
-) -> TimeOff | None:
+def time_off_overlapping(clinic_id: int, provider_id: int, starts_at: datetime, ends_at: datetime) -> TimeOff | None:
     """The provider's time off or a clinic holiday overlapping the range, if any."""
     return db.session.scalars(
         sa.select(TimeOff)
@@ -94,15 +90,11 @@ def _overlapping(column, value: int, starts_at: datetime, blocks_until: datetime
     return db.session.scalar(query.limit(1))
 
 
-def provider_busy(
-    provider_id: int, starts_at: datetime, blocks_until: datetime, exclude_id: int | None = None
-) -> bool:
+def provider_busy(provider_id: int, starts_at: datetime, blocks_until: datetime, exclude_id: int | None = None) -> bool:
     return _overlapping(Appointment.provider_id, provider_id, starts_at, blocks_until, exclude_id) is not None
 
 
-def room_busy(
-    room_id: int, starts_at: datetime, blocks_until: datetime, exclude_id: int | None = None
-) -> bool:
+def room_busy(room_id: int, starts_at: datetime, blocks_until: datetime, exclude_id: int | None = None) -> bool:
     return _overlapping(Appointment.room_id, room_id, starts_at, blocks_until, exclude_id) is not None
 
 
@@ -185,9 +177,7 @@ class _Busy:
             if patient_id is not None and row_patient_id == patient_id:
                 self.patient.append((s, ends))
         for off in db.session.scalars(
-            sa.select(TimeOff).where(
-                TimeOff.clinic_id == clinic_id, TimeOff.starts_at < end, TimeOff.ends_at > start
-            )
+            sa.select(TimeOff).where(TimeOff.clinic_id == clinic_id, TimeOff.starts_at < end, TimeOff.ends_at > start)
         ):
             for pid in [off.provider_id] if off.provider_id else provider_ids:
                 self.provider[pid].append((off.starts_at, off.ends_at))
@@ -245,9 +235,7 @@ def find_free_slots(
         day = first_day
         while day <= last_day:
             for h in hours[(provider.id, day.weekday())]:
-                slots += _interval_slots(
-                    provider.id, day, h, zone, length, blocked, step_minutes, now, busy, rooms
-                )
+                slots += _interval_slots(provider.id, day, h, zone, length, blocked, step_minutes, now, busy, rooms)
             day += timedelta(days=1)
         result[provider] = slots
     return result

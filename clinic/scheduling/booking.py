@@ -21,14 +21,10 @@ from clinic.scheduling.series_rules import check_series_position, refresh_series
 from clinic.scheduling.statuses import status_change_problem
 
 MAX_DAYS_AHEAD = 730
-def _validate_parties(
-    clinic: Clinic, patient: Patient, appointment_type: AppointmentType, provider: User
-) -> None:
-    if (
-        patient.clinic_id != clinic.id
-        or provider.clinic_id != clinic.id
-        or appointment_type.clinic_id != clinic.id
-    ):
+
+
+def _validate_parties(clinic: Clinic, patient: Patient, appointment_type: AppointmentType, provider: User) -> None:
+    if patient.clinic_id != clinic.id or provider.clinic_id != clinic.id or appointment_type.clinic_id != clinic.id:
         raise SchedulingError("The patient, provider and appointment type must belong to this clinic.")
     if patient.is_archived:
         raise SchedulingError("This patient's record is archived; restore it before booking.")
@@ -202,9 +198,7 @@ def reschedule(
     )
     local_date = starts_at.astimezone(clinic.zone).date()
     if appointment.series is not None:
-        appointment.overdue = check_series_position(
-            appointment.series, local_date, clinic, exclude_id=appointment.id
-        )
+        appointment.overdue = check_series_position(appointment.series, local_date, clinic, exclude_id=appointment.id)
     previous, previous_day, previous_provider = (
         appointment.starts_at,
         appointment.local_date,

@@ -44,9 +44,7 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def by_day(
-    appointments: list[Appointment], first_day: date, days: int
-) -> list[tuple[date, list[Appointment]]]:
+def by_day(appointments: list[Appointment], first_day: date, days: int) -> list[tuple[date, list[Appointment]]]:
     grouped: dict[date, list[Appointment]] = defaultdict(list)
     for appointment in appointments:
         grouped[appointment.local_date].append(appointment)

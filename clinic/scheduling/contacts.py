@@ -46,9 +46,7 @@ class ContactAttempt(Base):
     created_by = relationship("User")
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "outcome IN ('no_answer', 'left_message', 'will_book', 'declined')", name="outcome"
-        ),
+        sa.CheckConstraint("outcome IN ('no_answer', 'left_message', 'will_book', 'declined')", name="outcome"),
         sa.CheckConstraint("hide_until IS NULL OR hide_until > contacted_on", name="hide_after_contact"),
     )
 
@@ -102,9 +100,7 @@ def attempts_for(patient: Patient) -> list[ContactAttempt]:
     """The patient's attempts, latest first."""
     return list(
         db.session.scalars(
-            sa.select(ContactAttempt)
-            .where(ContactAttempt.patient_id == patient.id)
-            .order_by(ContactAttempt.id.desc())
+            sa.select(ContactAttempt).where(ContactAttempt.patient_id == patient.id).order_by(ContactAttempt.id.desc())
         )
     )
 

@@ -63,9 +63,7 @@ def _setup_resources(clinic: Clinic, staff: list[User]) -> dict[str, Appointment
         for weekdays, starts, ends in HOURS[user.role]:
             for weekday in weekdays:
                 db.session.add(
-                    WorkingHours(
-                        clinic_id=clinic.id, provider_id=user.id, weekday=weekday, starts=starts, ends=ends
-                    )
+                    WorkingHours(clinic_id=clinic.id, provider_id=user.id, weekday=weekday, starts=starts, ends=ends)
                 )
     types = {}
     for code, minutes, buffer, role in TYPES:

@@ -34,9 +34,7 @@ def create_feed(clinic_id: int, *, patient_id: int | None = None, provider_id: i
     revoke_feeds(clinic_id, patient_id=patient_id, provider_id=provider_id)
     token = secrets.token_urlsafe(32)
     db.session.add(
-        FeedToken(
-            clinic_id=clinic_id, token_hash=_hash(token), patient_id=patient_id, provider_id=provider_id
-        )
+        FeedToken(clinic_id=clinic_id, token_hash=_hash(token), patient_id=patient_id, provider_id=provider_id)
     )
     db.session.flush()
     return token
@@ -52,9 +50,7 @@ def revoke_feeds(clinic_id: int, *, patient_id: int | None = None, provider_id: 
     return result.rowcount
 
 
-def active_feed(
-    clinic_id: int, *, patient_id: int | None = None, provider_id: int | None = None
-) -> FeedToken | None:
+def active_feed(clinic_id: int, *, patient_id: int | None = None, provider_id: int | None = None) -> FeedToken | None:
     owner = FeedToken.patient_id == patient_id if patient_id else FeedToken.provider_id == provider_id
     return db.session.scalar(
         sa.select(FeedToken).where(FeedToken.clinic_id == clinic_id, owner, FeedToken.revoked_at.is_(None))
@@ -71,9 +67,7 @@ def find_feed(token: str) -> FeedToken | None:
 def feed_appointments(feed: FeedToken, now: datetime | None = None) -> list[Appointment]:
     since = (now or datetime.now(UTC)) - timedelta(days=FEED_HISTORY_DAYS)
     owner = (
-        Appointment.patient_id == feed.patient_id
-        if feed.patient_id
-        else Appointment.provider_id == feed.provider_id
+        Appointment.patient_id == feed.patient_id if feed.patient_id else Appointment.provider_id == feed.provider_id
     )
     return list(
         db.session.scalars(
@@ -125,8 +119,13 @@ def calendar_for(appointments: list[Appointment], clinic: Clinic, name: str | No
 
 def appointment_download(appointment: Appointment, clinic: Clinic, *, where: str) -> Response:
     """One appointment as an `.ics` attachment; the export is audited (`where`: "staff" or "portal")."""
-    record("appointment.export", patient_id=appointment.patient_id, object_type="appointment",
-           object_id=appointment.id, detail=f"ics {where}")
+    record(
+        "appointment.export",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+        detail=f"ics {where}",
+    )
     return Response(
         calendar_for([appointment], clinic),
         mimetype="text/calendar",

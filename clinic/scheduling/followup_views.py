@@ -30,9 +30,7 @@ bp = Blueprint("followups", __name__, url_prefix="/schedule")
 @role_required(*CLINICAL_STAFF)
 def queue():
     page = follow_up_queue(current_user.clinic, page=request.args.get("page", 1, type=int))
-    record_viewed(
-        "followup.view", {item.patient.id for item in page.items}, f"follow-up queue page {page.page}"
-    )
+    record_viewed("followup.view", {item.patient.id for item in page.items}, f"follow-up queue page {page.page}")
     html = render_template("scheduling/followups.html", page=page, local_format=LOCAL_FORMAT)
     return html
 
@@ -114,11 +112,7 @@ def _type_for(protocol: Protocol) -> AppointmentType | None:
 
 
 def _provider_choices(kind: AppointmentType | None) -> list[tuple[int, str]]:
-    return [
-        (p.id, p.full_name)
-        for p in access.clinic_providers()
-        if kind is None or p.role == kind.performer_role
-    ]
+    return [(p.id, p.full_name) for p in access.clinic_providers() if kind is None or p.role == kind.performer_role]
 
 
 @bp.get("/patients/<int:patient_id>/plan")

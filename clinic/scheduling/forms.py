@@ -58,9 +58,7 @@ class BookingForm(FlaskForm):
 
 class RescheduleForm(FlaskForm):
     provider_id = SelectField("Provider", coerce=int, validators=[InputRequired()])
-    starts_at = DateTimeLocalField(
-        "New start (clinic time)", format=LOCAL_FORMAT, validators=[DataRequired()]
-    )
+    starts_at = DateTimeLocalField("New start (clinic time)", format=LOCAL_FORMAT, validators=[DataRequired()])
     submit = SubmitField("Move appointment")
 
 
@@ -109,9 +107,7 @@ class TypeCapabilityForm(FlaskForm):
 class AppointmentTypeForm(FlaskForm):
     procedure_id = SelectField("Procedure", coerce=int, validators=[InputRequired()])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    duration_minutes = IntegerField(
-        "Duration (minutes)", validators=[InputRequired(), NumberRange(min=5, max=480)]
-    )
+    duration_minutes = IntegerField("Duration (minutes)", validators=[InputRequired(), NumberRange(min=5, max=480)])
     buffer_minutes = IntegerField(
         "Buffer after (minutes)", default=15, validators=[InputRequired(), NumberRange(min=0, max=120)]
     )

@@ -145,9 +145,7 @@ class Series(TimestampMixin, Base):
     patient = relationship("Patient")
     protocol = relationship("Protocol")
     appointment_type = relationship("AppointmentType")
-    appointments: Mapped[list[Appointment]] = relationship(
-        back_populates="series", order_by="Appointment.starts_at"
-    )
+    appointments: Mapped[list[Appointment]] = relationship(back_populates="series", order_by="Appointment.starts_at")
 
     __table_args__ = (
         sa.CheckConstraint("package_sessions > 0", name="package_positive"),
@@ -229,9 +227,7 @@ class Appointment(TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("starts_at < ends_at", name="order"),
         sa.CheckConstraint("ends_at <= blocks_until", name="buffer_order"),
-        sa.CheckConstraint(
-            "status IN ('booked', 'checked_in', 'completed', 'cancelled', 'no_show')", name="status"
-        ),
+        sa.CheckConstraint("status IN ('booked', 'checked_in', 'completed', 'cancelled', 'no_show')", name="status"),
         sa.CheckConstraint("booked_via IN ('staff', 'portal')", name="booked_via"),
         sa.Index("ix_appointment_provider_time", "provider_id", "starts_at"),
     )

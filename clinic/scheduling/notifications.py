@@ -62,9 +62,7 @@ def _payload(appointment: Appointment, clinic: Clinic, zone_name: str) -> dict:
     }
 
 
-def _to_patient(
-    appointment: Appointment, clinic: Clinic, kind: str, key: str, due_at: datetime, **extra
-) -> bool:
+def _to_patient(appointment: Appointment, clinic: Clinic, kind: str, key: str, due_at: datetime, **extra) -> bool:
     patient = appointment.patient
     if not patient.email:
         return False
@@ -120,9 +118,7 @@ def _recipient(patient, channel: str) -> str | None:
     return patient.email if channel == "email" else sms_number(patient.id)
 
 
-def queue_reminders(
-    appointment: Appointment, clinic: Clinic, now: datetime, not_before: datetime | None = None
-) -> int:
+def queue_reminders(appointment: Appointment, clinic: Clinic, now: datetime, not_before: datetime | None = None) -> int:
     """24 h and 2 h before on each channel the patient wants them by, if that moment is still ahead."""
     patient, added = appointment.patient, 0
     for channel in CHANNELS:
@@ -135,9 +131,13 @@ def queue_reminders(
             if due > (not_before or now):
                 key = f"appt:{appointment.id}:remind:{label}:{_stamp(appointment)}"
                 added += outbox.enqueue(
-                    clinic_id=clinic.id, kind="appointment_reminder",
-                    dedupe_key=key if channel == "email" else f"{key}:{channel}", recipient=recipient,
-                    due_at=due, payload={**payload, "hours_before": label}, patient_id=patient.id,
+                    clinic_id=clinic.id,
+                    kind="appointment_reminder",
+                    dedupe_key=key if channel == "email" else f"{key}:{channel}",
+                    recipient=recipient,
+                    due_at=due,
+                    payload={**payload, "hours_before": label},
+                    patient_id=patient.id,
                     channel=channel,
                 )
     return added
@@ -215,24 +215,22 @@ def plan_appointment_reminders(now: datetime) -> int:
         who = audience(channel, TOPIC)
         ids = db.session.scalars(
             who.select.join(Appointment, Appointment.patient_id == Patient.id)
-            .where(Appointment.status == "booked", Appointment.starts_at > earliest,
-                   Appointment.starts_at <= latest)
+            .where(Appointment.status == "booked", Appointment.starts_at > earliest, Appointment.starts_at <= latest)
             .with_only_columns(Appointment.id)
         )
         appointment_ids.update(ids)
     if not appointment_ids:
         return 0
     appointments = db.session.scalars(
-        sa.select(Appointment).where(Appointment.id.in_(appointment_ids))
+        sa.select(Appointment)
+        .where(Appointment.id.in_(appointment_ids))
         .options(joinedload(Appointment.patient), joinedload(Appointment.provider))
     ).unique()
     clinics: dict[int, Clinic] = {}
     added = 0
     for appointment in appointments:
         clinic = clinics.setdefault(appointment.clinic_id, db.session.get(Clinic, appointment.clinic_id))
-        added += queue_reminders(
-            appointment, clinic, now, not_before=now - timedelta(minutes=CATCH_UP_MINUTES)
-        )
+        added += queue_reminders(appointment, clinic, now, not_before=now - timedelta(minutes=CATCH_UP_MINUTES))
     return added
 
 
@@ -257,19 +255,31 @@ def _waitlist_offer_gone(row: OutboxMessage, now: datetime) -> str | None:
     return None
 
 
-register_topic(Topic(TOPIC, "Appointment reminders (24 hours and 2 hours before)", "Stop appointment reminders",
-                     defaults={"email": False, "sms": False}, order=20))
-register_kind("appointment_confirmation",
-              Kind("appointment_confirmation", "Your appointment is booked", payload_as_p))
-register_kind("appointment_rescheduled",
-              Kind("appointment_rescheduled", "Your appointment has moved", payload_as_p))
-register_kind("appointment_cancelled",
-              Kind("appointment_cancelled", "Your appointment is cancelled", payload_as_p))
-register_kind("appointment_reminder",
-              Kind("appointment_reminder", _reminder_subject, payload_as_p, topic=TOPIC, sms=_reminder_sms))
-register_kind("appointment_staff_notice", Kind(
-    "appointment_staff_notice", lambda row, ctx: f"Appointment {ctx['p'].get('event', 'changed')} online", payload_as_p
-))
-register_kind("waitlist_match",
-              Kind("waitlist_match", "A time has opened up at the clinic", payload_as_p, _waitlist_offer_gone))
+register_topic(
+    Topic(
+        TOPIC,
+        "Appointment reminders (24 hours and 2 hours before)",
+        "Stop appointment reminders",
+        defaults={"email": False, "sms": False},
+        order=20,
+    )
+)
+register_kind("appointment_confirmation", Kind("appointment_confirmation", "Your appointment is booked", payload_as_p))
+register_kind("appointment_rescheduled", Kind("appointment_rescheduled", "Your appointment has moved", payload_as_p))
+register_kind("appointment_cancelled", Kind("appointment_cancelled", "Your appointment is cancelled", payload_as_p))
+register_kind(
+    "appointment_reminder",
+    Kind("appointment_reminder", _reminder_subject, payload_as_p, topic=TOPIC, sms=_reminder_sms),
+)
+register_kind(
+    "appointment_staff_notice",
+    Kind(
+        "appointment_staff_notice",
+        lambda row, ctx: f"Appointment {ctx['p'].get('event', 'changed')} online",
+        payload_as_p,
+    ),
+)
+register_kind(
+    "waitlist_match", Kind("waitlist_match", "A time has opened up at the clinic", payload_as_p, _waitlist_offer_gone)
+)
 register_planner("scheduling", plan_appointment_reminders)

@@ -33,18 +33,16 @@ def patient_schedule(patient: Patient, now: datetime | None = None, past_limit: 
     )
     upcoming = (
         db.session.scalars(
-            base.where(
-                Appointment.starts_at >= now, Appointment.status.in_(("booked", "checked_in"))
-            ).order_by(Appointment.starts_at)
+            base.where(Appointment.starts_at >= now, Appointment.status.in_(("booked", "checked_in"))).order_by(
+                Appointment.starts_at
+            )
         )
         .unique()
         .all()
     )
     past = (
         db.session.scalars(
-            base.where(
-                sa.or_(Appointment.starts_at < now, Appointment.status.notin_(("booked", "checked_in")))
-            )
+            base.where(sa.or_(Appointment.starts_at < now, Appointment.status.notin_(("booked", "checked_in"))))
             .order_by(Appointment.starts_at.desc())
             .limit(past_limit)
         )

@@ -73,9 +73,7 @@ def book_next_session(
     now = now or datetime.now(UTC)
     if series.patient_id != patient.id or series.status != "active":
         raise SchedulingError("This series cannot be booked online.")
-    starts_at, provider = _check_choice(
-        clinic, starts_at, provider, session_window(series, clinic, today), now
-    )
+    starts_at, provider = _check_choice(clinic, starts_at, provider, session_window(series, clinic, today), now)
     return book_appointment(
         clinic=clinic,
         patient=patient,

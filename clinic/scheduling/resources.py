@@ -36,9 +36,7 @@ def add_room(clinic_id: int, name: str, capabilities=()) -> Room:
     room = Room(clinic_id=clinic_id, name=name, capabilities=_capabilities(capabilities))
     db.session.add(room)
     db.session.flush()
-    record(
-        "schedule.room_add", object_type="room", object_id=room.id, detail=f"{name} {','.join(room.capabilities)}"
-    )
+    record("schedule.room_add", object_type="room", object_id=room.id, detail=f"{name} {','.join(room.capabilities)}")
     return room
 
 
@@ -56,9 +54,7 @@ def set_type_capability(kind: AppointmentType, capability: str | None) -> Appoin
         raise SchedulingError("Choose what room the appointment type needs.")
     kind.required_capability = capability
     db.session.flush()
-    record(
-        "schedule.type_capability", object_type="appointment_type", object_id=kind.id, detail=capability or "any"
-    )
+    record("schedule.type_capability", object_type="appointment_type", object_id=kind.id, detail=capability or "any")
     return kind
 
 
@@ -118,15 +114,11 @@ def add_working_hours(provider: User, weekday: int, starts: time, ends: time) ->
     )
     db.session.add(hours)
     db.session.flush()
-    record(
-        "schedule.hours_add", object_type="user", object_id=provider.id, detail=f"{weekday} {starts}-{ends}"
-    )
+    record("schedule.hours_add", object_type="user", object_id=provider.id, detail=f"{weekday} {starts}-{ends}")
     return hours
 
 
-def add_time_off(
-    clinic_id: int, provider: User | None, starts_at: datetime, ends_at: datetime, reason: str
-) -> TimeOff:
+def add_time_off(clinic_id: int, provider: User | None, starts_at: datetime, ends_at: datetime, reason: str) -> TimeOff:
     if starts_at >= ends_at:
         raise SchedulingError("The end is not after the start.")
     off = TimeOff(

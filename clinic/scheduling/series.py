@@ -74,11 +74,7 @@ def plan_series(
             low, high = interval_bounds(protocol, index, tolerance)
             target = previous + timedelta(days=target_gap(protocol, index, tolerance))
             earliest = previous + timedelta(days=low)
-            latest = (
-                previous + timedelta(days=high)
-                if high
-                else target + timedelta(days=FIRST_SESSION_SEARCH_DAYS)
-            )
+            latest = previous + timedelta(days=high) if high else target + timedelta(days=FIRST_SESSION_SEARCH_DAYS)
         slot = _pick(
             find_free_slots(
                 clinic, appointment_type, target, latest, provider_ids=providers, now=now, patient_id=patient_id
@@ -107,9 +103,7 @@ def plan_series(
     return plan
 
 
-def start_series(
-    clinic: Clinic, patient: Patient, protocol: Protocol, appointment_type: AppointmentType
-) -> Series:
+def start_series(clinic: Clinic, patient: Patient, protocol: Protocol, appointment_type: AppointmentType) -> Series:
     if protocol.clinic_id != clinic.id or appointment_type.procedure_id != protocol.procedure_id:
         raise SchedulingError("That appointment type does not match the protocol's procedure.")
     if protocol.session_count < 1:

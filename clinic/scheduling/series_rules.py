@@ -47,9 +47,7 @@ def target_gap(protocol: Protocol, index: int, tolerance_days: int) -> int:
 
 
 def _active_sessions(series: Series, exclude_id: int | None = None) -> list[Appointment]:
-    query = sa.select(Appointment).where(
-        Appointment.series_id == series.id, Appointment.status.in_(ACTIVE_STATUSES)
-    )
+    query = sa.select(Appointment).where(Appointment.series_id == series.id, Appointment.status.in_(ACTIVE_STATUSES))
     if exclude_id is not None:
         query = query.where(Appointment.id != exclude_id)
     return list(db.session.scalars(query.order_by(Appointment.starts_at)))
@@ -91,8 +89,7 @@ def _check_maintenance_slot(series: Series, sessions: list[Appointment], day: da
         raise SchedulingError(f"All {series.package_sessions} sessions of this series are already booked.")
     if any(s.status != "completed" for s in sessions):
         raise SchedulingError(
-            "The next session of this series is already booked; a maintenance session can be booked once "
-            "it is done."
+            "The next session of this series is already booked; a maintenance session can be booked once it is done."
         )
     if day <= sessions[-1].local_date:
         raise SchedulingError(
@@ -116,9 +113,7 @@ def refresh_series(series: Series, clinic: Clinic, today: date | None = None) ->
         index = len(sessions) + 1
         low, high = interval_bounds(series.protocol, index, clinic.series_tolerance_days)
         last = sessions[-1].local_date
-        series.next_due_on = last + timedelta(
-            days=target_gap(series.protocol, index, clinic.series_tolerance_days)
-        )
+        series.next_due_on = last + timedelta(days=target_gap(series.protocol, index, clinic.series_tolerance_days))
         series.window_closes_on = last + timedelta(days=high) if high else None
     else:
         series.next_due_on = series.window_closes_on = None

@@ -73,14 +73,11 @@ def _check_not_waiting(patient: Patient, appointment_type: AppointmentType, earl
     """One patient holds at most a few waiting entries, and none overlapping for the same treatment."""
     mine = list(
         db.session.scalars(
-            sa.select(WaitlistEntry).where(
-                WaitlistEntry.patient_id == patient.id, WaitlistEntry.status == "waiting"
-            )
+            sa.select(WaitlistEntry).where(WaitlistEntry.patient_id == patient.id, WaitlistEntry.status == "waiting")
         )
     )
     if any(
-        e.appointment_type_id == appointment_type.id and e.earliest <= latest and e.latest >= earliest
-        for e in mine
+        e.appointment_type_id == appointment_type.id and e.earliest <= latest and e.latest >= earliest for e in mine
     ):
         raise SchedulingError("Already on the waitlist for this treatment in those dates.")
     if len(mine) >= MAX_WAITING_PER_PATIENT:

@@ -162,9 +162,7 @@ def _chain_head(session: TreatmentSession) -> str:
     return link
 
 
-def amend_session(
-    session: TreatmentSession, user, *, field: str, new_value: str | None, reason: str
-) -> Amendment:
+def amend_session(session: TreatmentSession, user, *, field: str, new_value: str | None, reason: str) -> Amendment:
     """Add a dated, hashed correction under a signed session; the signed record itself never changes."""
     if user.role != Role.DERMATOLOGIST:
         raise NotAllowed("Only a dermatologist can amend a session.")

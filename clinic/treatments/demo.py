@@ -176,9 +176,7 @@ def seed(clinic: Clinic, patients: Sequence[Patient], today: date) -> None:
     """Lots and a few signed sessions with scores; adds no sessions if the clinic already has some."""
     product = db.session.scalar(sa.select(Product).filter_by(clinic_id=clinic.id, brand="DP Derm"))
     lots = _ensure_lots(clinic, product, today)
-    if db.session.scalar(
-        sa.select(TreatmentSession.id).where(TreatmentSession.clinic_id == clinic.id).limit(1)
-    ):
+    if db.session.scalar(sa.select(TreatmentSession.id).where(TreatmentSession.clinic_id == clinic.id).limit(1)):
         return
     derm = db.session.scalar(
         sa.select(User).where(User.clinic_id == clinic.id, User.role == "dermatologist").order_by(User.id)
@@ -189,9 +187,7 @@ def seed(clinic: Clinic, patients: Sequence[Patient], today: date) -> None:
         code = "scalp_exosome_topical" if "hair_loss" in patient.concerns else "microneedling_exosome"
         first_day = today - timedelta(days=130)
         if index == 0:  # a recent face session: the routines demo pauses this patient's actives
-            _session(
-                patient, procedures["microneedling_exosome"], derm, lots[0], today - timedelta(days=1), clinic
-            )
+            _session(patient, procedures["microneedling_exosome"], derm, lots[0], today - timedelta(days=1), clinic)
         for offset in (0, 35):
             _session(patient, procedures[code], derm, lots[0], first_day + timedelta(days=offset), clinic)
         _scores(patient, derm, first_day, today)

@@ -127,9 +127,7 @@ class SiteForm(Form):
 
 class ProductUseForm(Form):
     product_id = SelectField("Product", coerce=int, validators=[Optional()])
-    lot_number = StringField(
-        "Lot number", validators=[Optional(), Length(max=60)], render_kw={"list": "usable-lots"}
-    )
+    lot_number = StringField("Lot number", validators=[Optional(), Length(max=60)], render_kw={"list": "usable-lots"})
     volume_ml = MeasureField("Volume (ml)")
     units_used = IntegerField("Units from stock", default=1, validators=[Optional()])
 

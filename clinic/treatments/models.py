@@ -189,9 +189,7 @@ class SessionAftercare(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"), index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    aftercare_rule_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("aftercare_rule.id", ondelete="SET NULL")
-    )
+    aftercare_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_rule.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(default=0)
     action: Mapped[str] = mapped_column(sa.String(12))
     ingredient_tag: Mapped[str | None] = mapped_column(sa.String(30))
@@ -229,9 +227,7 @@ class Amendment(Base):
     session: Mapped[TreatmentSession] = relationship(back_populates="amendments")
     author = relationship("User")
 
-    __table_args__ = (
-        sa.UniqueConstraint("session_id", "previous_sha256", name="uq_session_amendment_previous"),
-    )
+    __table_args__ = (sa.UniqueConstraint("session_id", "previous_sha256", name="uq_session_amendment_previous"),)
 
 
 class OutcomeScore(Base):

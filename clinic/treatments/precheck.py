@@ -72,9 +72,7 @@ def confirm_history(patient: Patient, user) -> MedicalHistory:
 def screen(patient: Patient, products: Sequence[Product], on: date) -> list[Finding]:
     if patient.history is None:
         raise NoHistory
-    return evaluate(
-        clinic_rules(patient.clinic_id), history=patient.history, patient=patient, products=products, on=on
-    )
+    return evaluate(clinic_rules(patient.clinic_id), history=patient.history, patient=patient, products=products, on=on)
 
 
 def _snapshot(
@@ -95,8 +93,7 @@ def _snapshot(
         "allergies": patient.allergies,
         "planned_product_ids": [p.id for p in products],
         "findings": [
-            {**f.as_dict(), "override_reason": None if f.is_hard_stop else reasons[f.code].strip()}
-            for f in findings
+            {**f.as_dict(), "override_reason": None if f.is_hard_stop else reasons[f.code].strip()} for f in findings
         ],
     }
 

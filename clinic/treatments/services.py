@@ -146,9 +146,7 @@ def _check_settings(d: SessionDetails, problems: dict[str, str], limits: dict) -
             problems[f"injection_sites-{i}-depth_mm"] = problem
 
 
-def _check_products(
-    session: TreatmentSession, d: SessionDetails, problems: dict[str, str], limits: dict
-) -> list:
+def _check_products(session: TreatmentSession, d: SessionDetails, problems: dict[str, str], limits: dict) -> list:
     """Resolve each product use to (product, lot, use); collect problems beside the right field."""
     resolved = []
     on = d.started_at.astimezone(db.session.get(Clinic, session.clinic_id).zone).date()
@@ -185,9 +183,7 @@ def _replace_products(session: TreatmentSession, resolved: list) -> None:
             draw(lot, use.units_used)
         except OutOfStock:
             db.session.refresh(lot)
-            problems[f"products-{i}-lot_number"] = (
-                f"Lot {lot.lot_number} has only {lot.quantity_on_hand} unit(s) left."
-            )
+            problems[f"products-{i}-lot_number"] = f"Lot {lot.lot_number} has only {lot.quantity_on_hand} unit(s) left."
             continue
         session.products.append(
             SessionProduct(

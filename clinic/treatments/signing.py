@@ -83,8 +83,7 @@ def signed_content(session: TreatmentSession, signed_by_id: int, signed_at: date
         ],
         "products": [[p.product_id, p.lot_id, plain(p.volume_ml), p.units_used] for p in session.products],
         "aftercare": [
-            [a.action, a.ingredient_tag, a.label, plain(a.starts_at), plain(a.ends_at)]
-            for a in session.aftercare
+            [a.action, a.ingredient_tag, a.label, plain(a.starts_at), plain(a.ends_at)] for a in session.aftercare
         ],
         "photos": [[p.view, p.phase, p.sha256] for p in session_photos(session.id)],
         "signed_by_id": signed_by_id,

@@ -27,9 +27,7 @@ AREA_FIELDS = AreaSettings._fields
 def setup_session_form(form: SessionForm, session: TreatmentSession) -> None:
     staff = db.session.scalars(
         sa.select(User)
-        .where(
-            User.clinic_id == session.clinic_id, User.active, User.role.in_([r.value for r in CLINICAL_STAFF])
-        )
+        .where(User.clinic_id == session.clinic_id, User.active, User.role.in_([r.value for r in CLINICAL_STAFF]))
         .order_by(User.full_name)
     )
     form.assistant_id.choices = [(0, "None")] + [(u.id, u.full_name) for u in staff]

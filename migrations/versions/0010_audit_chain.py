@@ -9,6 +9,7 @@ Revises: 0007_scheduling_followups
 Create Date: 2026-11-27 09:40:00
 
 """
+
 import os
 
 from alembic import op
@@ -17,8 +18,8 @@ import sqlalchemy as sa
 from clinic.audit.chain import CHAIN_FIELDS, link_hash
 
 # revision identifiers, used by Alembic.
-revision = '0010_audit_chain'
-down_revision = '0007_scheduling_followups'
+revision = "0010_audit_chain"
+down_revision = "0007_scheduling_followups"
 branch_labels = None
 depends_on = None
 
@@ -66,8 +67,13 @@ def _grants(role: str) -> list[str]:
 
 def _seal_existing(bind) -> None:
     """Seal the events written before the chain existed, in id order, one chain per clinic."""
-    table = sa.table("audit_event", sa.column("id"), sa.column("prev_hash"), sa.column("hash"),
-                     *(sa.column(name) for name in CHAIN_FIELDS))
+    table = sa.table(
+        "audit_event",
+        sa.column("id"),
+        sa.column("prev_hash"),
+        sa.column("hash"),
+        *(sa.column(name) for name in CHAIN_FIELDS),
+    )
     heads = {}
     rows = bind.execute(sa.select(table).order_by(table.c.id)).mappings().all()
     for row in rows:
@@ -76,17 +82,16 @@ def _seal_existing(bind) -> None:
             fields["occurred_at"] = sa.DateTime().result_processor(bind.dialect, None)(fields["occurred_at"])
         prev = heads.get(row["clinic_id"])
         heads[row["clinic_id"]] = link_hash(prev, fields)
-        bind.execute(table.update().where(table.c.id == row["id"])
-                     .values(prev_hash=prev, hash=heads[row["clinic_id"]]))
+        bind.execute(table.update().where(table.c.id == row["id"]).values(prev_hash=prev, hash=heads[row["clinic_id"]]))
 
 
 def upgrade():
     bind = op.get_bind()
     dialect = bind.dialect.name
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
-        batch_op.create_index('ix_audit_event_chain', ['clinic_id', 'id'], unique=False)
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("prev_hash", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
+        batch_op.create_index("ix_audit_event_chain", ["clinic_id", "id"], unique=False)
     drop_update, create_update = UPDATE_TRIGGER.get(dialect, (None, None))
     if drop_update:
         op.execute(drop_update)  # sealing writes the two new columns once
@@ -109,10 +114,10 @@ def downgrade():
     drop_update, create_update = UPDATE_TRIGGER.get(dialect, (None, None))
     if drop_update:
         op.execute(drop_update)
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_event_chain')
-        batch_op.drop_column('hash')
-        batch_op.drop_column('prev_hash')
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_chain")
+        batch_op.drop_column("hash")
+        batch_op.drop_column("prev_hash")
     if create_update:
         op.execute(create_update)
     if dialect == "sqlite":  # a batch table rebuild drops every trigger: put back 0001's delete trigger

@@ -10,6 +10,7 @@ Revises: 0007_scheduling_followups
 Create Date: 2026-11-27 09:40:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -23,8 +24,8 @@ WHERE a.status IN ('booked', 'checked_in', 'completed') AND b.status IN ('booked
 ORDER BY a.id, b.id"""
 
 # revision identifiers, used by Alembic.
-revision = '0030_patient_overlap'
-down_revision = '0020_reminder_channels'
+revision = "0030_patient_overlap"
+down_revision = "0020_reminder_channels"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ Revises: 0030_patient_overlap
 Create Date: 2026-11-27 09:50:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -24,17 +25,17 @@ CAPABILITY_FOR_PROCEDURE_KIND = {
 }
 
 # revision identifiers, used by Alembic.
-revision = '0031_room_capabilities'
-down_revision = '0030_patient_overlap'
+revision = "0031_room_capabilities"
+down_revision = "0030_patient_overlap"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('room', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('capabilities', sa.JSON(), server_default='[]', nullable=False))
-    with op.batch_alter_table('appointment_type', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('required_capability', sa.String(length=20), nullable=True))
+    with op.batch_alter_table("room", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("capabilities", sa.JSON(), server_default="[]", nullable=False))
+    with op.batch_alter_table("appointment_type", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("required_capability", sa.String(length=20), nullable=True))
 
     connection = op.get_bind()
     value = "CAST(:all AS JSON)" if connection.dialect.name == "postgresql" else ":all"
@@ -50,7 +51,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('appointment_type', schema=None) as batch_op:
-        batch_op.drop_column('required_capability')
-    with op.batch_alter_table('room', schema=None) as batch_op:
-        batch_op.drop_column('capabilities')
+    with op.batch_alter_table("appointment_type", schema=None) as batch_op:
+        batch_op.drop_column("required_capability")
+    with op.batch_alter_table("room", schema=None) as batch_op:
+        batch_op.drop_column("capabilities")

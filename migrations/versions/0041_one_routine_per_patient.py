@@ -10,27 +10,38 @@ Revision ID: 0041_one_routine_per_patient
 Revises: 0040_routine_windows
 Create Date: 2026-11-27 09:40:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0041_one_routine_per_patient'
-down_revision = '0040_routine_windows'
+revision = "0041_one_routine_per_patient"
+down_revision = "0040_routine_windows"
 branch_labels = None
 depends_on = None
 
-RECOVERY_GOAL = 'Recovery after a procedure'
+RECOVERY_GOAL = "Recovery after a procedure"
 
 routine_t = sa.table(
-    'routine', sa.column('id', sa.Integer), sa.column('patient_id', sa.Integer), sa.column('goal', sa.String),
-    sa.column('concern', sa.String), sa.column('ends_on', sa.Date),
+    "routine",
+    sa.column("id", sa.Integer),
+    sa.column("patient_id", sa.Integer),
+    sa.column("goal", sa.String),
+    sa.column("concern", sa.String),
+    sa.column("ends_on", sa.Date),
 )
 step_t = sa.table(
-    'routine_step', sa.column('id', sa.Integer), sa.column('routine_id', sa.Integer), sa.column('slot', sa.String),
-    sa.column('product_id', sa.Integer), sa.column('label', sa.String), sa.column('aftercare_id', sa.Integer),
+    "routine_step",
+    sa.column("id", sa.Integer),
+    sa.column("routine_id", sa.Integer),
+    sa.column("slot", sa.String),
+    sa.column("product_id", sa.Integer),
+    sa.column("label", sa.String),
+    sa.column("aftercare_id", sa.Integer),
 )
-log_t = sa.table('adherence_log', sa.column('id', sa.Integer), sa.column('step_id', sa.Integer),
-                 sa.column('local_date', sa.Date))
+log_t = sa.table(
+    "adherence_log", sa.column("id", sa.Integer), sa.column("step_id", sa.Integer), sa.column("local_date", sa.Date)
+)
 
 
 def _fold_recovery_routines(conn) -> None:
@@ -38,23 +49,26 @@ def _fold_recovery_routines(conn) -> None:
     for routine in recovery.all():
         target = conn.execute(
             sa.select(routine_t.c.id)
-            .where(routine_t.c.patient_id == routine.patient_id, routine_t.c.id != routine.id,
-                   routine_t.c.goal != RECOVERY_GOAL, routine_t.c.ends_on.is_(None))
+            .where(
+                routine_t.c.patient_id == routine.patient_id,
+                routine_t.c.id != routine.id,
+                routine_t.c.goal != RECOVERY_GOAL,
+                routine_t.c.ends_on.is_(None),
+            )
             .order_by(routine_t.c.id)
             .limit(1)
         ).scalar()
         if target is None:
-            conn.execute(routine_t.update().where(routine_t.c.id == routine.id)
-                         .values(goal='Home routine', concern='other'))
+            conn.execute(
+                routine_t.update().where(routine_t.c.id == routine.id).values(goal="Home routine", concern="other")
+            )
             continue
         conn.execute(step_t.update().where(step_t.c.routine_id == routine.id).values(routine_id=target))
         conn.execute(routine_t.delete().where(routine_t.c.id == routine.id))
 
 
 def _merge_duplicate_recovery_steps(conn) -> None:
-    steps = conn.execute(
-        sa.select(step_t).where(step_t.c.aftercare_id.is_not(None)).order_by(step_t.c.id)
-    ).all()
+    steps = conn.execute(sa.select(step_t).where(step_t.c.aftercare_id.is_not(None)).order_by(step_t.c.id)).all()
     keep: dict[tuple, int] = {}
     for step in steps:
         key = (step.routine_id, step.slot, step.product_id, None if step.product_id else step.label)

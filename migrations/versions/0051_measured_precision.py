@@ -7,6 +7,7 @@ Revises: 0050_consent_typed_signature
 Create Date: 2026-11-27 09:45:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -14,18 +15,18 @@ from clinic.db import sqlite_rebuild
 
 
 # revision identifiers, used by Alembic.
-revision = '0051_measured_precision'
-down_revision = '0050_consent_typed_signature'
+revision = "0051_measured_precision"
+down_revision = "0050_consent_typed_signature"
 branch_labels = None
 depends_on = None
 
 #: table, column, old type (before this revision)
 COLUMNS = [
-    ('treatment_session', 'laser_fluence_j_cm2', sa.Numeric(6, 2)),
-    ('treatment_session', 'laser_spot_size_mm', sa.Numeric(5, 2)),
-    ('session_area', 'needle_depth_mm', sa.Numeric(4, 2)),
-    ('injection_site', 'volume_ml', sa.Numeric(5, 2)),
-    ('session_product', 'volume_ml', sa.Numeric(5, 2)),
+    ("treatment_session", "laser_fluence_j_cm2", sa.Numeric(6, 2)),
+    ("treatment_session", "laser_spot_size_mm", sa.Numeric(5, 2)),
+    ("session_area", "needle_depth_mm", sa.Numeric(4, 2)),
+    ("injection_site", "volume_ml", sa.Numeric(5, 2)),
+    ("session_product", "volume_ml", sa.Numeric(5, 2)),
 ]
 NEW = sa.Numeric(7, 3)
 

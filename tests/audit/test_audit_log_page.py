@@ -121,9 +121,7 @@ def test_pagination_keeps_the_filters(app, login_as):
     app.config["AUDIT_EVENTS_PER_PAGE"] = 5
     client, admin = login_as("admin")
     for n in range(12):
-        _event(
-            admin.clinic, "patient.view", when=datetime(2026, 3, 10, 12, n, tzinfo=UTC), detail=f"row-{n:02d}"
-        )
+        _event(admin.clinic, "patient.view", when=datetime(2026, 3, 10, 12, n, tzinfo=UTC), detail=f"row-{n:02d}")
     db.session.commit()
     first = client.get("/admin/audit", query_string={"action": "patient.view"}).text
     assert "row-11" in first and "row-06" not in first and "page 1 of 3" in first

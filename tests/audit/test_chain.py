@@ -72,8 +72,9 @@ def test_an_edited_event_is_named(app, events):
 
 
 def test_a_deleted_event_is_named_by_the_one_after_it(app, events):
-    chain = [e for e in events if db.session.get(AuditEvent, e).clinic_id == db.session.get(
-        AuditEvent, events[0]).clinic_id]
+    chain = [
+        e for e in events if db.session.get(AuditEvent, e).clinic_id == db.session.get(AuditEvent, events[0]).clinic_id
+    ]
     _as_owner(f"DELETE FROM audit_event WHERE id = {chain[2]}")
     result = _verify(app)
     assert result.exit_code == 1
@@ -81,11 +82,15 @@ def test_a_deleted_event_is_named_by_the_one_after_it(app, events):
 
 
 def test_reordered_events_are_named(app, events):
-    chain = [e for e in events if db.session.get(AuditEvent, e).clinic_id == db.session.get(
-        AuditEvent, events[0]).clinic_id]
+    chain = [
+        e for e in events if db.session.get(AuditEvent, e).clinic_id == db.session.get(AuditEvent, events[0]).clinic_id
+    ]
     a, b = chain[2], chain[3]
-    _as_owner(f"UPDATE audit_event SET id = -1 WHERE id = {a}", f"UPDATE audit_event SET id = {a} WHERE id = {b}",
-              f"UPDATE audit_event SET id = {b} WHERE id = -1")
+    _as_owner(
+        f"UPDATE audit_event SET id = -1 WHERE id = {a}",
+        f"UPDATE audit_event SET id = {a} WHERE id = {b}",
+        f"UPDATE audit_event SET id = {b} WHERE id = -1",
+    )
     result = _verify(app)
     assert result.exit_code == 1 and f"event {a} does not follow" in result.output
 
@@ -98,19 +103,36 @@ def test_a_rewritten_chain_is_caught_by_the_anchor(app, events, tmp_path):
     assert {line["event_id"] for line in lines} <= set(events) and len(lines) == 2
     # The owner edits an event and recomputes every later hash: the chain itself looks whole again.
     first = db.session.get(AuditEvent, events[0])
-    fields = {name: getattr(first, name) for name in ("clinic_id", "occurred_at", "user_id", "user_email",
-                                                       "role", "patient_id", "action", "object_type",
-                                                       "object_id", "outcome", "ip", "detail")}
+    fields = {
+        name: getattr(first, name)
+        for name in (
+            "clinic_id",
+            "occurred_at",
+            "user_id",
+            "user_email",
+            "role",
+            "patient_id",
+            "action",
+            "object_type",
+            "object_id",
+            "outcome",
+            "ip",
+            "detail",
+        )
+    }
     statements, prev = [], None
-    chain = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.clinic_id == first.clinic_id)
-                               .order_by(AuditEvent.id)).all()
+    chain = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.clinic_id == first.clinic_id).order_by(AuditEvent.id)
+    ).all()
     for event in chain:
-        content = {**fields, "detail": "forged"} if event.id == first.id else {
-            name: getattr(event, name) for name in fields}
+        content = (
+            {**fields, "detail": "forged"} if event.id == first.id else {name: getattr(event, name) for name in fields}
+        )
         new = link_hash(prev, content)
         detail = ", detail = 'forged'" if event.id == first.id else ""
-        statements.append(f"UPDATE audit_event SET prev_hash = {_q(prev)}, hash = '{new}'{detail} "
-                          f"WHERE id = {event.id}")
+        statements.append(
+            f"UPDATE audit_event SET prev_hash = {_q(prev)}, hash = '{new}'{detail} WHERE id = {event.id}"
+        )
         prev = new
     _as_owner(*statements)
     assert _verify(app).exit_code == 0  # the chain alone cannot tell ...
@@ -132,8 +154,10 @@ def test_anchor_by_email(app, events, mailbox):
 @sqlite_only
 def test_insert_or_replace_over_an_existing_event_is_refused(app, events):
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
-        conn.exec_driver_sql(f"INSERT OR REPLACE INTO audit_event (id, occurred_at, action, outcome) "
-                             f"VALUES ({events[0]}, CURRENT_TIMESTAMP, 'forged', 'success')")
+        conn.exec_driver_sql(
+            f"INSERT OR REPLACE INTO audit_event (id, occurred_at, action, outcome) "
+            f"VALUES ({events[0]}, CURRENT_TIMESTAMP, 'forged', 'success')"
+        )
     assert db.session.get(AuditEvent, events[0]).action == "test.one"
 
 

@@ -54,9 +54,7 @@ def test_invite_refuses_an_existing_address_and_keeps_input(app, login_as, mailb
 
 def test_invite_validates_fields(app, login_as, mailbox):
     client, admin = login_as("admin")
-    response = client.post(
-        "/admin/users/invite", data={"full_name": "", "email": "not-an-address", "role": "boss"}
-    )
+    response = client.post("/admin/users/invite", data={"full_name": "", "email": "not-an-address", "role": "boss"})
     assert response.status_code == 200
     assert 'id="full_name-error"' in response.text and 'id="email-error"' in response.text
     assert 'id="role-error"' in response.text

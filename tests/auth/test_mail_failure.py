@@ -35,8 +35,9 @@ def smtp_down(app):
 
 def _rows(kind: str) -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)
-                                   .order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+    )
 
 
 def test_invitation_is_queued_and_retried_when_mail_fails(app, login_as, smtp_down):

@@ -42,9 +42,7 @@ def test_login_with_off_site_next_lands_on_home(app, client, target):
 def test_local_next_with_query_is_kept(app, client):
     user = make_user("dermatologist")
     db.session.commit()
-    response = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "next": "/patients?page=2"}
-    )
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "/patients?page=2"})
     assert response.headers["Location"] == "/patients?page=2"
 
 

@@ -52,9 +52,7 @@ def test_throttled_answer_is_the_429_page(app, client):
 @pytest.fixture
 def redis_storage(app_config):
     if not REDIS_URL:
-        pytest.skip(
-            "CLINIC_TEST_REDIS_URL is not set (.ci/run sets it); the Redis limiter storage is not tested"
-        )
+        pytest.skip("CLINIC_TEST_REDIS_URL is not set (.ci/run sets it); the Redis limiter storage is not tested")
     prefix = f"clinic-test-{uuid.uuid4().hex[:12]}"  # other test runs may share this Redis database
     connection = redis.Redis.from_url(REDIS_URL)
     app_config.update(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)

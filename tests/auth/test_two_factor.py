@@ -86,7 +86,9 @@ def test_first_login_leads_to_enrolment_then_code_then_recovery_code(app, client
         assert client.post("/login/two-factor", data={"code": codes[0]}).status_code == 200  # used up
     assert events("auth.second_factor_enabled", user_id=user.id)
     assert {e.detail for e in events("auth.second_factor", user_id=user.id, outcome="success")} == {
-        "totp", "recovery code"}
+        "totp",
+        "recovery code",
+    }
     assert len(events("auth.second_factor", user_id=user.id, outcome="failure")) == 3
 
 
@@ -105,8 +107,9 @@ def test_remembered_device_for_at_most_12_hours(app, client, required):
         client.post("/logout", data={})
         traveller.shift(timedelta(minutes=1))
         _password(client, user)
-        client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).at(START + timedelta(minutes=1)),
-                                               "remember": "y"})
+        client.post(
+            "/login/two-factor", data={"code": pyotp.TOTP(secret).at(START + timedelta(minutes=1)), "remember": "y"}
+        )
         client.post("/logout", data={})
         traveller.shift(timedelta(hours=11))
         assert _password(client, user).headers["Location"].endswith("/admin/users")  # remembered

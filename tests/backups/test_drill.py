@@ -45,8 +45,13 @@ def _digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
 
 
-def test_backup_restores_into_an_empty_database_and_verifies(app, world, login_as, tmp_path,  # noqa: F811
-                                                             empty_database):
+def test_backup_restores_into_an_empty_database_and_verifies(
+    app,
+    world,  # noqa: F811 - the imported fixture
+    login_as,
+    tmp_path,
+    empty_database,
+):
     client, _ = login_as(user=world["derm"])
     for phase in ("before", "after"):
         assert "Photo added." in _upload(client, world["draft"].id, jpeg_with_gps(), phase=phase).text
@@ -55,8 +60,10 @@ def test_backup_restores_into_an_empty_database_and_verifies(app, world, login_a
     sign_session(draft, world["derm"], loaded_version=draft.version)  # the signature covers the photos
     db.session.commit()
     photos_before = _digests(Path(app.config["CLINIC_PHOTO_DIR"]))
-    counts_before = {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                     for model in (Patient, Photo, AuditEvent)}
+    counts_before = {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Patient, Photo, AuditEvent)
+    }
     assert len(photos_before) == 2 and counts_before["AuditEvent"] > 0
 
     created = app.test_cli_runner().invoke(args=["backup", "create", "--out", str(tmp_path / "backups")])
@@ -74,8 +81,10 @@ def test_backup_restores_into_an_empty_database_and_verifies(app, world, login_a
         assert audit.exit_code == 0 and "intact" in audit.output, audit.output
         signatures = runner.invoke(args=["treatments", "verify-signatures"])
         assert signatures.exit_code == 0, signatures.output
-        counts_after = {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                        for model in (Patient, Photo, AuditEvent)}
+        counts_after = {
+            model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Patient, Photo, AuditEvent)
+        }
         stored = {p.storage_name: p.sha256 for p in db.session.scalars(sa.select(Photo))}
         again = runner.invoke(args=["backup", "restore", str(archive)])
         assert again.exit_code == 1 and "not empty" in again.output  # never over live data

@@ -37,9 +37,7 @@ def cat(app):
         lot=lot.id,
         patient=patient.id,
         derm=derm,
-        rule=db.session.scalar(
-            sa.select(ContraindicationRule.id).filter_by(clinic_id=clinic.id, code="isotretinoin")
-        ),
+        rule=db.session.scalar(sa.select(ContraindicationRule.id).filter_by(clinic_id=clinic.id, code="isotretinoin")),
     )
     db.session.commit()
     return ids
@@ -226,9 +224,7 @@ def test_admin_adds_lots_and_sees_warnings(cat, login_as):
     assert client.post("/admin/catalog/lots/new", data=data).status_code == 302
     duplicate = client.post("/admin/catalog/lots/new", data={**data, "lot_number": "exo-b2"})
     assert duplicate.status_code == 422 and "already has a lot" in duplicate.text
-    negative = client.post(
-        "/admin/catalog/lots/new", data={**data, "lot_number": "EXO-C3", "quantity_on_hand": "-1"}
-    )
+    negative = client.post("/admin/catalog/lots/new", data={**data, "lot_number": "EXO-C3", "quantity_on_hand": "-1"})
     assert negative.status_code == 422
     page = client.get("/admin/catalog")
     assert "Lot EXO-B2 expires on" in page.text  # within 30 days
@@ -244,9 +240,7 @@ def test_recall_lists_recipients_exports_csv_and_audits(cat, login_as):
     lines = export.text.strip().splitlines()
     assert lines[0].startswith("record_number,") and len(lines) == 2
     assert ",'=Target," in lines[1]  # a formula-looking name is neutralised
-    actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.patient_id == cat["patient"])
-    ).all()
+    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.patient_id == cat["patient"])).all()
     assert "lot.recall_view" in actions and "lot.recall_export" in actions
 
 

@@ -18,9 +18,7 @@ from tests.treatments.factories import catalog
 def signature_data_url(*, blank: bool = False, size=(600, 200), fmt: str = "PNG") -> str:
     image = Image.new("RGBA", size, (0, 0, 0, 0))
     if not blank:
-        ImageDraw.Draw(image).line(
-            [(40, 150), (200, 40), (320, 160), (560, 60)], fill=(20, 20, 20, 255), width=4
-        )
+        ImageDraw.Draw(image).line([(40, 150), (200, 40), (320, 160), (560, 60)], fill=(20, 20, 20, 255), width=4)
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -34,8 +34,16 @@ def _count() -> int:
 def test_service_records_a_typed_signature_bound_to_the_text(world):
     form = world["form"]
     text_digest = digest(render_text(form))
-    consent = sign_consent(world["patient"], form, signer_name="  Tess   Typed ", signature_method="typed",
-                           typed_agreed=True, witness=world["derm"], ip=None, text_digest=text_digest)
+    consent = sign_consent(
+        world["patient"],
+        form,
+        signer_name="  Tess   Typed ",
+        signature_method="typed",
+        typed_agreed=True,
+        witness=world["derm"],
+        ip=None,
+        text_digest=text_digest,
+    )
     assert consent.signature_method == "typed" and consent.signature_png is None
     assert consent.signer_name == "Tess Typed"
     expected = hashlib.sha256(typed_signature("Tess Typed", text_digest).encode()).hexdigest()
@@ -45,8 +53,16 @@ def test_service_records_a_typed_signature_bound_to_the_text(world):
 def test_service_refuses_a_typed_signature_without_the_tick(world):
     form = world["form"]
     with pytest.raises(Invalid) as invalid:
-        sign_consent(world["patient"], form, signer_name="Tess Typed", signature_method="typed",
-                     typed_agreed=False, witness=None, ip=None, text_digest=digest(render_text(form)))
+        sign_consent(
+            world["patient"],
+            form,
+            signer_name="Tess Typed",
+            signature_method="typed",
+            typed_agreed=False,
+            witness=None,
+            ip=None,
+            text_digest=digest(render_text(form)),
+        )
     assert set(invalid.value.problems) == {"typed_agree"}
 
 
@@ -57,23 +73,36 @@ def test_service_refuses_an_unknown_method_and_still_checks_drawn_ones(world):
         sign_consent(world["patient"], form, signature_method="stamped", typed_agreed=True, **kwargs)
     assert "signature_method" in invalid.value.problems
     with pytest.raises(Invalid) as invalid:
-        sign_consent(world["patient"], form, signature_method="drawn", typed_agreed=True,
-                     signature_data_url=signature_data_url(blank=True), **kwargs)
+        sign_consent(
+            world["patient"],
+            form,
+            signature_method="drawn",
+            typed_agreed=True,
+            signature_data_url=signature_data_url(blank=True),
+            **kwargs,
+        )
     assert "signature" in invalid.value.problems
-    drawn = sign_consent(world["patient"], form, signature_method="drawn",
-                         signature_data_url=signature_data_url(), **kwargs)
+    drawn = sign_consent(
+        world["patient"], form, signature_method="drawn", signature_data_url=signature_data_url(), **kwargs
+    )
     assert drawn.signature_method == "drawn" and drawn.signature_png.startswith(b"\x89PNG")
 
 
 def test_database_refuses_a_drawn_consent_without_its_image(world):
     form = world["form"]
-    consent = sign_consent(world["patient"], form, signer_name="Tess Typed", signature_method="typed",
-                           typed_agreed=True, witness=None, ip=None, text_digest=digest(render_text(form)))
+    consent = sign_consent(
+        world["patient"],
+        form,
+        signer_name="Tess Typed",
+        signature_method="typed",
+        typed_agreed=True,
+        witness=None,
+        ip=None,
+        text_digest=digest(render_text(form)),
+    )
     db.session.commit()
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(
-            sa.update(Consent).where(Consent.id == consent.id).values(signature_method="drawn")
-        )
+        db.session.execute(sa.update(Consent).where(Consent.id == consent.id).values(signature_method="drawn"))
         db.session.flush()
     db.session.rollback()
 

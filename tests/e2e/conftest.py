@@ -24,8 +24,16 @@ import sqlalchemy as sa
 from tests.conftest import BACKEND, PG_ADMIN_URL, TEST_SECRET, _pg_url
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -80,14 +88,29 @@ def server_env(e2e_database, smtp_server, e2e_port) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def live_server(server_env, e2e_port) -> Iterator[str]:
-    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=server_env, cwd=PROJECT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "db", "upgrade"], env=server_env, cwd=PROJECT, check=True, capture_output=True
+    )
     port = e2e_port
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     proc = subprocess.Popen(
-        [gunicorn, "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
-         "--access-logfile", "-", "clinic:create_app()"],
-        env=server_env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            gunicorn,
+            "--no-control-socket",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--access-logfile",
+            "-",
+            "clinic:create_app()",
+        ],
+        env=server_env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -109,8 +132,14 @@ def seed(server_env) -> Callable:
     from clinic import create_app
     from clinic.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"], "SECRET_KEY": TEST_SECRET,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": server_env["DATABASE_URL"],
+            "SECRET_KEY": TEST_SECRET,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+        }
+    )
 
     def _seed(fn: Callable):
         with app.app_context():
@@ -126,8 +155,13 @@ def dispatch_outbox(server_env) -> Callable[[], None]:
     """Run `flask reminders dispatch` once, as cron or `make run` would: e-mail leaves only this way."""
 
     def _dispatch() -> None:
-        subprocess.run([sys.executable, "-m", "flask", "reminders", "dispatch"], env=server_env, cwd=PROJECT,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "reminders", "dispatch"],
+            env=server_env,
+            cwd=PROJECT,
+            check=True,
+            capture_output=True,
+        )
 
     return _dispatch
 
@@ -153,8 +187,9 @@ def page(browser, live_server):
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844},
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -169,7 +204,8 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"] if v["impact"] in impacts
+        for v in result["violations"]
+        if v["impact"] in impacts
     ]
 
 

@@ -22,8 +22,9 @@ def _invitation_link(smtp_server, to: str, dispatch_outbox) -> str:
     raise AssertionError(f"no invitation e-mail reached {to}")
 
 
-def test_admin_invites_a_dermatologist_who_sets_a_password(page, browser, live_server, seed, smtp_server,
-                                                           dispatch_outbox):
+def test_admin_invites_a_dermatologist_who_sets_a_password(
+    page, browser, live_server, seed, smtp_server, dispatch_outbox
+):
     admin_email = seed(lambda: make_user("admin", full_name="Ada Admin").email)
     log_in(page, admin_email, PASSWORD)
     page.get_by_role("heading", name="Users").wait_for()

@@ -74,11 +74,14 @@ def _seed_series_patient() -> dict:
     user = make_user("patient", patient=patient)
     first = datetime.now(UTC).astimezone(ZONE).date() - timedelta(days=30)  # session 2 is due now
     series = book_series(
-        clinic, patient, protocol_for(kind.procedure), kind, [(at(first, 9, clinic=clinic), aesthetician)],
+        clinic,
+        patient,
+        protocol_for(kind.procedure),
+        kind,
+        [(at(first, 9, clinic=clinic), aesthetician)],
         now=at(first, 8, clinic=clinic),
     )
-    change_status(series.appointments[0], "completed", clinic=clinic, now=at(first, 10, clinic=clinic),
-                  notify=False)
+    change_status(series.appointments[0], "completed", clinic=clinic, now=at(first, 10, clinic=clinic), notify=False)
     return {"patient": user.email, "series": series.id}
 
 

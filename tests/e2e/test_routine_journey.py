@@ -53,9 +53,7 @@ def _adherence(patient_id: int):
         from clinic.extensions import db
         from clinic.routines.models import AdherenceLog
 
-        return db.session.scalars(
-            sa.select(AdherenceLog.status).where(AdherenceLog.patient_id == patient_id)
-        ).all()
+        return db.session.scalars(sa.select(AdherenceLog.status).where(AdherenceLog.patient_id == patient_id)).all()
 
     return run
 

@@ -73,9 +73,7 @@ def test_plan_book_and_move_a_series(page, browser, live_server, seed):
     page.get_by_text("Nadia Journey").first.wait_for()
     assert axe_violations(page) == []
 
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True
-    )
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
     patient_page = context.new_page()
     patient_page.set_default_timeout(10_000)
     log_in(patient_page, world["patient"], PASSWORD)

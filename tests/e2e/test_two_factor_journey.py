@@ -44,7 +44,8 @@ def test_dermatologist_enrols_then_logs_in_with_a_code_and_a_recovery_code(page,
     assert axe_violations(page) == []
     # The enrolment used this time step's code; a code works once, so use the next step's (accepted too).
     page.get_by_label("Code from your authenticator app, or a recovery code").fill(
-        pyotp.TOTP(secret).at(time.time() + 30))
+        pyotp.TOTP(secret).at(time.time() + 30)
+    )
     page.get_by_role("button", name="Verify").click()
     page.get_by_role("heading", name="Patients").wait_for()
     page.get_by_role("button", name="Log out").click()

@@ -11,13 +11,20 @@ from tests.factories import make_patient
 
 def test_registered_section_appears_in_order_with_its_context(app, login_as, monkeypatch):
     monkeypatch.setattr(chart, "_SECTIONS", dict(chart._SECTIONS))
-    app.jinja_env.loader = ChoiceLoader([
-        DictLoader({"test/_sessions.html": '<section id="sessions">Sessions of {{ patient.record_number }}: '
-                                           "{{ section.count }}</section>"}),
-        app.jinja_env.loader,
-    ])
-    chart.register_chart_section(chart.ChartSection("test/_sessions.html", order=15,
-                                                    context=lambda patient: {"count": 3}))
+    app.jinja_env.loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "test/_sessions.html": '<section id="sessions">Sessions of {{ patient.record_number }}: '
+                    "{{ section.count }}</section>"
+                }
+            ),
+            app.jinja_env.loader,
+        ]
+    )
+    chart.register_chart_section(
+        chart.ChartSection("test/_sessions.html", order=15, context=lambda patient: {"count": 3})
+    )
     client, _ = login_as("dermatologist")
     patient = make_patient()
     db.session.commit()

@@ -32,8 +32,7 @@ def test_seed_demo_twice_gives_fifty_patients_and_working_logins(app):
     roles = {role for role, _ in logins}
     assert roles == {"admin", "dermatologist", "aesthetician", "patient"}
 
-    homes = {"admin": "/admin/users", "dermatologist": "/patients", "aesthetician": "/patients",
-             "patient": "/portal"}
+    homes = {"admin": "/admin/users", "dermatologist": "/patients", "aesthetician": "/patients", "patient": "/portal"}
     for role, email in logins:
         client = app.test_client()
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
@@ -47,6 +46,7 @@ def test_seed_demo_twice_gives_fifty_patients_and_working_logins(app):
         page = client.get(homes[role])
         assert page.status_code == 200
         if role == "patient":
-            patient = db.session.scalar(sa.select(Patient).join(User, User.patient_id == Patient.id)
-                                        .where(User.email == email))
+            patient = db.session.scalar(
+                sa.select(Patient).join(User, User.patient_id == Patient.id).where(User.email == email)
+            )
             assert patient.record_number in page.text

@@ -23,39 +23,51 @@ def found(q: str = "", **kwargs) -> list[str]:
 
 @pytest.fixture
 def people(app):
-    make_patient(first_name="Ana", last_name="Smith", date_of_birth=date(1985, 5, 17),
-                 phone="(555) 010-2233", email="ana.smith@example.test")
-    make_patient(first_name="Bob", last_name="Anaya", date_of_birth=date(1990, 1, 2),
-                 phone="+1 555 777 8899", email="bob@other.test")
-    make_patient(first_name="Carla", last_name="Smithers", date_of_birth=date(1970, 12, 31), phone=None,
-                 email=None)
+    make_patient(
+        first_name="Ana",
+        last_name="Smith",
+        date_of_birth=date(1985, 5, 17),
+        phone="(555) 010-2233",
+        email="ana.smith@example.test",
+    )
+    make_patient(
+        first_name="Bob",
+        last_name="Anaya",
+        date_of_birth=date(1990, 1, 2),
+        phone="+1 555 777 8899",
+        email="bob@other.test",
+    )
+    make_patient(first_name="Carla", last_name="Smithers", date_of_birth=date(1970, 12, 31), phone=None, email=None)
     make_patient(first_name="Mary Ann", last_name="Lopez-Jones", date_of_birth=date(1966, 6, 6))
     make_patient(make_clinic("Elsewhere"), first_name="Ana", last_name="Smith-Other")
     db.session.flush()
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    ("smith", ["Smith", "Smithers"]),
-    ("SMI", ["Smith", "Smithers"]),
-    ("ana", ["Anaya", "Smith"]),            # first name Ana, last name Anaya
-    ("ana smith", ["Smith"]),
-    ("Smith, Ana", ["Smith"]),
-    ("carla smithers", ["Smithers"]),
-    ("1985-05-17", ["Smith"]),
-    ("05/17/1985", ["Smith"]),
-    ("12/31/1970", ["Smithers"]),
-    ("5550102233", ["Smith"]),
-    ("(555) 010-2233", ["Smith"]),
-    ("777-8899", ["Anaya"]),
-    ("ana.smith@example.test", ["Smith"]),
-    ("@other.test", ["Anaya"]),
-    ("jones", ["Lopez-Jones"]),
-    ("mary ann lopez", ["Lopez-Jones"]),
-    ("ann", ["Lopez-Jones"]),
-    ("zebra", []),
-    ("%", []),
-    ("_", []),
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("smith", ["Smith", "Smithers"]),
+        ("SMI", ["Smith", "Smithers"]),
+        ("ana", ["Anaya", "Smith"]),  # first name Ana, last name Anaya
+        ("ana smith", ["Smith"]),
+        ("Smith, Ana", ["Smith"]),
+        ("carla smithers", ["Smithers"]),
+        ("1985-05-17", ["Smith"]),
+        ("05/17/1985", ["Smith"]),
+        ("12/31/1970", ["Smithers"]),
+        ("5550102233", ["Smith"]),
+        ("(555) 010-2233", ["Smith"]),
+        ("777-8899", ["Anaya"]),
+        ("ana.smith@example.test", ["Smith"]),
+        ("@other.test", ["Anaya"]),
+        ("jones", ["Lopez-Jones"]),
+        ("mary ann lopez", ["Lopez-Jones"]),
+        ("ann", ["Lopez-Jones"]),
+        ("zebra", []),
+        ("%", []),
+        ("_", []),
+    ],
+)
 def test_search_variants(people, q, expected):
     assert found(q) == expected
 
@@ -75,8 +87,10 @@ def test_sort_by_allow_listed_columns(people):
     assert found(sort="name", direction="desc") == ["Smithers", "Smith", "Lopez-Jones", "Anaya"]
     assert found(sort="dob") == ["Lopez-Jones", "Smithers", "Smith", "Anaya"]
     assert found(sort="dob", direction="desc") == ["Anaya", "Smith", "Smithers", "Lopez-Jones"]
-    by_record = sorted(db.session.scalars(sa.select(Patient).where(Patient.clinic_id == default_clinic().id)),
-                       key=lambda p: p.record_number)
+    by_record = sorted(
+        db.session.scalars(sa.select(Patient).where(Patient.clinic_id == default_clinic().id)),
+        key=lambda p: p.record_number,
+    )
     assert found(sort="record") == [p.last_name for p in by_record]
 
 
@@ -98,8 +112,13 @@ def test_archived_patients_hidden_unless_asked(people):
 
 
 def _details(patient: Patient, **changes) -> PatientDetails:
-    values = dict(first_name=patient.first_name, last_name=patient.last_name,
-                  date_of_birth=patient.date_of_birth, timezone=patient.timezone, concerns=patient.concerns)
+    values = dict(
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        date_of_birth=patient.date_of_birth,
+        timezone=patient.timezone,
+        concerns=patient.concerns,
+    )
     values.update(changes)
     return PatientDetails(**values)
 
@@ -132,8 +151,9 @@ def test_concurrent_writer_is_caught_at_flush(app):
     db.session.commit()
     loaded = patient.version
     with db.engine.begin() as other:
-        other.execute(sa.text("UPDATE patient SET version = version + 1, first_name = 'Eva' WHERE id = :id"),
-                      {"id": patient.id})
+        other.execute(
+            sa.text("UPDATE patient SET version = version + 1, first_name = 'Eva' WHERE id = :id"), {"id": patient.id}
+        )
     with pytest.raises(StaleDataError):
         services.update_patient(patient, _details(patient, first_name="Evie"), loaded_version=loaded)
     db.session.rollback()
@@ -147,10 +167,12 @@ def test_save_history_creates_then_versions_and_confirms(app):
     db.session.expire(patient)
     assert services.history_version(patient) == 0
     staff = make_user("dermatologist")
-    history = services.save_history(patient, HistoryAnswers(isotretinoin="stopped",
-                                                             isotretinoin_stopped_on=date(2025, 1, 1),
-                                                             hsv_history=True),
-                                    loaded_version=0, confirmed_by=staff)
+    history = services.save_history(
+        patient,
+        HistoryAnswers(isotretinoin="stopped", isotretinoin_stopped_on=date(2025, 1, 1), hsv_history=True),
+        loaded_version=0,
+        confirmed_by=staff,
+    )
     db.session.commit()
     assert history.confirmed_by_id == staff.id and history.confirmed_at is not None
     assert services.history_flags(history) == {"isotretinoin", "hsv_history"}
@@ -158,10 +180,13 @@ def test_save_history_creates_then_versions_and_confirms(app):
         services.save_history(patient, HistoryAnswers(), loaded_version=0)
     db.session.rollback()
     version = services.history_version(patient)
-    history = services.save_history(patient, HistoryAnswers(hsv_history=False, hsv_prophylaxis=True,
-                                                            isotretinoin="never",
-                                                            isotretinoin_stopped_on=date(2025, 1, 1)),
-                                    loaded_version=version)
+    history = services.save_history(
+        patient,
+        HistoryAnswers(
+            hsv_history=False, hsv_prophylaxis=True, isotretinoin="never", isotretinoin_stopped_on=date(2025, 1, 1)
+        ),
+        loaded_version=version,
+    )
     db.session.commit()
     assert history.version == version + 1
     assert history.isotretinoin_stopped_on is None and history.hsv_prophylaxis is False

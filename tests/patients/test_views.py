@@ -15,10 +15,19 @@ from clinic.patients.models import MedicalHistory, Patient
 from tests.factories import make_clinic, make_patient
 
 VALID = {
-    "first_name": "Nadia", "last_name": "Okoro", "date_of_birth": "1988-03-04", "sex": "female",
-    "email": "Nadia.Okoro@Example.com", "phone": "(555) 123-4567", "address": "1 Elm Street",
-    "timezone": "Europe/London", "fitzpatrick": "4", "concerns": ["pigmentation", "texture"],
-    "allergies": "Latex", "medications": "None", "notes": "Prefers mornings",
+    "first_name": "Nadia",
+    "last_name": "Okoro",
+    "date_of_birth": "1988-03-04",
+    "sex": "female",
+    "email": "Nadia.Okoro@Example.com",
+    "phone": "(555) 123-4567",
+    "address": "1 Elm Street",
+    "timezone": "Europe/London",
+    "fitzpatrick": "4",
+    "concerns": ["pigmentation", "texture"],
+    "allergies": "Latex",
+    "medications": "None",
+    "notes": "Prefers mornings",
 }
 
 
@@ -112,7 +121,11 @@ def test_create_patient(staff):
     patient = db.session.scalar(sa.select(Patient).where(Patient.last_name == "Okoro"))
     assert response.headers["Location"].endswith(f"/patients/{patient.id}")
     assert (patient.email, patient.phone_digits, patient.fitzpatrick, patient.timezone) == (
-        "nadia.okoro@example.com", "5551234567", 4, "Europe/London")
+        "nadia.okoro@example.com",
+        "5551234567",
+        4,
+        "Europe/London",
+    )
     assert patient.concerns == ["pigmentation", "texture"]
     assert len(events("patient.create", patient.id)) == 1
     chart = staff.get(response.headers["Location"])
@@ -122,17 +135,20 @@ def test_create_patient(staff):
     assert len(events("patient.view", patient.id)) == 1
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("last_name", "", "This field is required."),
-    ("date_of_birth", (date.today() + timedelta(days=2)).isoformat(), "in the future"),
-    ("date_of_birth", "1899-12-31", "from 1900"),
-    ("date_of_birth", "not a date", "valid date"),
-    ("timezone", "Mars/Olympus_Mons", "time zone"),
-    ("fitzpatrick", "7", "I to VI"),
-    ("email", "not-an-email", "Invalid email"),
-    ("phone", "call me", "digits"),
-    ("sex", "robot", "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("last_name", "", "This field is required."),
+        ("date_of_birth", (date.today() + timedelta(days=2)).isoformat(), "in the future"),
+        ("date_of_birth", "1899-12-31", "from 1900"),
+        ("date_of_birth", "not a date", "valid date"),
+        ("timezone", "Mars/Olympus_Mons", "time zone"),
+        ("fitzpatrick", "7", "I to VI"),
+        ("email", "not-an-email", "Invalid email"),
+        ("phone", "call me", "digits"),
+        ("sex", "robot", "Not a valid choice"),
+    ],
+)
 def test_create_shows_error_beside_field_and_keeps_input(staff, field, value, message):
     response = staff.post("/patients/new", data={**VALID, field: value})
     assert response.status_code == 422
@@ -148,8 +164,13 @@ def test_create_shows_error_beside_field_and_keeps_input(staff, field, value, me
 def test_forms_carry_a_csrf_token_and_refuse_without_it(staff):
     patient = make_patient()
     db.session.commit()
-    for url in ("/patients/new", f"/patients/{patient.id}/edit", f"/patients/{patient.id}/history",
-                f"/patients/{patient.id}/archive", f"/patients/{patient.id}"):
+    for url in (
+        "/patients/new",
+        f"/patients/{patient.id}/edit",
+        f"/patients/{patient.id}/history",
+        f"/patients/{patient.id}/archive",
+        f"/patients/{patient.id}",
+    ):
         assert 'name="csrf_token"' in staff.get(url).text, url
     assert staff.post("/patients/new", data=VALID, csrf=False).status_code == 400
     assert staff.post(f"/patients/{patient.id}/unarchive", data={}, csrf=False).status_code == 400
@@ -208,8 +229,10 @@ def test_concurrent_save_between_load_and_write_is_refused(staff, monkeypatch):
 
     def update_after_someone_else(target, details, *, loaded_version):
         with db.engine.begin() as other:
-            other.execute(sa.text("UPDATE patient SET first_name = 'Winner', version = version + 1 "
-                                  "WHERE id = :id"), {"id": target.id})
+            other.execute(
+                sa.text("UPDATE patient SET first_name = 'Winner', version = version + 1 WHERE id = :id"),
+                {"id": target.id},
+            )
         original(target, details, loaded_version=loaded_version)
 
     monkeypatch.setattr(services, "update_patient", update_after_someone_else)
@@ -227,8 +250,15 @@ def test_edit_without_version_is_a_bad_request(staff):
     assert staff.post(f"/patients/{patient.id}/edit", data={**VALID, "version": "x"}).status_code == 400
 
 
-HISTORY = {"isotretinoin": "stopped", "isotretinoin_stopped_on": "2025-06-01", "diabetes": "uncontrolled",
-           "hsv_history": "y", "anticoagulants": "y", "filler_on": "2025-01-15", "confirmed": "y"}
+HISTORY = {
+    "isotretinoin": "stopped",
+    "isotretinoin_stopped_on": "2025-06-01",
+    "diabetes": "uncontrolled",
+    "hsv_history": "y",
+    "anticoagulants": "y",
+    "filler_on": "2025-01-15",
+    "confirmed": "y",
+}
 
 
 def test_history_form_saves_confirms_and_chart_highlights(staff):
@@ -251,18 +281,21 @@ def test_history_form_saves_confirms_and_chart_highlights(staff):
     assert len(events("patient.history_update", patient.id)) == 1
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"isotretinoin": "stopped", "isotretinoin_stopped_on": ""}, "isotretinoin_stopped_on",
-     "when isotretinoin"),
-    ({"filler_on": (date.today() + timedelta(days=3)).isoformat()}, "filler_on", "in the future"),
-    ({"diabetes": "sometimes"}, "diabetes", "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"isotretinoin": "stopped", "isotretinoin_stopped_on": ""}, "isotretinoin_stopped_on", "when isotretinoin"),
+        ({"filler_on": (date.today() + timedelta(days=3)).isoformat()}, "filler_on", "in the future"),
+        ({"diabetes": "sometimes"}, "diabetes", "Not a valid choice"),
+    ],
+)
 def test_history_validation(staff, data, field, message):
     patient = make_patient()
     db.session.commit()
-    response = staff.post(f"/patients/{patient.id}/history",
-                          data={"isotretinoin": "never", "diabetes": "none", "version": "1", "pregnant": "y",
-                                **data})
+    response = staff.post(
+        f"/patients/{patient.id}/history",
+        data={"isotretinoin": "never", "diabetes": "none", "version": "1", "pregnant": "y", **data},
+    )
     assert response.status_code == 422
     assert message.lower() in field_error(response.text, field).lower()
     assert re.search(r'id="pregnant"[^>]*checked|checked[^>]*id="pregnant"', response.text)
@@ -271,17 +304,30 @@ def test_history_validation(staff, data, field, message):
 def test_stale_history_is_refused(staff):
     patient = make_patient()
     db.session.commit()
-    response = staff.post(f"/patients/{patient.id}/history",
-                          data={"isotretinoin": "current", "diabetes": "none", "version": "0"})
+    response = staff.post(
+        f"/patients/{patient.id}/history", data={"isotretinoin": "current", "diabetes": "none", "version": "0"}
+    )
     assert response.status_code == 409
     assert "Someone else saved" in response.text
     assert re.search(r'value="current"[^>]*checked|checked[^>]*value="current"', response.text)
 
 
-STAFF_URLS = ["/patients", "/patients/new", "/patients/{id}", "/patients/{id}/edit", "/patients/{id}/history",
-              "/patients/{id}/archive"]
-POST_URLS = ["/patients/new", "/patients/{id}/edit", "/patients/{id}/history", "/patients/{id}/archive",
-             "/patients/{id}/unarchive", "/patients/{id}/invite"]
+STAFF_URLS = [
+    "/patients",
+    "/patients/new",
+    "/patients/{id}",
+    "/patients/{id}/edit",
+    "/patients/{id}/history",
+    "/patients/{id}/archive",
+]
+POST_URLS = [
+    "/patients/new",
+    "/patients/{id}/edit",
+    "/patients/{id}/history",
+    "/patients/{id}/archive",
+    "/patients/{id}/unarchive",
+    "/patients/{id}/invite",
+]
 
 
 @pytest.mark.parametrize("role", ["admin", "patient"])
@@ -316,5 +362,6 @@ def test_other_clinics_patient_is_not_found(staff):
     for url in STAFF_URLS[2:]:
         assert staff.get(url.format(id=elsewhere.id)).status_code == 404, url
     assert staff.post(f"/patients/{elsewhere.id}/archive", data={"reason": "x"}).status_code == 404
-    assert "Ient" not in staff.get("/patients?q=pat").text or elsewhere.last_name not in staff.get(
-        "/patients?q=pat").text
+    assert (
+        "Ient" not in staff.get("/patients?q=pat").text or elsewhere.last_name not in staff.get("/patients?q=pat").text
+    )

@@ -13,10 +13,14 @@ from tests.factories import make_patient, make_user
 
 @pytest.fixture
 def two_patients(login_as):
-    alice = make_patient(first_name="Alice", last_name="Aardvark", allergies="Peanuts",
-                         notes="staff-only-note")
-    bob = make_patient(first_name="Bobby", last_name="Zebrafish", email="bobby@example.test",
-                       phone="555-999-1234", allergies="Shellfish")
+    alice = make_patient(first_name="Alice", last_name="Aardvark", allergies="Peanuts", notes="staff-only-note")
+    bob = make_patient(
+        first_name="Bobby",
+        last_name="Zebrafish",
+        email="bobby@example.test",
+        phone="555-999-1234",
+        allergies="Shellfish",
+    )
     make_user("patient", patient=bob)
     client, _user = login_as("patient", patient=alice)
     return client, alice, bob
@@ -65,8 +69,7 @@ def test_idor_patient_b_never_appears_for_patient_a(app, two_patients):
     """Patient A requests every page, with patient B's id and record number wherever one fits."""
     client, alice, bob = two_patients
     urls = _urls_for(app, bob.id, bob.record_number)
-    urls += [f"/patients?q={bob.last_name}", f"/portal?patient_id={bob.id}",
-             f"/portal/access-log?patient={bob.id}"]
+    urls += [f"/patients?q={bob.last_name}", f"/portal?patient_id={bob.id}", f"/portal/access-log?patient={bob.id}"]
     assert "/portal" in urls and "/portal/access-log" in urls
     for url in urls:
         response = client.get(url, follow_redirects=True)

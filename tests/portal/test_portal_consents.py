@@ -60,7 +60,8 @@ def test_lists_signed_consents_with_their_standing(portal, alice):
     revoke_consent(revoked, make_user("dermatologist"), "Changed her mind")
     photo = make_photo_consent(alice)
     db.session.execute(
-        sa.update(Consent).where(Consent.id == photo.id)
+        sa.update(Consent)
+        .where(Consent.id == photo.id)
         .values(signed_at=now_utc() - timedelta(days=400), expires_at=now_utc() - timedelta(days=35))
     )
     db.session.commit()
@@ -94,8 +95,9 @@ def test_sign_page_shows_the_exact_exosome_text(portal):
 
 def test_patient_signs_in_the_portal(portal, alice):
     form = consent_form(procedure())
-    response = portal.post(f"/portal/consents/forms/{form.id}/sign", data=_sign_data(form),
-                           environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    response = portal.post(
+        f"/portal/consents/forms/{form.id}/sign", data=_sign_data(form), environ_base={"REMOTE_ADDR": "203.0.113.9"}
+    )
     assert response.status_code == 302 and response.location.endswith("/portal/consents")
     consent = db.session.scalars(sa.select(Consent).filter_by(patient_id=alice.id)).one()
     assert consent.method == "portal" and consent.witnessed_by_id is None
@@ -108,8 +110,10 @@ def test_patient_signs_in_the_portal(portal, alice):
 @pytest.mark.parametrize("signature", ["", signature_data_url(blank=True)])
 def test_empty_signature_is_refused_beside_the_field_and_the_name_kept(portal, alice, signature):
     form = consent_form(procedure())
-    response = portal.post(f"/portal/consents/forms/{form.id}/sign",
-                           data=_sign_data(form, signature=signature, signer_name="Alice Q. Aardvark"))
+    response = portal.post(
+        f"/portal/consents/forms/{form.id}/sign",
+        data=_sign_data(form, signature=signature, signer_name="Alice Q. Aardvark"),
+    )
     assert response.status_code == 422
     assert 'id="signature-error"' in response.text
     assert "The signature is empty. Please sign in the box." in response.text

@@ -17,9 +17,7 @@ STEPS = [
 ]
 
 
-def patient_with_routine(
-    timezone: str = "America/New_York", prefs: dict | None = None, portal: bool = True, **fields
-):
+def patient_with_routine(timezone: str = "America/New_York", prefs: dict | None = None, portal: bool = True, **fields):
     patient = make_patient(timezone=timezone, **fields)
     routine = make_routine(patient, STEPS, starts_on=date(2026, 1, 1))
     if portal:

@@ -20,8 +20,13 @@ def test_dispatch_command_sends_due_messages(app, mailbox):
         dedupe_key="appt:1:remind:2h:20261126T1200Z",
         recipient=patient.email,
         due_at=datetime.now(UTC) - timedelta(minutes=1),
-        payload={"hours_before": "2h", "local_time": "Thu 26 Nov, 12:00", "clinic_name": "Lumen",
-                 "patient_first_name": patient.first_name, "provider_name": "Dr. Chen"},
+        payload={
+            "hours_before": "2h",
+            "local_time": "Thu 26 Nov, 12:00",
+            "clinic_name": "Lumen",
+            "patient_first_name": patient.first_name,
+            "provider_name": "Dr. Chen",
+        },
     )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["reminders", "dispatch", "--worker", "cli-test"])

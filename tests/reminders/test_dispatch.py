@@ -36,8 +36,13 @@ def _appointment(patient, n: int) -> None:
         dedupe_key=f"appt:{n}:remind:24h:20261127T1000Z",
         recipient=patient.email,
         due_at=PM_LONDON - timedelta(minutes=5),
-        payload={"hours_before": "24h", "local_time": "Fri 27 Nov, 10:00", "clinic_name": "Test Clinic",
-                 "patient_first_name": patient.first_name, "provider_name": "Dr. Chen"},
+        payload={
+            "hours_before": "24h",
+            "local_time": "Fri 27 Nov, 10:00",
+            "clinic_name": "Test Clinic",
+            "patient_first_name": patient.first_name,
+            "provider_name": "Dr. Chen",
+        },
     )
 
 

@@ -65,9 +65,7 @@ def test_a_late_dispatcher_catches_up_within_the_window_only(app):
     [((20 * 60, 7 * 60), 0), ((22 * 60, 7 * 60), 1), ((60, 120), 1), ((21 * 60, 22 * 60), 0)],
 )
 def test_no_reminder_in_quiet_hours(app, quiet, planned):
-    patient_with_routine(
-        "Europe/London", prefs={"pm_minute": 21 * 60, "quiet_start": quiet[0], "quiet_end": quiet[1]}
-    )
+    patient_with_routine("Europe/London", prefs={"pm_minute": 21 * 60, "quiet_start": quiet[0], "quiet_end": quiet[1]})
     assert plan(datetime(2026, 11, 26, 21, 0, tzinfo=UTC)) == planned
 
 
@@ -147,8 +145,11 @@ def test_reorder_reminder_a_week_before_run_out(app):
 def test_a_weekday_step_is_planned_only_on_its_weekdays(app):
     """Nothing is over-planned and cancelled later: the planner uses the SQL due rule (frequency, weekdays)."""
     patient = make_patient(timezone="Europe/London")
-    make_routine(patient, [dict(label="Retinol", slot="pm", frequency="weekdays", weekdays="0")],  # Mondays
-                 starts_on=date(2026, 11, 1))
+    make_routine(
+        patient,
+        [dict(label="Retinol", slot="pm", frequency="weekdays", weekdays="0")],  # Mondays
+        starts_on=date(2026, 11, 1),
+    )
     make_user("patient", patient=patient)
     db.session.commit()
     for day in range(23, 30):  # Mon 23 Nov … Sun 29 Nov 2026, 21:00 London = 21:00 UTC

@@ -41,8 +41,12 @@ def test_patient_saves_reminder_settings(login_as):
     assert db.session.get(ReminderPreference, (patient.id, "email")).enabled
     assert not db.session.get(ReminderPreference, (patient.id, "sms")).enabled
     assert _wanted(patient.id) == {
-        ("email", "routine"): True, ("email", "aftercare"): True, ("email", "appointment"): False,
-        ("sms", "routine"): False, ("sms", "aftercare"): False, ("sms", "appointment"): False,
+        ("email", "routine"): True,
+        ("email", "aftercare"): True,
+        ("email", "appointment"): False,
+        ("sms", "routine"): False,
+        ("sms", "aftercare"): False,
+        ("sms", "appointment"): False,
     }
     assert db.session.get(Patient, patient.id).timezone == "Europe/London"
 
@@ -54,11 +58,22 @@ def test_every_kind_has_its_own_switch_per_channel_and_sms_numbers_are_stored_as
     for label in ("Routine reminders", "Appointment reminders", "Aftercare check-ins"):
         for channel in ("by e-mail", "by text message (SMS)"):
             assert f"{label}" in page and channel in page
-    for name in ("want_routine_email", "want_appointment_email", "want_aftercare_email",
-                 "want_routine_sms", "want_appointment_sms", "want_aftercare_sms"):
+    for name in (
+        "want_routine_email",
+        "want_appointment_email",
+        "want_aftercare_email",
+        "want_routine_sms",
+        "want_appointment_sms",
+        "want_aftercare_sms",
+    ):
         assert f'for="{name}"' in page and f'id="{name}"' in page
-    data = {**VALID, "want_routine_email": "", "want_appointment_sms": "y", "sms_enabled": "y",
-            "sms_number": "(201) 555-0123"}
+    data = {
+        **VALID,
+        "want_routine_email": "",
+        "want_appointment_sms": "y",
+        "sms_enabled": "y",
+        "sms_number": "(201) 555-0123",
+    }
     assert client.post("/portal/reminders", data=data).status_code == 302
     assert _wanted(patient.id)[("email", "routine")] is False
     assert _wanted(patient.id)[("sms", "appointment")] is True
@@ -138,9 +153,7 @@ def test_a_forged_unsubscribe_token_changes_nothing(client, app, method):
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     from itsdangerous import URLSafeSerializer
 
-    other_key = URLSafeSerializer("not-the-secret", salt="reminders-unsubscribe").dumps(
-        {"patient": patient.id}
-    )
+    other_key = URLSafeSerializer("not-the-secret", salt="reminders-unsubscribe").dumps({"patient": patient.id})
     for bad in (forged, other_key, "nonsense"):
         response = getattr(client, method)(
             f"/reminders/unsubscribe/{bad}", **({"data": {}} if method == "post" else {})

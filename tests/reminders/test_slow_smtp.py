@@ -57,8 +57,9 @@ def slow_smtp(app):
     handler = SlowHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
-                      MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+    app.config.update(
+        MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False
+    )
     mail.init_app(app)
     yield handler
     controller.stop()
@@ -67,10 +68,20 @@ def slow_smtp(app):
 def _queue(n: int, due: datetime) -> list[int]:
     patient = make_patient()
     for i in range(n):
-        enqueue(clinic_id=patient.clinic_id, patient_id=patient.id, kind="appointment_confirmation",
-                dedupe_key=f"appt:{i}:booked", recipient=patient.email, due_at=due,
-                payload={"clinic_name": "Lumen", "local_time": "Friday 27 November 2026, 10:00 GMT",
-                         "patient_first_name": "Pat", "provider_name": "Dr. Chen"})
+        enqueue(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            kind="appointment_confirmation",
+            dedupe_key=f"appt:{i}:booked",
+            recipient=patient.email,
+            due_at=due,
+            payload={
+                "clinic_name": "Lumen",
+                "local_time": "Friday 27 November 2026, 10:00 GMT",
+                "patient_first_name": "Pat",
+                "provider_name": "Dr. Chen",
+            },
+        )
     db.session.commit()
     return list(db.session.scalars(sa.select(OutboxMessage.id)))
 

@@ -42,18 +42,30 @@ def _sms_patient(number: str, topics=("routine", "appointment")):
 
 def _appointment_sms(patient, n: int, due=PM_LONDON - timedelta(minutes=5)) -> None:
     enqueue(
-        clinic_id=patient.clinic_id, patient_id=patient.id, kind="appointment_reminder", channel="sms",
-        dedupe_key=f"appt:{n}:remind:24h:20261127T1000Z:sms", recipient=f"+4479111234{n:02d}", due_at=due,
-        payload={"hours_before": "24h", "local_time": "Friday 27 November 2026, 10:00 GMT",
-                 "clinic_name": "Lumen Skin Clinic", "patient_first_name": patient.first_name},
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        kind="appointment_reminder",
+        channel="sms",
+        dedupe_key=f"appt:{n}:remind:24h:20261127T1000Z:sms",
+        recipient=f"+4479111234{n:02d}",
+        due_at=due,
+        payload={
+            "hours_before": "24h",
+            "local_time": "Friday 27 November 2026, 10:00 GMT",
+            "clinic_name": "Lumen Skin Clinic",
+            "patient_first_name": patient.first_name,
+        },
     )
 
 
 # --- composing ----------------------------------------------------------------------------------------------
 
+
 def test_texts_fit_one_gsm7_segment_and_say_how_to_stop():
-    text = compose("Lumen Skin Clinic: reminder of your appointment tomorrow, Wednesday 30 September 2026, "
-                   "10:00 GMT. Please arrive ten minutes early and bring your photo ID and your insurance card.")
+    text = compose(
+        "Lumen Skin Clinic: reminder of your appointment tomorrow, Wednesday 30 September 2026, "
+        "10:00 GMT. Please arrive ten minutes early and bring your photo ID and your insurance card."
+    )
     assert text.endswith(" " + STOP_FOOTER) and septets(text) <= 160 and "..." in text
     assert compose("Caf\u00e9 \u2019quoted\u2019 \u2014 ok") == "Café 'quoted' - ok " + STOP_FOOTER
     assert to_gsm7("Ĉ") == "?"  # nothing outside GSM-7 survives, so a text never falls back to UCS-2
@@ -70,6 +82,7 @@ def test_long_texts_split_at_gsm7_segment_boundaries():
 
 
 # --- sending through the fake provider ------------------------------------------------------------------------
+
 
 def test_sms_routine_reminder_reaches_the_provider_once_without_medical_details(sms_provider, mailbox):
     patient, _ = _sms_patient("+447911123456")
@@ -155,6 +168,7 @@ def test_four_dispatchers_send_each_sms_exactly_once(app, sms_provider, mailbox,
 
 # --- webhooks ---------------------------------------------------------------------------------------------------
 
+
 def _signed_post(client, path: str, form: dict, token: str = TOKEN):
     url = f"http://clinic.test{path}"
     return client.post(path, data=form, headers={"X-Twilio-Signature": sign(url, form, token)}, csrf=False)
@@ -180,8 +194,10 @@ def test_stop_and_start_replies_change_the_sms_opt_in(client, sms_provider):
     patient, _ = _sms_patient("+447911123456", topics=("appointment",))
     _appointment_sms(patient, 1, due=PM_LONDON)
     db.session.commit()
-    assert client.post("/reminders/sms/inbound", data={"From": "+447911123456", "Body": "STOP"},
-                       csrf=False).status_code == 403  # unsigned
+    assert (
+        client.post("/reminders/sms/inbound", data={"From": "+447911123456", "Body": "STOP"}, csrf=False).status_code
+        == 403
+    )  # unsigned
     stop = {"From": "+447911123456", "Body": " Stop "}
     assert _signed_post(client, "/reminders/sms/inbound", stop).status_code == 200
     db.session.expire_all()
@@ -195,9 +211,13 @@ def test_stop_and_start_replies_change_the_sms_opt_in(client, sms_provider):
 
 
 def test_production_refuses_twilio_without_credentials():
-    base = {"ENV_NAME": "production", "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ",
-            "CLINIC_BASE_URL": "https://clinic.example.org", "SMS_BACKEND": "twilio",
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+    base = {
+        "ENV_NAME": "production",
+        "SECRET_KEY": "k3J9-qPz_7vXw2Lr8TmN4yBc6HdG1sFa0eUo5iQ",
+        "CLINIC_BASE_URL": "https://clinic.example.org",
+        "SMS_BACKEND": "twilio",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    }
     with pytest.raises(RuntimeError, match="SMS_AUTH_TOKEN"):
         check_production({**base, "SMS_ACCOUNT_SID": "AC1", "SMS_FROM": "+15005550006"})
     check_production({**base, "SMS_ACCOUNT_SID": "AC1", "SMS_AUTH_TOKEN": "t", "SMS_FROM": "+15005550006"})

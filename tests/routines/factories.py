@@ -24,9 +24,7 @@ def product(clinic_id: int, name: str) -> Product:
 
 
 def procedure(clinic_id: int, code: str = "microneedling_exosome") -> Procedure:
-    return db.session.scalar(
-        sa.select(Procedure).where(Procedure.clinic_id == clinic_id, Procedure.code == code)
-    )
+    return db.session.scalar(sa.select(Procedure).where(Procedure.clinic_id == clinic_id, Procedure.code == code))
 
 
 def make_routine(

@@ -129,9 +129,7 @@ def test_staff_pause_routes_by_form(login_as, treated):
     patient, _ = treated
     client, _ = login_as("dermatologist")
     pause = _pause_window()
-    assert (
-        client.post(f"/routines/pauses/{pause.id}/adjust", data={"ends_on": "2026-11-28"}).status_code == 302
-    )
+    assert client.post(f"/routines/pauses/{pause.id}/adjust", data={"ends_on": "2026-11-28"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(RoutineWindow, pause.id).ends_at == datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
     assert client.post(f"/routines/pauses/{pause.id}/end", data={}).status_code == 302
@@ -142,13 +140,8 @@ def test_pause_routes_refuse_patients_and_other_clinics(login_as, treated, actio
     patient, _ = treated
     pause = _pause_window()
     own, _ = login_as("patient", patient=patient)
-    assert (
-        own.post(f"/routines/pauses/{pause.id}/{action}", data={"ends_on": "2026-12-30"}).status_code == 403
-    )
+    assert own.post(f"/routines/pauses/{pause.id}/{action}", data={"ends_on": "2026-12-30"}).status_code == 403
     elsewhere, _ = login_as("dermatologist", clinic=make_clinic("Elsewhere"))
-    assert (
-        elsewhere.post(f"/routines/pauses/{pause.id}/{action}", data={"ends_on": "2026-12-30"}).status_code
-        == 404
-    )
+    assert elsewhere.post(f"/routines/pauses/{pause.id}/{action}", data={"ends_on": "2026-12-30"}).status_code == 404
     db.session.expire_all()
     assert db.session.get(RoutineWindow, pause.id).ends_at == datetime(2026, 12, 1, 20, 0, tzinfo=UTC)

@@ -19,8 +19,9 @@ ENDED = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
 
 def _tick(step: RoutineStep, day: date) -> None:
     db.session.add(
-        AdherenceLog(step_id=step.id, patient_id=step.routine.patient_id, local_date=day, slot=step.slot,
-                     status="done", at=ENDED)
+        AdherenceLog(
+            step_id=step.id, patient_id=step.routine.patient_id, local_date=day, slot=step.slot, status="done", at=ENDED
+        )
     )
 
 
@@ -32,19 +33,29 @@ def test_recovery_routines_and_stacked_recovery_steps_are_merged(migration_app):
     hyaluronic = product(patient.clinic_id, "Hyaluronic Recovery Serum")
     records = []
     for who in (patient, patient, alone):
-        record = AftercareRecord(clinic_id=who.clinic_id, patient_id=who.id, session_ended_at=ENDED,
-                                 procedure_id=procedure(who.clinic_id).id)
+        record = AftercareRecord(
+            clinic_id=who.clinic_id, patient_id=who.id, session_ended_at=ENDED, procedure_id=procedure(who.clinic_id).id
+        )
         db.session.add(record)
         records.append(record)
-    recovery = Routine(clinic_id=patient.clinic_id, patient_id=patient.id, concern="post_microneedling",
-                       goal="Recovery after a procedure", starts_on=date(2026, 11, 20))
-    solo = Routine(clinic_id=alone.clinic_id, patient_id=alone.id, concern="post_microneedling",
-                   goal="Recovery after a procedure", starts_on=date(2026, 11, 20))
+    recovery = Routine(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        concern="post_microneedling",
+        goal="Recovery after a procedure",
+        starts_on=date(2026, 11, 20),
+    )
+    solo = Routine(
+        clinic_id=alone.clinic_id,
+        patient_id=alone.id,
+        concern="post_microneedling",
+        goal="Recovery after a procedure",
+        starts_on=date(2026, 11, 20),
+    )
     db.session.add_all([recovery, solo])
     db.session.flush()
     copies = [
-        RoutineStep(routine=recovery, product=hyaluronic, slot="pm", aftercare_id=record.id)
-        for record in records[:2]
+        RoutineStep(routine=recovery, product=hyaluronic, slot="pm", aftercare_id=record.id) for record in records[:2]
     ]
     db.session.add_all(copies)
     db.session.flush()

@@ -116,8 +116,7 @@ def test_report_a_problem_reaches_the_treating_dermatologist(login_as):
     report = db.session.scalar(sa.select(ProblemReport))
     assert report.dermatologist_id == treating.id and report.patient_id == patient.id
     assert (
-        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "problem.report")).patient_id
-        == patient.id
+        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "problem.report")).patient_id == patient.id
     )
     derm_client, _ = login_as("dermatologist", user=treating)
     assert "Redness that does not go away" in derm_client.get("/routines/inbox").text
@@ -143,16 +142,13 @@ def test_download_my_data_is_my_own_and_audited(login_as):
     assert len(data["adherence"]) == len(AGING_STEPS)
     assert "Otto" not in response.text
     assert (
-        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "patient.export")).patient_id
-        == patient.id
+        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "patient.export")).patient_id == patient.id
     )
 
 
 def test_staff_see_chart_and_lowest_adherence_in_their_clinic(login_as):
     keen, lax = make_patient(last_name="Keen"), make_patient(last_name="Lax")
-    keen_routine = make_routine(
-        keen, [dict(product="Daily Serum", slot="pm")], starts_on=TODAY - timedelta(days=9)
-    )
+    keen_routine = make_routine(keen, [dict(product="Daily Serum", slot="pm")], starts_on=TODAY - timedelta(days=9))
     make_routine(lax, [dict(product="Daily Serum", slot="pm")], starts_on=TODAY - timedelta(days=9))
     elsewhere = make_patient(make_clinic("Elsewhere"), last_name="Far")
     make_routine(elsewhere, [dict(product="Daily Serum", slot="pm")], starts_on=TODAY - timedelta(days=9))

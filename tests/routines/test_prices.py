@@ -65,10 +65,13 @@ def test_the_catalog_lists_prices(login_as):
     assert "<td>$85.00</td>" in page and "<td>$510.00</td>" in page
 
 
-@pytest.mark.parametrize(("runs_out_on", "text"), [
-    (date(2026, 12, 1), "runs out around Tue 01 Dec: time to reorder. Price at the clinic: $24.00."),
-    (date(2026, 11, 8), "should have run out: reorder now. Price at the clinic: $24.00."),
-])
+@pytest.mark.parametrize(
+    ("runs_out_on", "text"),
+    [
+        (date(2026, 12, 1), "runs out around Tue 01 Dec: time to reorder. Price at the clinic: $24.00."),
+        (date(2026, 11, 8), "should have run out: reorder now. Price at the clinic: $24.00."),
+    ],
+)
 def test_the_reorder_prompt_gives_the_price(login_as, runs_out_on, text):
     patient = make_patient(timezone="America/New_York")
     routine = make_routine(patient, AGING_STEPS)

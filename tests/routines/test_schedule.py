@@ -34,18 +34,14 @@ def test_reorder_prompt_starts_a_week_before_run_out():
 
 def test_conflicts_in_one_slot():
     warnings = conflicts_in_slot([("Retinol", ["retinoid"]), ("Vit C", ["vitamin_c"]), ("SPF", ["spf"])])
-    assert warnings == [
-        "Retinol and Vit C: a retinoid with vitamin C in the same slot can irritate the skin."
-    ]
+    assert warnings == ["Retinol and Vit C: a retinoid with vitamin C in the same slot can irritate the skin."]
     acids = conflicts_in_slot([("Glycolic", ["aha"]), ("Salicylic", ["bha"])])
     assert "two exfoliating acids" in acids[0]
     assert (
         "benzoyl peroxide"
         in conflicts_in_slot([("Tretinoin", ["prescription_retinoid"]), ("BP wash", ["benzoyl_peroxide"])])[0]
     )
-    assert conflicts_in_slot([("Retinol", ["retinoid"]), ("Glycolic", ["aha"])])[0].startswith(
-        "Retinol and Glycolic"
-    )
+    assert conflicts_in_slot([("Retinol", ["retinoid"]), ("Glycolic", ["aha"])])[0].startswith("Retinol and Glycolic")
     assert conflicts_in_slot([("Serum", ["exosome"]), ("SPF", ["spf"])]) == []
 
 

@@ -44,8 +44,13 @@ def test_staff_adding_the_pm_step_halves_the_run_out_of_the_am_step(login_as):
     client, _ = login_as("aesthetician")
     response = client.post(
         f"/routines/{routine.id}/steps/new",
-        data={"product_id": str(product(patient.clinic_id, "Daily Serum").id), "slot": "pm", "position": "2",
-              "frequency": "daily", "label": ""},
+        data={
+            "product_id": str(product(patient.clinic_id, "Daily Serum").id),
+            "slot": "pm",
+            "position": "2",
+            "frequency": "daily",
+            "label": "",
+        },
     )
     assert response.status_code == 302
     db.session.expire_all()

@@ -33,9 +33,7 @@ def _logs(patient_id):
     return db.session.scalars(sa.select(AdherenceLog).where(AdherenceLog.patient_id == patient_id)).all()
 
 
-@pytest.mark.parametrize(
-    ("zone", "heading"), [("America/New_York", "Thu 26 Nov"), ("Europe/London", "Fri 27 Nov")]
-)
+@pytest.mark.parametrize(("zone", "heading"), [("America/New_York", "Thu 26 Nov"), ("Europe/London", "Fri 27 Nov")])
 def test_today_shows_am_and_pm_for_the_patients_local_date(login_as, frozen, zone, heading):
     client, patient, routine = _patient_client(login_as, zone)
     page = client.get("/portal/today")
@@ -94,9 +92,7 @@ def test_ticking_a_future_date_is_refused(login_as, frozen):
 
 def test_a_bad_status_is_refused(login_as, frozen):
     client, patient, routine = _patient_client(login_as)
-    response = client.post(
-        f"/portal/steps/{routine.steps[0].id}/log", data={"status": "eaten", "day": "2026-11-26"}
-    )
+    response = client.post(f"/portal/steps/{routine.steps[0].id}/log", data={"status": "eaten", "day": "2026-11-26"})
     assert response.status_code == 400
     assert _logs(patient.id) == []
 

@@ -147,8 +147,13 @@ def test_staff_adding_actives_the_same_afternoon_are_warned_and_the_patient_sees
         for position, (name, slot) in enumerate(actives, start=2):
             response = staff.post(
                 f"/routines/{routine.id}/steps/new",
-                data={"product_id": str(product(patient.clinic_id, name).id), "slot": slot,
-                      "position": str(position), "frequency": "daily", "label": ""},
+                data={
+                    "product_id": str(product(patient.clinic_id, name).id),
+                    "slot": slot,
+                    "position": str(position),
+                    "frequency": "daily",
+                    "label": "",
+                },
             )
             assert response.status_code == 302
             page = staff.get(response.headers["Location"]).text

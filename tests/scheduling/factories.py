@@ -71,17 +71,13 @@ def make_provider(
     for weekday in weekdays:
         for starts, ends in hours:
             db.session.add(
-                WorkingHours(
-                    clinic_id=clinic.id, provider_id=user.id, weekday=weekday, starts=starts, ends=ends
-                )
+                WorkingHours(clinic_id=clinic.id, provider_id=user.id, weekday=weekday, starts=starts, ends=ends)
             )
     db.session.flush()
     return user
 
 
-def make_time_off(
-    clinic: Clinic, starts: datetime, ends: datetime, provider=None, reason: str = "Holiday"
-) -> TimeOff:
+def make_time_off(clinic: Clinic, starts: datetime, ends: datetime, provider=None, reason: str = "Holiday") -> TimeOff:
     off = TimeOff(
         clinic_id=clinic.id,
         provider_id=provider.id if provider else None,

@@ -59,9 +59,7 @@ def test_night_hours_skip_the_missing_hour_and_keep_the_repeated_one(app):
     clinic, *_ = setup_clinic("America/New_York")
     kind = _night_type(clinic)
     night = make_provider("aesthetician", clinic, weekdays=[6], hours=[(time(0, 30), time(4, 0))])
-    spring = find_free_slots(
-        clinic, kind, date(2026, 3, 8), date(2026, 3, 8), provider_ids=[night.id], now=EARLY
-    )
+    spring = find_free_slots(clinic, kind, date(2026, 3, 8), date(2026, 3, 8), provider_ids=[night.id], now=EARLY)
     local = [s.starts_at.astimezone(clinic.zone).strftime("%H:%M") for s in spring[night]]
     assert "02:00" not in local and "02:30" not in local and local[:2] == ["00:30", "00:45"]
     assert not [t for t in local if t.startswith("02:")]

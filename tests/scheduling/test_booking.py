@@ -42,9 +42,7 @@ def test_books_inside_working_hours_and_audits(world):
     assert appointment.blocks_until - appointment.ends_at == timedelta(minutes=15)
     assert appointment.local_date == MONDAY
     assert appointment.room.name == "Room A"
-    events = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_id == str(appointment.id))
-    ).all()
+    events = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_id == str(appointment.id))).all()
     assert events == ["appointment.book"]
 
 

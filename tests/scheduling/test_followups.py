@@ -136,9 +136,7 @@ def test_queue_page_books_in_one_click(login_as, world, queue_world):
     with time_machine.travel(NOW, tick=False):
         client, _ = login_as("aesthetician")
         page = client.get("/schedule/followups")
-        assert (
-            page.status_code == 200 and "Window closes soon" in page.text and "No-show to rebook" in page.text
-        )
+        assert page.status_code == 200 and "Window closes soon" in page.text and "No-show to rebook" in page.text
         series = queue_world["due"][1]
         assert f"/schedule/book?patient={queue_world['due'][0].id}" in page.text.replace("&amp;", "&")
         form = client.get(

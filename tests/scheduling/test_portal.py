@@ -50,9 +50,7 @@ def test_patient_books_next_session_inside_window(series_world, world):
     assert "Your session is booked" in booked.text
     appointment = db.session.scalar(sa.select(Appointment).where(Appointment.booked_via == "portal"))
     assert appointment.series_id == series.id
-    notice = db.session.scalar(
-        sa.select(OutboxMessage).where(OutboxMessage.kind == "appointment_staff_notice")
-    )
+    notice = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "appointment_staff_notice"))
     assert notice.recipient == world[1].email
 
 
@@ -114,9 +112,7 @@ def test_admin_cutoff_setting_applies_to_the_portal(world, login_as):
     db.session.commit()
     with time_machine.travel(at(MONDAY, 9) - timedelta(hours=20), tick=False):
         admin, _ = login_as("admin")
-        saved = admin.post(
-            "/admin/schedule/settings", data={"booking_cutoff_hours": 12, "series_tolerance_days": 3}
-        )
+        saved = admin.post("/admin/schedule/settings", data={"booking_cutoff_hours": 12, "series_tolerance_days": 3})
         assert saved.status_code == 302
         assert (
             admin.post(

@@ -48,8 +48,12 @@ def test_hand_made_post_inside_the_cutoff_is_refused(world, series, login_as):
     """The issue's case: 13 hours ahead with a 24-hour cutoff."""
     chosen = at(SESSION_2, 9)
     page, response = _post(
-        login_as, world[4], chosen - timedelta(hours=13), f"/portal/appointments/series/{series.id}/book",
-        chosen, world[1].id,
+        login_as,
+        world[4],
+        chosen - timedelta(hours=13),
+        f"/portal/appointments/series/{series.id}/book",
+        chosen,
+        world[1].id,
     )
     assert f'value="{chosen.isoformat()}"' not in page.text  # the page never offered it
     assert "Online booking closes 24 hours before the appointment" in response.text
@@ -59,8 +63,12 @@ def test_hand_made_post_inside_the_cutoff_is_refused(world, series, login_as):
 def test_booking_just_outside_the_cutoff_is_accepted(world, series, login_as):
     chosen = at(SESSION_2, 9)
     page, response = _post(
-        login_as, world[4], chosen - timedelta(hours=25), f"/portal/appointments/series/{series.id}/book",
-        chosen, world[1].id,
+        login_as,
+        world[4],
+        chosen - timedelta(hours=25),
+        f"/portal/appointments/series/{series.id}/book",
+        chosen,
+        world[1].id,
     )
     assert f'value="{chosen.isoformat()}"' in page.text
     assert "Your session is booked" in response.text and _portal_bookings() == 1
@@ -79,8 +87,12 @@ def test_hours_window_and_provider_are_rechecked(world, series, login_as, days, 
     provider_id = world[provider].id
     starts_at = at(SESSION_2 + timedelta(days=days), hour, minute)
     _, response = _post(
-        login_as, world[4], at(MONDAY + timedelta(days=1), 12), f"/portal/appointments/series/{series.id}/book",
-        starts_at, provider_id,
+        login_as,
+        world[4],
+        at(MONDAY + timedelta(days=1), 12),
+        f"/portal/appointments/series/{series.id}/book",
+        starts_at,
+        provider_id,
     )
     if message is None:
         assert "Your session is booked" in response.text
@@ -91,14 +103,22 @@ def test_hours_window_and_provider_are_rechecked(world, series, login_as, days, 
 def test_moving_into_the_cutoff_is_refused(world, login_as):
     clinic, aesthetician, _, kind, patient = world
     appointment = book_appointment(
-        clinic=clinic, patient=patient, appointment_type=kind, provider=aesthetician,
-        starts_at=at(MONDAY + timedelta(days=3), 9), now=FROZEN,
+        clinic=clinic,
+        patient=patient,
+        appointment_type=kind,
+        provider=aesthetician,
+        starts_at=at(MONDAY + timedelta(days=3), 9),
+        now=FROZEN,
     )
     db.session.commit()
     target = at(MONDAY, 14)
     _, response = _post(
-        login_as, patient, target - timedelta(hours=5), f"/portal/appointments/{appointment.id}/move",
-        target, aesthetician.id,
+        login_as,
+        patient,
+        target - timedelta(hours=5),
+        f"/portal/appointments/{appointment.id}/move",
+        target,
+        aesthetician.id,
     )
     assert "Online booking closes 24 hours before" in response.text
     db.session.expire_all()

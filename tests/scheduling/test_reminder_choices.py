@@ -22,15 +22,23 @@ SETTINGS = {"am_time": "08:00", "pm_time": "21:00", "timezone": "America/New_Yor
 
 def _reminders() -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.kind == "appointment_reminder").order_by(OutboxMessage.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "appointment_reminder").order_by(OutboxMessage.id)
+        )
+    )
 
 
 def _book(world, patient=None):
     clinic, aesthetician, _, kind, default_patient = world
-    appointment = book_appointment(clinic=clinic, patient=patient or default_patient, appointment_type=kind,
-                                   provider=aesthetician, starts_at=at(MONDAY, 9), now=FROZEN)
+    appointment = book_appointment(
+        clinic=clinic,
+        patient=patient or default_patient,
+        appointment_type=kind,
+        provider=aesthetician,
+        starts_at=at(MONDAY, 9),
+        now=FROZEN,
+    )
     db.session.commit()
     return appointment
 
@@ -44,7 +52,8 @@ def test_opting_in_later_queues_reminders_for_appointments_already_booked(world,
     assert plan(at(MONDAY, 9) - timedelta(hours=30)) >= 2
     stamp = appointment.starts_at.strftime("%Y%m%dT%H%MZ")
     assert {r.dedupe_key for r in _reminders()} == {
-        f"appt:{appointment.id}:remind:24h:{stamp}", f"appt:{appointment.id}:remind:2h:{stamp}"
+        f"appt:{appointment.id}:remind:24h:{stamp}",
+        f"appt:{appointment.id}:remind:2h:{stamp}",
     }
     assert plan(at(MONDAY, 9) - timedelta(hours=29)) == 0  # planning again adds nothing
 
@@ -79,12 +88,23 @@ def test_staff_record_sms_and_email_consent_for_a_patient_without_a_portal_accou
     db.session.expire_all()
     sms = db.session.get(ReminderPreference, (patient.id, "sms"))
     assert (sms.enabled, sms.address, sms.consent_source, sms.consent_by_id) == (
-        True, "+12015550123", "staff", aesthetician.id
+        True,
+        "+12015550123",
+        "staff",
+        aesthetician.id,
     )
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "reminders.preferences_save", AuditEvent.patient_id == patient.id,
-        AuditEvent.user_id == aesthetician.id,
-    )) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "reminders.preferences_save",
+                AuditEvent.patient_id == patient.id,
+                AuditEvent.user_id == aesthetician.id,
+            )
+        )
+        == 1
+    )
     appointment = _book(world, patient)
     rows = _reminders()
     assert [(r.channel, r.recipient) for r in rows] == [("sms", "+12015550123")] * 2

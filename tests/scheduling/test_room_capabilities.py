@@ -40,8 +40,13 @@ def _second(clinic):
 
 def _laser(clinic, dermatologist, laser, patient, starts_at, room=None):
     return book_appointment(
-        clinic=clinic, patient=patient, appointment_type=laser, provider=dermatologist,
-        starts_at=starts_at, room=room, now=FROZEN,
+        clinic=clinic,
+        patient=patient,
+        appointment_type=laser,
+        provider=dermatologist,
+        starts_at=starts_at,
+        room=room,
+        now=FROZEN,
     )
 
 
@@ -118,9 +123,7 @@ def test_admin_sets_room_equipment_and_type_requirement(world, login_as):
         f"/admin/schedule/types/{kind.id}/capability", data={f"type{kind.id}-required_capability": "laser"}
     )
     assert typed.status_code == 302
-    added = client.post(
-        "/admin/schedule/rooms", data={"name": "Laser suite", "capabilities": ["laser"]}
-    )
+    added = client.post("/admin/schedule/rooms", data={"name": "Laser suite", "capabilities": ["laser"]})
     assert added.status_code == 302
     db.session.expire_all()
     assert room.capabilities == ["injections", "laser"] and kind.required_capability == "laser"
@@ -142,12 +145,19 @@ def test_equipment_pages_wrong_role_and_other_clinic(world, login_as):
     assert staff.post(f"/admin/schedule/rooms/{room.id}/capabilities", data={}).status_code == 403
     assert staff.post(f"/admin/schedule/types/{kind.id}/capability", data={}).status_code == 403
     admin, _ = login_as("admin")
-    assert admin.post(
-        f"/admin/schedule/rooms/{foreign.id}/capabilities", data={f"room{foreign.id}-capabilities": "laser"}
-    ).status_code == 404
-    assert admin.post(
-        f"/admin/schedule/types/{foreign_type.id}/capability", data={f"type{foreign_type.id}-required_capability": ""}
-    ).status_code == 404
+    assert (
+        admin.post(
+            f"/admin/schedule/rooms/{foreign.id}/capabilities", data={f"room{foreign.id}-capabilities": "laser"}
+        ).status_code
+        == 404
+    )
+    assert (
+        admin.post(
+            f"/admin/schedule/types/{foreign_type.id}/capability",
+            data={f"type{foreign_type.id}-required_capability": ""},
+        ).status_code
+        == 404
+    )
     db.session.expire_all()
     assert db.session.get(Room, foreign.id).capabilities == []
     assert db.session.get(AppointmentType, foreign_type.id).required_capability is None

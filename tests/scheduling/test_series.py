@@ -81,27 +81,21 @@ def test_book_series_is_all_or_nothing_and_explains_too_soon(world):
     assert db.session.scalar(sa.select(sa.func.count(Appointment.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Series.id))) == 0
     starts[2] = at(MONDAY + timedelta(days=56), 9)
-    series = book_series(
-        clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN
-    )
+    series = book_series(clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN)
     assert series.sessions_booked == 4 and series.next_due_on is None
 
 
 def test_past_maximum_is_flagged_overdue(world):
     clinic, aesthetician, _, kind, patient = world
     starts = [at(MONDAY, 9), at(MONDAY + timedelta(days=45), 9)]
-    series = book_series(
-        clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN
-    )
+    series = book_series(clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN)
     assert [a.overdue for a in series.appointments] == [False, True]
 
 
 def test_progress_and_remaining(world):
     clinic, aesthetician, _, kind, patient = world
     starts = [at(MONDAY + timedelta(days=28 * i), 9) for i in range(4)]
-    series = book_series(
-        clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN
-    )
+    series = book_series(clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN)
     for appointment in series.appointments[:3]:
         change_status(appointment, "completed", clinic=clinic, now=appointment.starts_at)
     assert series_progress(series) == "3 of 4 done" and series.sessions_remaining == 1
@@ -120,9 +114,7 @@ def test_progress_and_remaining(world):
 def test_reschedule_keeps_the_series_consistent(world):
     clinic, aesthetician, _, kind, patient = world
     starts = [at(MONDAY + timedelta(days=28 * i), 9) for i in range(3)]
-    series = book_series(
-        clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN
-    )
+    series = book_series(clinic, patient, _protocol(world), kind, [(s, aesthetician) for s in starts], now=FROZEN)
     second = series.appointments[1]
     with pytest.raises(SchedulingError, match="only 21 days after session 1"):
         reschedule(second, clinic=clinic, starts_at=at(MONDAY + timedelta(days=21), 9), now=FROZEN)

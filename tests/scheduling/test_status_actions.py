@@ -40,7 +40,9 @@ def test_service_allows_check_in_an_hour_early_and_no_show_after_the_grace(app):
     assert allowed_status_changes(appointment, start - EARLY_CHECK_IN - timedelta(minutes=1)) == set()
     assert allowed_status_changes(appointment, start - EARLY_CHECK_IN) == {"checked_in", "completed"}
     assert allowed_status_changes(appointment, start + NO_SHOW_GRACE - timedelta(minutes=1)) == {
-        "checked_in", "completed"}
+        "checked_in",
+        "completed",
+    }
     assert allowed_status_changes(appointment, start + NO_SHOW_GRACE) == {"checked_in", "completed", "no_show"}
     with pytest.raises(SchedulingError, match="15 minutes after the start"):
         change_status(appointment, "no_show", clinic=_clinic(appointment), now=start - timedelta(hours=1))
@@ -73,8 +75,9 @@ def test_page_offers_check_in_but_not_yet_no_show_around_the_start(staff, login_
 def test_hand_made_no_show_an_hour_before_the_start_is_refused(staff, login_as):
     appointment = _appointment(timedelta(hours=1))
     client, _ = login_as(user=staff)
-    response = client.post(f"/schedule/appointments/{appointment.id}/status", data={"status": "no_show"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/schedule/appointments/{appointment.id}/status", data={"status": "no_show"}, follow_redirects=True
+    )
     assert "A no-show can be recorded from 15 minutes after the start." in response.text
     db.session.expire_all()
     assert db.session.scalar(sa.select(Appointment.status).filter_by(id=appointment.id)) == "booked"
@@ -92,5 +95,7 @@ def test_status_change_on_another_patients_clinic_is_not_found(staff, login_as):
     client, _ = login_as(user=outsider)
     assert client.post(f"/schedule/appointments/{appointment.id}/status", data={"status": "no_show"}).status_code == 404
     patient_client, _ = login_as("patient", patient=appointment.patient)
-    assert patient_client.post(
-        f"/schedule/appointments/{appointment.id}/status", data={"status": "no_show"}).status_code == 403
+    assert (
+        patient_client.post(f"/schedule/appointments/{appointment.id}/status", data={"status": "no_show"}).status_code
+        == 403
+    )

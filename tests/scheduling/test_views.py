@@ -69,9 +69,7 @@ def test_status_cancel_and_reschedule_pages(login_as, world):
     url = f"/schedule/appointments/{appointment.id}"
     assert client.get(url).status_code == 200
     assert (
-        client.post(
-            f"{url}/reschedule", data={"provider_id": world[1].id, "starts_at": f"{MONDAY}T11:00"}
-        ).status_code
+        client.post(f"{url}/reschedule", data={"provider_id": world[1].id, "starts_at": f"{MONDAY}T11:00"}).status_code
         == 302
     )
     assert client.post(f"{url}/cancel", data={"reason": ""}).status_code == 422
@@ -79,9 +77,7 @@ def test_status_cancel_and_reschedule_pages(login_as, world):
     db.session.expire_all()
     assert appointment.status == "cancelled" and appointment.starts_at == at(MONDAY, 11)
     actions = db.session.scalars(
-        sa.select(AuditEvent.action)
-        .where(AuditEvent.object_id == str(appointment.id))
-        .order_by(AuditEvent.id)
+        sa.select(AuditEvent.action).where(AuditEvent.object_id == str(appointment.id)).order_by(AuditEvent.id)
     ).all()
     assert actions == [
         "appointment.book",
@@ -104,9 +100,7 @@ def test_single_appointment_ics_download(login_as, world):
 
 def _fill_week(world, count: int, skip: int = 0) -> None:
     clinic, aesthetician, _, kind, _ = world
-    slots = [
-        (day, hour, minute) for day in range(5) for hour, minute in ((9, 0), (10, 15), (13, 30), (14, 45))
-    ]
+    slots = [(day, hour, minute) for day in range(5) for hour, minute in ((9, 0), (10, 15), (13, 30), (14, 45))]
     for day, hour, minute in slots[skip : skip + count]:
         book_appointment(
             clinic=clinic,

@@ -41,9 +41,7 @@ def test_cancellation_offers_the_slot_to_the_oldest_matching_entry(world, login_
     appointment = _book(world, patient, 9)
     waiting = make_patient(clinic, last_name="Waiting")
     later = make_patient(clinic, last_name="Later")
-    first = add_entry(
-        waiting, kind, MONDAY - timedelta(days=2), MONDAY + timedelta(days=3), today=FROZEN.date()
-    )
+    first = add_entry(waiting, kind, MONDAY - timedelta(days=2), MONDAY + timedelta(days=3), today=FROZEN.date())
     second = add_entry(later, kind, MONDAY, MONDAY, today=FROZEN.date())
     change_status(appointment, "cancelled", clinic=clinic, reason="Ill", now=FROZEN)
     assert first.match_starts_at == at(MONDAY, 9) and first.match_provider_id == aesthetician.id
@@ -117,10 +115,7 @@ def test_admin_manages_rooms_types_hours_and_time_off(world, login_as):
     }
     assert client.post("/admin/schedule/types", data=type_data).status_code == 302
     for bad in (0, -15):
-        assert (
-            client.post("/admin/schedule/types", data={**type_data, "duration_minutes": bad}).status_code
-            == 422
-        )
+        assert client.post("/admin/schedule/types", data={**type_data, "duration_minutes": bad}).status_code == 422
     hours_url = f"/admin/schedule/providers/{aesthetician.id}/hours"
     assert client.post(hours_url, data={"weekday": 5, "starts": "10:00", "ends": "14:00"}).status_code == 302
     assert client.post(hours_url, data={"weekday": 5, "starts": "13:00", "ends": "15:00"}).status_code == 422

@@ -42,8 +42,13 @@ def offered(world):
     clinic, aesthetician, _, kind, patient = world
     entry = add_entry(patient, kind, MONDAY, MONDAY, today=FROZEN.date())
     freed = book_appointment(
-        clinic=clinic, patient=make_patient(clinic, last_name="Cancels"), appointment_type=kind,
-        provider=aesthetician, starts_at=at(MONDAY, 9), now=FROZEN, notify=False,
+        clinic=clinic,
+        patient=make_patient(clinic, last_name="Cancels"),
+        appointment_type=kind,
+        provider=aesthetician,
+        starts_at=at(MONDAY, 9),
+        now=FROZEN,
+        notify=False,
     )
     change_status(freed, "cancelled", clinic=clinic, reason="Ill", now=FROZEN)
     db.session.commit()
@@ -53,7 +58,7 @@ def offered(world):
 
 def _path(url: str) -> str:
     assert url.startswith(BASE + "/waitlist/offer/")
-    return url[len(BASE):]
+    return url[len(BASE) :]
 
 
 def _patient_bookings(patient) -> list[Appointment]:
@@ -87,8 +92,13 @@ def test_a_slot_taken_meanwhile_says_it_is_gone(world, offered, client):
     entry, url = offered
     clinic, aesthetician, _, kind, patient = world
     book_appointment(
-        clinic=clinic, patient=make_patient(clinic), appointment_type=kind, provider=aesthetician,
-        starts_at=at(MONDAY, 9), now=FROZEN, notify=False,
+        clinic=clinic,
+        patient=make_patient(clinic),
+        appointment_type=kind,
+        provider=aesthetician,
+        starts_at=at(MONDAY, 9),
+        now=FROZEN,
+        notify=False,
     )
     db.session.commit()
     gone = client.post(_path(url), data={})
@@ -123,9 +133,12 @@ def test_link_and_another_booking_race_for_the_slot(app, world, offered):
             waitlist_offers.accept(offer_tokens.load_offer(token, now=FROZEN), now=FROZEN)
         else:
             book_appointment(
-                clinic=db.session.get(Clinic, ids[0]), patient=db.session.get(Patient, rival_id),
+                clinic=db.session.get(Clinic, ids[0]),
+                patient=db.session.get(Patient, rival_id),
                 appointment_type=db.session.get(AppointmentType, ids[2]),
-                provider=db.session.get(User, ids[1]), starts_at=at(MONDAY, 9), now=FROZEN,
+                provider=db.session.get(User, ids[1]),
+                starts_at=at(MONDAY, 9),
+                now=FROZEN,
             )
 
     results = _race(app, worker, 2)

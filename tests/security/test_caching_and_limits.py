@@ -26,8 +26,13 @@ class TestNoStore:
         patient = make_patient()
         lot = make_lot()
         db.session.commit()
-        for path in ("/patients", f"/patients/{patient.id}", f"/admin/catalog/lots/{lot.id}/patients.csv",
-                     "/routines/adherence", "/login"):
+        for path in (
+            "/patients",
+            f"/patients/{patient.id}",
+            f"/admin/catalog/lots/{lot.id}/patients.csv",
+            "/routines/adherence",
+            "/login",
+        ):
             response = client.get(path)
             assert response.status_code in (200, 302), path
             assert _no_store(response), path
@@ -64,14 +69,14 @@ class TestBodySize:
         assert "too large" in response.text.lower()
 
     def test_large_body_without_form_is_refused(self, client):
-        response = client.post("/password/forgot", data=b"x" * (3 * 1024 * 1024),
-                               content_type="application/octet-stream")
+        response = client.post(
+            "/password/forgot", data=b"x" * (3 * 1024 * 1024), content_type="application/octet-stream"
+        )
         assert response.status_code == 413
 
     def test_photo_upload_may_carry_a_photo(self, app, login_as):
         client, _ = login_as("dermatologist")
-        body = {"view": "front", "phase": "before", "photo": (__import__("io").BytesIO(b"x" * 2_000_000),
-                                                                 "big.jpg")}
+        body = {"view": "front", "phase": "before", "photo": (__import__("io").BytesIO(b"x" * 2_000_000), "big.jpg")}
         response = client.post("/treatments/1/photos", data=body, content_type="multipart/form-data")
         assert response.status_code != 413  # 404: no such session, but the body was accepted
 
@@ -118,8 +123,9 @@ class TestEnvironmentNames:
 
     def test_create_app_refuses_a_misspelt_production(self, database_url):
         with pytest.raises(RuntimeError, match="CLINIC_ENV"):
-            create_app({"ENV_NAME": "Production", "SECRET_KEY": DEV_SECRET_KEY,
-                        "SQLALCHEMY_DATABASE_URI": database_url})
+            create_app(
+                {"ENV_NAME": "Production", "SECRET_KEY": DEV_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url}
+            )
 
 
 def test_forged_unsubscribe_token_with_the_development_key_fails(app, client):
@@ -170,6 +176,9 @@ def test_styles_need_no_unsafe_inline(client):
     style_src = next(p for p in policy.split(";") if p.strip().startswith("style-src"))
     assert "'unsafe-inline'" not in style_src
     templates = Path(__file__).resolve().parents[2] / "templates"
-    inline = [str(p) for p in templates.rglob("*.html")
-              if "emails" not in p.parts and ('style="' in p.read_text() or "<style" in p.read_text())]
+    inline = [
+        str(p)
+        for p in templates.rglob("*.html")
+        if "emails" not in p.parts and ('style="' in p.read_text() or "<style" in p.read_text())
+    ]
     assert inline == []

@@ -22,8 +22,13 @@ LINK = re.compile(r"https?://[^/\s]+/password/reset/[A-Za-z0-9_-]+")
 @pytest.fixture
 def app_config(app_config):
     # CSRF off: an attacker fetches the form under the forged Host first and posts a valid token anyway.
-    return {**app_config, "SERVER_NAME": None, "CLINIC_BASE_URL": "https://clinic.example.org",
-            "CLINIC_TRUSTED_HOSTS": "localhost", "WTF_CSRF_ENABLED": False}
+    return {
+        **app_config,
+        "SERVER_NAME": None,
+        "CLINIC_BASE_URL": "https://clinic.example.org",
+        "CLINIC_TRUSTED_HOSTS": "localhost",
+        "WTF_CSRF_ENABLED": False,
+    }
 
 
 def _outbox_count() -> int:
@@ -33,8 +38,7 @@ def _outbox_count() -> int:
 def test_forged_host_is_refused_and_nothing_is_queued(app, client, mailbox):
     make_user("dermatologist", email="victim@example.com")
     db.session.commit()
-    response = client.post("/password/forgot", data={"email": "victim@example.com"},
-                           headers={"Host": "evil.example"})
+    response = client.post("/password/forgot", data={"email": "victim@example.com"}, headers={"Host": "evil.example"})
     assert response.status_code == 400
     assert _outbox_count() == 0 and len(mailbox) == 0
 
@@ -47,8 +51,9 @@ def test_forged_host_header_is_refused(app, client):
 def test_reset_link_uses_the_configured_address_not_the_request(app, client, mailbox):
     make_user("dermatologist", email="staff@example.com")
     db.session.commit()
-    response = client.post("/password/forgot", data={"email": "staff@example.com"},
-                           headers={"X-Forwarded-Host": "evil.example"})
+    response = client.post(
+        "/password/forgot", data={"email": "staff@example.com"}, headers={"X-Forwarded-Host": "evil.example"}
+    )
     assert response.status_code == 302
     [message] = mailbox
     [link] = LINK.findall(body_text(message))
@@ -64,12 +69,19 @@ class TestBehindOneProxy:
     def test_forwarded_host_is_honoured_only_when_trusted(self, app, client, mailbox):
         make_user("dermatologist", email="staff2@example.com")
         db.session.commit()
-        forged = client.post("/password/forgot", data={"email": "staff2@example.com"},
-                             headers={"X-Forwarded-Host": "evil.example"})
+        forged = client.post(
+            "/password/forgot", data={"email": "staff2@example.com"}, headers={"X-Forwarded-Host": "evil.example"}
+        )
         assert forged.status_code == 400
-        ok = client.post("/password/forgot", data={"email": "staff2@example.com"},
-                         headers={"X-Forwarded-Host": "clinic.example.org", "X-Forwarded-Proto": "https",
-                                  "Referer": "https://clinic.example.org/password/forgot"})
+        ok = client.post(
+            "/password/forgot",
+            data={"email": "staff2@example.com"},
+            headers={
+                "X-Forwarded-Host": "clinic.example.org",
+                "X-Forwarded-Proto": "https",
+                "Referer": "https://clinic.example.org/password/forgot",
+            },
+        )
         assert ok.status_code == 302
         [message] = mailbox
         assert LINK.findall(body_text(message))[0].startswith("https://clinic.example.org/")

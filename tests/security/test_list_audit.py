@@ -35,8 +35,10 @@ def test_admin_user_list_names_patients_with_accounts_and_they_see_it(login_as):
     patient = make_patient(last_name="Portaluser")
     account = make_user("patient", patient=patient)
     admin_client, _ = login_as("admin")
-    assert "Portaluser" in admin_client.get("/admin/users").text or account.full_name in \
-        admin_client.get("/admin/users").text
+    assert (
+        "Portaluser" in admin_client.get("/admin/users").text
+        or account.full_name in admin_client.get("/admin/users").text
+    )
     assert patient.id in _patients_named("user.list")
     portal, _ = login_as(user=account)
     log = portal.get("/portal/access-log").text

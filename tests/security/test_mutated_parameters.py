@@ -22,8 +22,26 @@ from tests.test_access_matrix import EXPECTED, PUBLIC
 
 HUGE = "99999999999999999999999"
 VALUES = [HUGE, f"-{HUGE}", "9999-12-31", "0001-01-01", "1-1", "9999-12", "2026-13-45", "-1", "x"]
-QUERY_NAMES = {"appointment", "day", "end", "month", "page", "patient", "protocol", "provider", "series",
-               "start", "starts", "type", "date_from", "date_to", "before", "after", "user", "q"}
+QUERY_NAMES = {
+    "appointment",
+    "day",
+    "end",
+    "month",
+    "page",
+    "patient",
+    "protocol",
+    "provider",
+    "series",
+    "start",
+    "starts",
+    "type",
+    "date_from",
+    "date_to",
+    "before",
+    "after",
+    "user",
+    "q",
+}
 
 
 def _form_field_names() -> set[str]:
@@ -41,8 +59,7 @@ def _form_field_names() -> set[str]:
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-            "PROPAGATE_EXCEPTIONS": False}
+    return {**app_config, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PROPAGATE_EXCEPTIONS": False}
 
 
 def _rules(app):
@@ -72,8 +89,7 @@ def test_no_route_answers_500_to_mutated_parameters(app, login_as):
     for rule in sorted(_rules(app), key=lambda r: r.endpoint == "auth.logout"):
         client, _ = clients[_role_for(rule.endpoint)]
         int_params = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
-        real = {n: (patient.id if n == "patient_id" else 1) if n in int_params else "x" * 43
-                for n in rule._converters}
+        real = {n: (patient.id if n == "patient_id" else 1) if n in int_params else "x" * 43 for n in rule._converters}
         huge = {**real, **{n: int(HUGE) for n in int_params}}
         paths = [rule.build(real, append_unknown=False)[1]]
         if int_params:

@@ -46,8 +46,7 @@ def make_lot(
     lot = ProductLot(
         clinic_id=product.clinic_id,
         product_id=product.id,
-        lot_number=lot_number
-        or f"LOT-{product.id}-{db.session.scalar(sa.select(sa.func.count(ProductLot.id))) + 1}",
+        lot_number=lot_number or f"LOT-{product.id}-{db.session.scalar(sa.select(sa.func.count(ProductLot.id))) + 1}",
         expires_on=expires_on or date.today() + timedelta(days=365),
         quantity_on_hand=quantity,
         manufacturer=extra.pop("manufacturer", "DP Derm Labs"),

@@ -46,8 +46,15 @@ def test_each_amendment_is_chained_to_the_signature_and_the_one_before(derm, sig
 
 def test_any_recorded_field_can_be_corrected_rows_and_times_included(derm, signed):
     keys = set(amendable_fields(signed))
-    assert {"started_at", "ended_at", "areas-0-passes", "areas-0-laser_spot_size_mm", "areas-0-needle_depth_mm",
-            "areas-0-area", "products-0-volume_ml"} <= keys
+    assert {
+        "started_at",
+        "ended_at",
+        "areas-0-passes",
+        "areas-0-laser_spot_size_mm",
+        "areas-0-needle_depth_mm",
+        "areas-0-area",
+        "products-0-volume_ml",
+    } <= keys
     amend_session(signed, derm, field="areas-0-needle_depth_mm", new_value="1.125", reason="Depth misread")
     amend_session(signed, derm, field="areas-0-passes", new_value="4", reason="Counted again")
     amend_session(signed, derm, field="ended_at", new_value="2026-01-05 10:45", reason="Clock was wrong")
@@ -114,13 +121,20 @@ def test_amend_page_posts_a_row_field_and_shows_the_chain(derm, signed, login_as
     assert '<option value="areas-0-needle_depth_mm">Area 1: needle depth (mm)</option>' in page
     bad = client.post(url, data={"field": "areas-0-needle_depth_mm", "new_value": "9", "reason": "Misread"})
     assert bad.status_code == 422 and 'id="new_value-error"' in bad.text
-    ok = client.post(url, data={"field": "areas-0-needle_depth_mm", "new_value": "1.125", "reason": "Misread"},
-                     follow_redirects=True)
+    ok = client.post(
+        url, data={"field": "areas-0-needle_depth_mm", "new_value": "1.125", "reason": "Misread"}, follow_redirects=True
+    )
     assert "Area 1: needle depth (mm)" in ok.text and "<ins>1.125</ins>" in ok.text
     assert "verified from the signature" in ok.text
     amendment = db.session.scalars(sa.select(Amendment)).one()
-    content = {"session_id": signed.id, "author_id": derm.id, "created_at": amendment.created_at.isoformat(),
-               "reason": "Misread", "changes": amendment.changes, "previous_sha256": signed.signature_sha256}
+    content = {
+        "session_id": signed.id,
+        "author_id": derm.id,
+        "created_at": amendment.created_at.isoformat(),
+        "reason": "Misread",
+        "changes": amendment.changes,
+        "previous_sha256": signed.signature_sha256,
+    }
     assert amendment.sha256 == content_hash(content)
 
 

@@ -77,7 +77,7 @@ def test_day_calendar_offers_start_session_for_today(setup, login_as):
     derm, patient, appointment = setup
     client, _ = login_as(user=derm)
     page = client.get(f"/schedule/day?day={appointment.local_date.isoformat()}").text
-    assert f"Start session<span class=\"visually-hidden\"> for {patient.full_name}" in page
+    assert f'Start session<span class="visually-hidden"> for {patient.full_name}' in page
 
 
 def test_precheck_from_appointment_is_prefilled(setup, login_as):
@@ -106,9 +106,16 @@ def test_started_session_stores_the_appointment_and_a_second_start_opens_it(setu
 def test_one_session_per_appointment_in_the_database(setup):
     derm, patient, appointment = setup
     for _ in range(2):
-        db.session.add(TreatmentSession(clinic_id=patient.clinic_id, patient_id=patient.id,
-                                        procedure_id=procedure().id, provider_id=derm.id,
-                                        appointment_id=appointment.id, precheck={}))
+        db.session.add(
+            TreatmentSession(
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                procedure_id=procedure().id,
+                provider_id=derm.id,
+                appointment_id=appointment.id,
+                precheck={},
+            )
+        )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -189,18 +196,27 @@ def test_signing_completes_the_appointment_with_audit_and_checkins(setup, login_
     event = db.session.scalars(sa.select(AuditEvent).filter_by(action="appointment.completed")).one()
     assert event.object_id == str(appointment.id) and event.patient_id == patient.id
     assert "Started from the appointment of" in client.get(f"/treatments/{session.id}").text
-    assert db.session.scalar(
-        sa.select(sa.func.count(OutboxMessage.id)).filter_by(patient_id=patient.id, kind="aftercare_checkin")
-    ) > 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(OutboxMessage.id)).filter_by(patient_id=patient.id, kind="aftercare_checkin")
+        )
+        > 0
+    )
 
 
 def test_signing_leaves_an_already_completed_or_cancelled_appointment_alone(setup):
     derm, patient, appointment = setup
     for status in ("completed", "cancelled"):
         linked = make_appointment(patient, _other_derm(), starts_at=now_utc() - timedelta(hours=1), status=status)
-        session = TreatmentSession(clinic_id=patient.clinic_id, patient_id=patient.id, procedure_id=procedure().id,
-                                   provider_id=derm.id, appointment_id=linked.id, precheck={},
-                                   started_at=now_utc() - timedelta(minutes=30))
+        session = TreatmentSession(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            procedure_id=procedure().id,
+            provider_id=derm.id,
+            appointment_id=linked.id,
+            precheck={},
+            started_at=now_utc() - timedelta(minutes=30),
+        )
         db.session.add(session)
         db.session.flush()
         _record(session, derm)
@@ -213,8 +229,14 @@ def test_signing_leaves_an_already_completed_or_cancelled_appointment_alone(setu
 
 def test_signing_a_session_without_appointment_changes_no_appointment(setup):
     derm, patient, appointment = setup
-    session = TreatmentSession(clinic_id=patient.clinic_id, patient_id=patient.id, procedure_id=procedure().id,
-                               provider_id=derm.id, precheck={}, started_at=now_utc() - timedelta(minutes=30))
+    session = TreatmentSession(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        procedure_id=procedure().id,
+        provider_id=derm.id,
+        precheck={},
+        started_at=now_utc() - timedelta(minutes=30),
+    )
     db.session.add(session)
     db.session.flush()
     _record(session, derm)

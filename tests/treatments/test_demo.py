@@ -24,9 +24,7 @@ def test_demo_seed_creates_signed_sessions_and_is_idempotent(app):
     assert db.session.scalar(sa.select(sa.func.count(OutcomeScore.id))) > 0
     assert db.session.scalar(sa.select(sa.func.count(Consent.id))) > 0
     assert db.session.scalar(sa.select(sa.func.count(SessionAftercare.id))) > 0
-    counts = [
-        db.session.scalar(sa.select(sa.func.count(m.id))) for m in (TreatmentSession, OutcomeScore, Consent)
-    ]
+    counts = [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (TreatmentSession, OutcomeScore, Consent)]
     seed(date(2026, 11, 26))
     db.session.commit()
     assert [

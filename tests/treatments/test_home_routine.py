@@ -19,8 +19,11 @@ from tests.treatments.factories import make_lot, make_session
 
 def _record(session, lot, ended_at, provider) -> None:
     details = SessionDetails(
-        started_at=ended_at - timedelta(hours=1), ended_at=ended_at, device="Dermapen 4",
-        areas=[("Cheeks", Decimal("1.0"), 3)], products=[ProductUse(lot.product_id, lot.lot_number, Decimal("2.5"))],
+        started_at=ended_at - timedelta(hours=1),
+        ended_at=ended_at,
+        device="Dermapen 4",
+        areas=[("Cheeks", Decimal("1.0"), 3)],
+        products=[ProductUse(lot.product_id, lot.lot_number, Decimal("2.5"))],
     )
     save_session(session, details, loaded_version=session.version, user=provider)
     db.session.flush()

@@ -24,8 +24,13 @@ def laser_draft(world):
 
 
 def _laser(**changes):
-    return {"areas-0-laser_wavelength_nm": 1550, "areas-0-laser_fluence_j_cm2": "12.125",
-            "areas-0-laser_spot_size_mm": "0.135", "areas-0-needle_depth_mm": "0.375", **changes}
+    return {
+        "areas-0-laser_wavelength_nm": 1550,
+        "areas-0-laser_fluence_j_cm2": "12.125",
+        "areas-0-laser_spot_size_mm": "0.135",
+        "areas-0-needle_depth_mm": "0.375",
+        **changes,
+    }
 
 
 def test_browser_post_keeps_three_decimals_everywhere(world, laser_draft, login_as):
@@ -52,8 +57,9 @@ def test_browser_post_keeps_three_decimals_everywhere(world, laser_draft, login_
 def test_more_places_than_stored_are_refused_beside_the_field(world, laser_draft, login_as, field, value):
     client, _ = login_as(user=world["derm"])
     session = laser_draft
-    response = client.post(f"/treatments/{session.id}/edit",
-                           data=_record_form(session, "exo-2026-01", **_laser(**{field: value})))
+    response = client.post(
+        f"/treatments/{session.id}/edit", data=_record_form(session, "exo-2026-01", **_laser(**{field: value}))
+    )
     assert response.status_code == 422
     assert f'id="{field}-error"' in response.text and "at most 3 decimal places" in response.text
     assert f'value="{value}"' in response.text  # what was typed is kept

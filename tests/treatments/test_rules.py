@@ -48,9 +48,7 @@ RULES = [
 
 
 def codes(history=None, patient=None, products=(), rules=RULES, on=TODAY) -> set[str]:
-    findings = evaluate(
-        rules, history=history or History(), patient=patient or Patient(), products=products, on=on
-    )
+    findings = evaluate(rules, history=history or History(), patient=patient or Patient(), products=products, on=on)
     return {f.code for f in findings}
 
 
@@ -193,9 +191,7 @@ def test_override_reasons_are_required_per_warning():
         on=TODAY,
     )
     assert sorted(missing_overrides(findings, {})) == ["isotretinoin", "keloid"]
-    assert missing_overrides(findings, {"isotretinoin": "ok", "keloid": "Discussed scarring risk."}) == [
-        "isotretinoin"
-    ]
+    assert missing_overrides(findings, {"isotretinoin": "ok", "keloid": "Discussed scarring risk."}) == ["isotretinoin"]
     assert (
         missing_overrides(
             findings,

@@ -39,11 +39,19 @@ def test_edit_form_shows_saved_rows_then_one_empty_row_and_more_row_buttons(worl
 def test_more_rows_without_javascript_keeps_what_was_typed_and_saves_nothing(world, laser, login_as):
     client, _ = login_as(user=world["derm"])
     version = laser.version
-    data = _record_form(laser, "exo-2026-01", **{
-        "areas-0-area": "Forehead", "areas-0-passes": "2", "areas-0-laser_fluence_j_cm2": "8.5",
-        "areas-1-area": "Cheeks", "areas-1-passes": "4", "areas-1-laser_spot_size_mm": "0.135",
-        "more_areas": "Add an area row",
-    })
+    data = _record_form(
+        laser,
+        "exo-2026-01",
+        **{
+            "areas-0-area": "Forehead",
+            "areas-0-passes": "2",
+            "areas-0-laser_fluence_j_cm2": "8.5",
+            "areas-1-area": "Cheeks",
+            "areas-1-passes": "4",
+            "areas-1-laser_spot_size_mm": "0.135",
+            "more_areas": "Add an area row",
+        },
+    )
     response = client.post(f"/treatments/{laser.id}/edit", data=data)
     assert response.status_code == 200 and "invalid-feedback" not in response.text
     for typed in ('value="Forehead"', 'value="Cheeks"', 'value="8.5"', 'value="0.135"', 'value="4"'):
@@ -57,18 +65,32 @@ def test_each_area_keeps_its_own_passes_and_laser_settings(world, laser, login_a
     client, _ = login_as(user=world["derm"])
     rows = {}
     for i, (name, passes, fluence, spot) in enumerate(
-        [("Forehead", 2, "8.5", "0.135"), ("Cheeks", 4, "12", "0.25"), ("Chin", 3, "10.25", "0.3"),
-         ("Neck", 1, "6", "0.5"), ("Decolletage", 2, "7.5", "1"), ("Hands", 3, "9", "0.75")]
+        [
+            ("Forehead", 2, "8.5", "0.135"),
+            ("Cheeks", 4, "12", "0.25"),
+            ("Chin", 3, "10.25", "0.3"),
+            ("Neck", 1, "6", "0.5"),
+            ("Decolletage", 2, "7.5", "1"),
+            ("Hands", 3, "9", "0.75"),
+        ]
     ):
-        rows.update({f"areas-{i}-area": name, f"areas-{i}-passes": passes,
-                     f"areas-{i}-laser_wavelength_nm": 1550, f"areas-{i}-laser_fluence_j_cm2": fluence,
-                     f"areas-{i}-laser_spot_size_mm": spot})
+        rows.update(
+            {
+                f"areas-{i}-area": name,
+                f"areas-{i}-passes": passes,
+                f"areas-{i}-laser_wavelength_nm": 1550,
+                f"areas-{i}-laser_fluence_j_cm2": fluence,
+                f"areas-{i}-laser_spot_size_mm": spot,
+            }
+        )
     rows["areas-0-needle_depth_mm"] = ""  # a laser needles nothing
     response = client.post(f"/treatments/{laser.id}/edit", data=_record_form(laser, "exo-2026-01", **rows))
     assert response.status_code == 302, response.text
     saved = _reload(laser.id)
     assert [(a.area, a.passes, a.laser_fluence_j_cm2) for a in saved.areas][:2] == [
-        ("Forehead", 2, Decimal("8.5")), ("Cheeks", 4, Decimal("12"))]
+        ("Forehead", 2, Decimal("8.5")),
+        ("Cheeks", 4, Decimal("12")),
+    ]
     assert len(saved.areas) == 6 and saved.passes is None and saved.laser_fluence_j_cm2 is None
     page = client.get(f"/treatments/{laser.id}").text
     assert "Forehead (2 passes, 1550 nm, 8.5 J/cm², spot 0.135 mm)" in page
@@ -76,8 +98,9 @@ def test_each_area_keeps_its_own_passes_and_laser_settings(world, laser, login_a
     db.session.commit()
     signed = _reload(laser.id)
     assert verify_signature(signed)
-    db.session.execute(sa.update(type(signed.areas[1])).where(type(signed.areas[1]).id == signed.areas[1].id)
-                       .values(passes=5))
+    db.session.execute(
+        sa.update(type(signed.areas[1])).where(type(signed.areas[1]).id == signed.areas[1].id).values(passes=5)
+    )
     db.session.commit()
     assert not verify_signature(_reload(laser.id))  # per-area settings are inside the signature
 
@@ -88,8 +111,13 @@ def test_injection_sites_have_a_depth_and_any_number_of_rows(world, login_as):
     db.session.commit()
     sites = {}
     for i in range(6):
-        sites.update({f"injection_sites-{i}-site": f"Zone {i + 1}", f"injection_sites-{i}-volume_ml": "0.1",
-                      f"injection_sites-{i}-depth_mm": "1.5"})
+        sites.update(
+            {
+                f"injection_sites-{i}-site": f"Zone {i + 1}",
+                f"injection_sites-{i}-volume_ml": "0.1",
+                f"injection_sites-{i}-depth_mm": "1.5",
+            }
+        )
     sites["injection_sites-5-depth_mm"] = "12"
     refused = client.post(f"/treatments/{session.id}/edit", data=_record_form(session, "exo-2026-01", **sites))
     assert refused.status_code == 422 and 'id="injection_sites-5-depth_mm-error"' in refused.text

@@ -97,9 +97,7 @@ def test_signing_an_edited_draft_with_an_old_version_is_refused(derm):
 def test_signed_sessions_refuse_every_service(derm):
     session = signed_session(make_patient(), derm)
     with pytest.raises(SessionSigned):
-        save_session(
-            session, SessionDetails(started_at=session.started_at), loaded_version=session.version, user=derm
-        )
+        save_session(session, SessionDetails(started_at=session.started_at), loaded_version=session.version, user=derm)
     with pytest.raises(SessionSigned):
         sign_session(session, derm, loaded_version=session.version)
 
@@ -128,12 +126,8 @@ def test_signed_sessions_refuse_any_flush(derm, change):
 def test_amendments_keep_the_original_and_list_changes(derm):
     session = signed_session(make_patient(), derm)
     db.session.commit()
-    amend_session(
-        session, derm, field="notes", new_value="Mild erythema resolved at 2 h.", reason="Late note"
-    )
-    amend_session(
-        session, derm, field="notes", new_value="Erythema resolved at 3 h.", reason="Corrected time"
-    )
+    amend_session(session, derm, field="notes", new_value="Mild erythema resolved at 2 h.", reason="Late note")
+    amend_session(session, derm, field="notes", new_value="Erythema resolved at 3 h.", reason="Corrected time")
     db.session.commit()
     db.session.expire_all()
     session = db.session.get(TreatmentSession, session.id)

@@ -79,8 +79,15 @@ def test_precheck_journey_warns_then_starts_with_reason(world, login_as):
     assert "Isotretinoin" in first.text and 'name="override_isotretinoin"' in first.text
     assert "Write why you proceed" not in first.text and "is-invalid" not in first.text
     assert 'name="shown_warnings" type="hidden" value="isotretinoin"' in first.text
-    empty = client.post(url, data={"procedure_id": proc, "history_confirmed": "yes",
-                                   "shown_warnings": "isotretinoin", "override_isotretinoin": ""})
+    empty = client.post(
+        url,
+        data={
+            "procedure_id": proc,
+            "history_confirmed": "yes",
+            "shown_warnings": "isotretinoin",
+            "override_isotretinoin": "",
+        },
+    )
     assert empty.status_code == 422 and 'id="override_isotretinoin-error"' in empty.text
     assert "Write why you proceed" in empty.text
     before = db.session.scalar(sa.select(sa.func.count(TreatmentSession.id)))
@@ -99,16 +106,14 @@ def test_precheck_journey_warns_then_starts_with_reason(world, login_as):
     assert session.precheck["findings"][0]["override_reason"].startswith("Stopped 2 months")
     assert world["patient"].history.confirmed_by_id == derm.id
     assert session.consent_id is not None
-    assert "Consent: Microneedling + topical exosome (version 1), signed" in client.get(
-        f"/treatments/{session.id}"
-    ).text
+    assert (
+        "Consent: Microneedling + topical exosome (version 1), signed" in client.get(f"/treatments/{session.id}").text
+    )
 
 
 def test_precheck_needs_history_confirmation(world, login_as):
     client, _ = login_as(user=world["derm"])
-    response = client.post(
-        f"/patients/{world['patient'].id}/treatments/new", data={"procedure_id": procedure().id}
-    )
+    response = client.post(f"/patients/{world['patient'].id}/treatments/new", data={"procedure_id": procedure().id})
     assert response.status_code == 422 and "Re-confirm the history" in response.text
 
 
@@ -141,8 +146,10 @@ def test_hard_stop_with_a_warning_offers_no_override_even_to_a_hand_made_post(wo
     page = client.post(url, data=data)
     assert page.status_code == 422 and "Anticoagulant" in page.text
     assert "override_" not in page.text and "Start the session" not in page.text
-    forced = client.post(url, data={**data, "shown_warnings": "anticoagulants",
-                                    "override_anticoagulants": "Stopped warfarin a week ago."})
+    forced = client.post(
+        url,
+        data={**data, "shown_warnings": "anticoagulants", "override_anticoagulants": "Stopped warfarin a week ago."},
+    )
     assert forced.status_code == 422 and "The session cannot start" in forced.text
     count = sa.select(sa.func.count(TreatmentSession.id)).where(TreatmentSession.patient_id == patient.id)
     assert db.session.scalar(count) == 0
@@ -152,8 +159,11 @@ def test_a_hand_made_post_with_every_reason_starts_at_once(world, login_as):
     client, _ = login_as(user=world["derm"])
     response = client.post(
         f"/patients/{world['patient'].id}/treatments/new",
-        data={"procedure_id": procedure().id, "history_confirmed": "yes",
-              "override_isotretinoin": "Stopped 2 months ago; ASDS 2017 consensus."},
+        data={
+            "procedure_id": procedure().id,
+            "history_confirmed": "yes",
+            "override_isotretinoin": "Stopped 2 months ago; ASDS 2017 consensus.",
+        },
     )
     assert response.status_code == 302
 
@@ -198,9 +208,7 @@ def test_record_form_saves_and_draws_stock(world, login_as):
 def test_record_form_shows_problems_beside_fields_and_saves_nothing(world, login_as, changes, message):
     client, _ = login_as(user=world["derm"])
     session = world["draft"]
-    response = client.post(
-        f"/treatments/{session.id}/edit", data=_record_form(session, "EXO-2026-01", **changes)
-    )
+    response = client.post(f"/treatments/{session.id}/edit", data=_record_form(session, "EXO-2026-01", **changes))
     assert response.status_code == 422 and message in response.text
     assert "invalid-feedback" in response.text
     db.session.expire_all()
@@ -222,9 +230,7 @@ def test_sign_then_read_only_through_every_route(world, login_as):
     assert client.post(f"/treatments/{session.id}/sign", data={"version": session.version}).status_code == 302
     page = client.get(f"/treatments/{session.id}")
     assert "verified" in page.text and "Amend the record" in page.text
-    again = client.post(
-        f"/treatments/{session.id}/sign", data={"version": session.version + 1}, follow_redirects=True
-    )
+    again = client.post(f"/treatments/{session.id}/sign", data={"version": session.version + 1}, follow_redirects=True)
     assert "already signed" in again.text
     edit = client.post(
         f"/treatments/{session.id}/edit", data=_record_form(session, "EXO-2026-01"), follow_redirects=True
@@ -281,9 +287,7 @@ def test_scores_are_recorded_validated_and_charted(world, login_as):
         == 302
     )
     assert (
-        client.post(
-            url, data={"scale": "iga", "checkpoint": "3m", "recorded_on": today, "value": "1"}
-        ).status_code
+        client.post(url, data={"scale": "iga", "checkpoint": "3m", "recorded_on": today, "value": "1"}).status_code
         == 302
     )
     bad = client.post(url, data={"scale": "iga", "checkpoint": "3m", "recorded_on": today, "value": "9"})

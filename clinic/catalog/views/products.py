@@ -48,9 +48,7 @@ def form_page(form, title: str, back: str, status: int = 200):
 
 
 def _clinic_rows(model, *order):
-    return db.session.scalars(
-        sa.select(model).where(model.clinic_id == current_user.clinic_id).order_by(*order)
-    ).all()
+    return db.session.scalars(sa.select(model).where(model.clinic_id == current_user.clinic_id).order_by(*order)).all()
 
 
 @bp.get("")
@@ -64,10 +62,7 @@ def index():
         lots=_clinic_rows(ProductLot, ProductLot.expires_on),
         warnings=stock_warnings(current_user.clinic_id, clinic_today()),
         rule_codes=RULE_CODES,
-        limits=[
-            (code, LIMIT_DEFAULTS[code], bounds)
-            for code, bounds in clinic_limits(current_user.clinic_id).items()
-        ],
+        limits=[(code, LIMIT_DEFAULTS[code], bounds) for code, bounds in clinic_limits(current_user.clinic_id).items()],
         today=clinic_today(),
     )
 
@@ -117,9 +112,7 @@ def edit_procedure(procedure_id: int):
         copy_columns(form, procedure)
         flash(f"Saved {procedure.name}.", "success")
         return redirect(url_for("catalog.view_procedure", procedure_id=procedure.id))
-    return form_page(
-        form, f"Procedure: {procedure.name}", url_for("catalog.index"), 422 if form.errors else 200
-    )
+    return form_page(form, f"Procedure: {procedure.name}", url_for("catalog.index"), 422 if form.errors else 200)
 
 
 @bp.get("/procedures/<int:procedure_id>")
@@ -205,6 +198,4 @@ def edit_limit(code: str):
         set_limit(current_user.clinic_id, code, form.low.data, form.high.data)
         flash(f"{label}: accepted from {form.low.data} to {form.high.data} {unit}.", "success")
         return redirect(url_for("catalog.index") + "#limits")
-    return form_page(
-        form, f"Accepted range: {label} ({unit})", url_for("catalog.index"), 422 if form.errors else 200
-    )
+    return form_page(form, f"Accepted range: {label} ({unit})", url_for("catalog.index"), 422 if form.errors else 200)

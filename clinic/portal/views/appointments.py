@@ -65,9 +65,7 @@ def _slots_in(kind, earliest, latest):
     latest = min(latest, earliest + timedelta(days=MAX_SEARCH_DAYS))
     if latest < earliest:
         return earliest, latest, {}
-    found = find_free_slots(
-        current_user.clinic, kind, earliest, latest, now=first, patient_id=current_user.patient_id
-    )
+    found = find_free_slots(current_user.clinic, kind, earliest, latest, now=first, patient_id=current_user.patient_id)
     return earliest, latest, found
 
 
@@ -191,8 +189,7 @@ def cancel_appointment(appointment_id: int):
 @bp.get("/appointments/<int:appointment_id>.ics")
 @role_required(Role.PATIENT)
 def appointment_ics(appointment_id: int):
-    response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic,
-                                          where="portal")
+    response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic, where="portal")
     return response
 
 

@@ -69,8 +69,13 @@ def sign_consent(form_id: int):
             db.session.rollback()
             attach_problems(form, problems.problems)
     else:
-        record("consent.form_view", patient_id=patient.id, object_type="consent_form", object_id=consent_form.id,
-               detail="portal")
+        record(
+            "consent.form_view",
+            patient_id=patient.id,
+            object_type="consent_form",
+            object_id=consent_form.id,
+            detail="portal",
+        )
     form.text_digest.data = services.digest(text)
     return render_template(
         "portal/consent_sign.html", consent_form=consent_form, text=text, form=form
@@ -81,16 +86,12 @@ def sign_consent(form_id: int):
 @role_required(Role.PATIENT)
 def view_consent(consent_id: int):
     patient = get_patient(current_user.patient_id)
-    consent = db.session.scalar(
-        sa.select(Consent).where(Consent.id == consent_id, Consent.patient_id == patient.id)
-    )
+    consent = db.session.scalar(sa.select(Consent).where(Consent.id == consent_id, Consent.patient_id == patient.id))
     if consent is None:
         deny(404, detail=f"consent {consent_id} is not this patient's", patient_id=patient.id)
     record("consent.view", patient_id=patient.id, object_type="consent", object_id=consent.id, detail="portal")
     signature = (
-        "data:image/png;base64," + base64.b64encode(consent.signature_png).decode()
-        if consent.signature_png
-        else None
+        "data:image/png;base64," + base64.b64encode(consent.signature_png).decode() if consent.signature_png else None
     )
     return render_template(
         "portal/consent_view.html",

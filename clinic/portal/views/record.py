@@ -39,8 +39,7 @@ ACCESS_LOG_LIMIT = 200
 @role_required(Role.PATIENT)
 def home():
     patient = get_patient(current_user.patient_id, selectinload(Patient.concern_rows))
-    record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id,
-           detail="portal")
+    record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="portal")
     return render_template("portal/home.html", patient=patient, sexes=SEXES, concern_labels=CONCERNS)
 
 
@@ -52,10 +51,12 @@ def access_log():
     rows = db.session.execute(
         sa.select(AuditEvent, User.full_name)
         .outerjoin(User, User.id == AuditEvent.user_id)
-        .where(AuditEvent.patient_id == patient.id, AuditEvent.role != Role.PATIENT.value,
-               AuditEvent.outcome == "success")
+        .where(
+            AuditEvent.patient_id == patient.id, AuditEvent.role != Role.PATIENT.value, AuditEvent.outcome == "success"
+        )
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(ACCESS_LOG_LIMIT)
     ).all()
-    return render_template("portal/access_log.html", patient=patient, rows=rows, words=ACCESS_WORDS,
-                           limit=ACCESS_LOG_LIMIT)
+    return render_template(
+        "portal/access_log.html", patient=patient, rows=rows, words=ACCESS_WORDS, limit=ACCESS_LOG_LIMIT
+    )

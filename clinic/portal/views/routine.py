@@ -49,9 +49,7 @@ def history():
     span = (min(last, today) - first).days + 1
     month_days = {d.day.day: d for d in adherence_series(patient.id, min(last, today), days=span)}
     recent = adherence_series(patient.id, today, days=30)
-    record(
-        "routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="history"
-    )
+    record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="history")
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return render_template(
@@ -80,8 +78,14 @@ def reminder_settings():
         form.quiet_start.data, form.quiet_end.data = format_minutes(prefs.quiet_start), format_minutes(prefs.quiet_end)
         form.fill_choices(prefs)
     if form.validate_on_submit():
-        chosen = Preferences(form.am_time.minutes, form.pm_time.minutes, form.timezone.data,
-                             form.quiet_start.minutes, form.quiet_end.minutes, channels=dict(prefs.channels))
+        chosen = Preferences(
+            form.am_time.minutes,
+            form.pm_time.minutes,
+            form.timezone.data,
+            form.quiet_start.minutes,
+            form.quiet_end.minutes,
+            channels=dict(prefs.channels),
+        )
         save_preferences(patient, form.apply_choices(chosen), user=current_user, source="portal")
         flash("Reminder settings saved.", "success")
         return redirect(url_for(".reminder_settings"))
@@ -152,9 +156,7 @@ def problem_thread(report_id: int):
 def my_data():
     patient = get_patient(current_user.patient_id)
     body = json.dumps(patient_export(patient), indent=2, ensure_ascii=False)
-    record(
-        "patient.export", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="json"
-    )
+    record("patient.export", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="json")
     return Response(
         body,
         mimetype="application/json",

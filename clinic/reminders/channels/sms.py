@@ -98,9 +98,15 @@ class TwilioAdapter:
 
     def __post_init__(self) -> None:
         retry = Retry(
-            total=self.retries, connect=self.retries, read=0, status=self.retries,
-            status_forcelist=(429, 500, 502, 503, 504), allowed_methods=frozenset({"POST"}),
-            backoff_factor=self.backoff_factor, respect_retry_after_header=True, raise_on_status=False,
+            total=self.retries,
+            connect=self.retries,
+            read=0,
+            status=self.retries,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"POST"}),
+            backoff_factor=self.backoff_factor,
+            respect_retry_after_header=True,
+            raise_on_status=False,
         )
         self.session = requests.Session()
         self.session.auth = (self.account_sid, self.auth_token)
@@ -111,9 +117,7 @@ class TwilioAdapter:
         if self.status_callback:
             data["StatusCallback"] = self.status_callback
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
-        response = self.session.post(
-            url, data=data, timeout=self.timeout, headers={"Idempotency-Key": idempotency_key}
-        )
+        response = self.session.post(url, data=data, timeout=self.timeout, headers={"Idempotency-Key": idempotency_key})
         if response.status_code >= 400:
             raise SmsError(f"SMS provider answered {response.status_code}: {response.text[:200]}")
         return response.json()["sid"]
@@ -143,8 +147,11 @@ def adapter_from_config(status_callback: str | None = None) -> SmsAdapter:
     config = current_app.config
     if config.get("SMS_BACKEND") == "twilio":
         return TwilioAdapter(
-            config["SMS_API_BASE_URL"], config["SMS_ACCOUNT_SID"], config["SMS_AUTH_TOKEN"],
-            config["SMS_FROM"], status_callback,
+            config["SMS_API_BASE_URL"],
+            config["SMS_ACCOUNT_SID"],
+            config["SMS_AUTH_TOKEN"],
+            config["SMS_FROM"],
+            status_callback,
             timeout=(3.05, float(config.get("SMS_TIMEOUT", 10))),
             backoff_factor=float(config.get("SMS_BACKOFF", 0.5)),
         )

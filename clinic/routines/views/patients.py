@@ -70,9 +70,7 @@ def _product_choices() -> list[tuple[str, str]]:
 def patient_routine(patient_id: int):
     patient = get_patient(patient_id)
     routines = db.session.scalars(
-        sa.select(Routine)
-        .where(Routine.patient_id == patient.id)
-        .order_by(Routine.starts_on.desc(), Routine.id)
+        sa.select(Routine).where(Routine.patient_id == patient.id).order_by(Routine.starts_on.desc(), Routine.id)
     ).all()
     records = db.session.scalars(
         sa.select(AftercareRecord)
@@ -174,9 +172,7 @@ def _edit_step(routine: Routine, step=None):
             if pause is not None:
                 zone = ZoneInfo(routine.patient_ref.timezone)
                 flash(f"{saved.name} will not be due yet: {aftercare.pause_message(pause, zone)}.", "warning")
-            return redirect(
-                url_for(".patient_routine", patient_id=routine.patient_id, _anchor=f"routine-{routine.id}")
-            )
+            return redirect(url_for(".patient_routine", patient_id=routine.patient_id, _anchor=f"routine-{routine.id}"))
     record(
         "routine.view",
         patient_id=routine.patient_id,
@@ -226,9 +222,7 @@ def record_aftercare(patient_id: int):
         return redirect(url_for(".patient_routine", patient_id=patient.id))
     procedure = db.session.get(Procedure, form.procedure_id.data)
     aftercare.apply_aftercare(patient, procedure, ended, user=current_user)
-    flash(
-        f"Aftercare for {procedure.name} applied: conflicting steps paused, recovery steps added.", "success"
-    )
+    flash(f"Aftercare for {procedure.name} applied: conflicting steps paused, recovery steps added.", "success")
     return redirect(url_for(".patient_routine", patient_id=patient.id))
 
 
@@ -254,4 +248,3 @@ def end_pause(window_id: int):
     aftercare.end_window(window, now=datetime.now(UTC), user=current_user)
     flash("Aftercare window ended; its steps are back to normal.", "success")
     return redirect(url_for(".patient_routine", patient_id=window.patient_id))
-

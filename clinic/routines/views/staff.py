@@ -40,9 +40,7 @@ def inbox():
         .limit(100)
     ).all()
     for report in reports:
-        record(
-            "problem.view", patient_id=report.patient_id, object_type="problem_report", object_id=report.id
-        )
+        record("problem.view", patient_id=report.patient_id, object_type="problem_report", object_id=report.id)
     html = render_template("routines/inbox.html", reports=reports)
     return html
 

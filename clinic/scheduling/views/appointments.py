@@ -43,9 +43,7 @@ def _booking_choices(form: BookingForm) -> None:
 def book():
     form = BookingForm(data=_prefill() if request.method == "GET" else None)
     _booking_choices(form)
-    patient = get_patient(
-        request.values.get("patient_id", type=int) or request.args.get("patient", type=int) or 0
-    )
+    patient = get_patient(request.values.get("patient_id", type=int) or request.args.get("patient", type=int) or 0)
     status = 200
     if form.validate_on_submit():
         try:
@@ -175,9 +173,7 @@ def cancel(appointment_id: int):
     if not form.validate_on_submit():
         return _appointment_page(appointment, cancel_form=form, status=422)
     try:
-        change_status(
-            appointment, "cancelled", clinic=current_user.clinic, by=current_user, reason=form.reason.data
-        )
+        change_status(appointment, "cancelled", clinic=current_user.clinic, by=current_user, reason=form.reason.data)
         flash("Appointment cancelled.", "success")
     except SchedulingError as error:
         db.session.rollback()
@@ -212,8 +208,7 @@ def move(appointment_id: int):
 @bp.get("/appointments/<int:appointment_id>.ics")
 @role_required(*CLINICAL_STAFF)
 def appointment_ics(appointment_id: int):
-    response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic,
-                                          where="staff")
+    response = feeds.appointment_download(access.get_appointment(appointment_id), current_user.clinic, where="staff")
     return response
 
 

@@ -92,5 +92,3 @@ def slots():
         series_id=series_id,
         local_format=LOCAL_FORMAT,
     )
-
-

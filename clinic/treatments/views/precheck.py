@@ -29,9 +29,7 @@ def _precheck_choices(form: PrecheckForm) -> None:
     form.procedure_id.choices = [
         (p.id, p.name)
         for p in db.session.scalars(
-            sa.select(Procedure)
-            .where(Procedure.clinic_id == clinic_id, Procedure.active)
-            .order_by(Procedure.name)
+            sa.select(Procedure).where(Procedure.clinic_id == clinic_id, Procedure.active).order_by(Procedure.name)
         )
     ]
     form.product_ids.choices = [
@@ -84,7 +82,12 @@ def precheck(patient_id: int):
             if form.validate() and not missing_overrides(findings, reasons):
                 try:
                     session = pre.start_session(
-                        patient, procedure, products, current_user, reasons, clinic_today(),
+                        patient,
+                        procedure,
+                        products,
+                        current_user,
+                        reasons,
+                        clinic_today(),
                         appointment_id=appointment.id if appointment else None,
                     )
                     db.session.flush()

@@ -1,4 +1,4 @@
-""""Who received lot X" and its CSV export (admins and dermatologists; every patient listed is audited)."""
+""" "Who received lot X" and its CSV export (admins and dermatologists; every patient listed is audited)."""
 
 from __future__ import annotations
 

@@ -24,16 +24,12 @@ REPORT_LIMIT = 200
 
 
 def _adverse_query(clinic_id: int):
-    amended = sa.select(Amendment.session_id).where(
-        sa.cast(Amendment.changes, sa.String).like('%"adverse_events"%')
-    )
+    amended = sa.select(Amendment.session_id).where(sa.cast(Amendment.changes, sa.String).like('%"adverse_events"%'))
     return (
         sa.select(TreatmentSession)
         .where(
             TreatmentSession.clinic_id == clinic_id,
-            sa.or_(
-                sa.func.coalesce(TreatmentSession.adverse_events, "") != "", TreatmentSession.id.in_(amended)
-            ),
+            sa.or_(sa.func.coalesce(TreatmentSession.adverse_events, "") != "", TreatmentSession.id.in_(amended)),
         )
         .order_by(TreatmentSession.started_at.desc(), TreatmentSession.id.desc())
         .limit(REPORT_LIMIT)
@@ -78,8 +74,7 @@ def verify_signatures() -> None:
             bad += 1
             click.echo(f"BROKEN AMENDMENT CHAIN session {session.id} (patient {session.patient_id}): {problem}")
     click.echo(
-        f"{checked} signed session(s) checked, {bad} mismatch(es). "
-        f"{amendments} amendment(s) checked in their chains."
+        f"{checked} signed session(s) checked, {bad} mismatch(es). {amendments} amendment(s) checked in their chains."
     )
     if bad:
         sys.exit(1)

@@ -68,14 +68,11 @@ def _patient_page(patient, score_form: ScoreForm | None, status: int = 200):
     ), status
 
 
-
 @bp.get("/treatments/<int:session_id>")
 @role_required(*CLINICAL_STAFF)
 def view_session(session_id: int):
     session = get_session(session_id)
-    record(
-        "treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id
-    )
+    record("treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id)
     session = get_session(session_id)  # reload with its rows: the commit expired them
     return render_template("treatments/session.html", **session_page_context(session))
 
@@ -109,9 +106,7 @@ def edit_session(session_id: int):
             flash(STALE, "error")
     elif not form.is_submitted():
         fill_session_form(form, session)
-    record(
-        "treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id
-    )
+    record("treatment.view", patient_id=session.patient_id, object_type="treatment_session", object_id=session.id)
     session = get_session(session_id)
     lots = usable_lots(session.clinic_id, clinic_today())
     warnings = stock_warnings(session.clinic_id, clinic_today())
@@ -144,8 +139,7 @@ def sign(session_id: int):
         except (Invalid, NotAllowed) as error:
             db.session.rollback()
             flash(
-                "Not signed: "
-                + (" ".join(error.problems.values()) if isinstance(error, Invalid) else str(error)),
+                "Not signed: " + (" ".join(error.problems.values()) if isinstance(error, Invalid) else str(error)),
                 "error",
             )
     return redirect(url_for("treatments.view_session", session_id=session_id))
