@@ -17,7 +17,7 @@ from tests.routines.factories import AGING_STEPS, catalog, make_routine, product
 
 def _setup():
     patient = make_patient()
-    routine = make_routine(patient, AGING_STEPS)
+    routine = make_routine(patient, AGING_STEPS, starts_on=date.today())  # new bottles: none runs out soon
     db.session.commit()
     return patient, routine
 
