@@ -70,3 +70,19 @@ def _flush(rows: list[dict], rng: random.Random) -> None:
     db.session.execute(
         sa.insert(PatientConcern), [{"patient_id": pid, "concern": c} for pid in ids for c in rng.sample(CONCERNS, 2)]
     )
+
+
+def patient_csv(count: int, seed: int = 7, prefix: str = "EXT") -> bytes:
+    """A patient import file in the documented layout (README, "Import from another system"): `count` valid,
+    distinct patients with external ids `<prefix>-000001`..., as another product might export them."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    lines = ["external_id,first_name,last_name,date_of_birth,sex,email,phone,timezone,fitzpatrick,concerns,allergies"]
+    for i in range(1, count + 1):
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(20000))
+        concerns = "|".join(sorted(rng.sample(CONCERNS, rng.randrange(0, 3))))
+        lines.append(
+            f"{prefix}-{i:06d},{rng.choice(FIRST)},{rng.choice(LAST)}{i},{born.isoformat()},"
+            f"{rng.choice(['female', 'male', 'unknown'])},{prefix.lower()}{i}@example.com,555-01{i:06d},"
+            f"America/New_York,{rng.choice(['', 'II', '3', 'IV'])},{concerns},"
+        )
+    return ("\n".join(lines) + "\n").encode()
