@@ -18,10 +18,11 @@ from clinic.auth.models import User
 from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
-from clinic.interop.imports.patient_rows import ALIASES, COLUMNS, row_details
+from clinic.interop.imports.patient_rows import ALIASES, COLUMNS, new_form, row_details
 from clinic.interop.imports.reading import ImportFileError, SourceRow, read_rows
 from clinic.interop.imports.report import CREATE, REFUSED, UNCHANGED, UPDATE, ImportReport, RowOutcome
-from clinic.patients.models import Patient
+from clinic.patients.forms import PatientForm
+from clinic.patients.models import Patient, PatientConcern
 from clinic.patients.services import PatientDetails, apply_details, new_record_number
 
 BATCH = 1000
@@ -39,6 +40,25 @@ COMPARED = (
     "allergies",
     "medications",
 )
+#: What a new patient's INSERT carries from the details (as `apply_details` normalised them).
+INSERTED = (*COMPARED, "phone_digits", "notes")
+
+
+class _Probe:
+    """What `apply_details` writes, without a mapped Patient (instrumented objects cost more than the check)."""
+
+    def __init__(self) -> None:
+        self.concern_rows: list = []
+
+    @property
+    def concerns(self) -> list[str]:
+        return [row.concern for row in self.concern_rows]
+
+
+def _normalised(details: PatientDetails) -> _Probe:
+    probe = _Probe()
+    apply_details(probe, details)  # type: ignore[arg-type] - duck-typed: the attributes a Patient has
+    return probe
 
 
 @dataclass
@@ -54,6 +74,7 @@ class _Known:
 
     by_external_id: dict[str, Patient]
     email_owner: dict[str, int]  # lower-cased e-mail -> patient id
+    form: PatientForm = field(default_factory=new_form)
     seen_external: dict[str, int] = field(default_factory=dict)  # in this file: id -> line
     seen_email: dict[str, int] = field(default_factory=dict)  # in this file: e-mail -> line
 
@@ -95,7 +116,7 @@ def plan_patients(data: bytes, clinic: Clinic, *, skip_bad_rows: bool = False) -
 
 
 def _plan_row(row: SourceRow, clinic: Clinic, known: _Known, plan: PatientPlan) -> RowOutcome:
-    details, reasons = row_details(row.cells, clinic.timezone)
+    details, reasons = row_details(row.cells, clinic.timezone, known.form)
     if row.extra_cells:
         reasons.append("The row has more cells than the header has columns (a delimiter inside an unquoted cell?).")
     external_id = row.cells.get("external_id", "")
@@ -136,8 +157,7 @@ def _duplicates(
 
 def _differs(patient: Patient, details: PatientDetails) -> bool:
     """Would saving `details` change the record? Compared after the same normalising a save applies."""
-    probe = Patient(concern_rows=[])
-    apply_details(probe, details)
+    probe = _normalised(details)
     return any(getattr(probe, name) != getattr(patient, name) for name in COMPARED) or set(probe.concerns) != set(
         patient.concerns
     )
@@ -163,17 +183,29 @@ def write_patients(plan: PatientPlan, clinic: Clinic, *, by: User | None = None,
 
 
 def _insert(creates: list[tuple[str, PatientDetails]], clinic: Clinic) -> list[int]:
+    """Insert the new patients and their concerns, BATCH rows per statement (the ORM's unit of work would
+    send one INSERT per patient to fetch each id)."""
     ids: list[int] = []
     for start in range(0, len(creates), BATCH):
-        batch = creates[start : start + BATCH]
-        patients = []
-        for external_id, details in batch:
-            patient = Patient(clinic_id=clinic.id, record_number=new_record_number(), external_id=external_id)
-            apply_details(patient, details)
-            patients.append(patient)
-        db.session.add_all(patients)
-        db.session.flush()
-        ids += [p.id for p in patients]
+        rows, concerns = [], []
+        for external_id, details in creates[start : start + BATCH]:
+            patient = _normalised(details)
+            rows.append(
+                {name: getattr(patient, name) for name in INSERTED}
+                | {"clinic_id": clinic.id, "record_number": new_record_number(), "external_id": external_id}
+            )
+            concerns.append(patient.concerns)
+        # Ids come back matched by record number: asking for them in parameter order makes SQLite insert
+        # row by row.
+        inserted = db.session.execute(sa.insert(Patient.__table__).returning(Patient.record_number, Patient.id), rows)
+        id_of = dict(inserted.tuples().all())
+        batch_ids = [id_of[row["record_number"]] for row in rows]
+        concern_rows = [
+            {"patient_id": pid, "concern": c} for pid, cs in zip(batch_ids, concerns, strict=True) for c in cs
+        ]
+        if concern_rows:
+            db.session.execute(sa.insert(PatientConcern), concern_rows)
+        ids += batch_ids
     return ids
 
 

@@ -1,7 +1,7 @@
 """From an uploaded file to rows: the encoding, the delimiter and the header, whatever exported it.
 
-- Encoding: UTF-8 (with or without a byte-order mark); otherwise charset-normalizer's best guess, and
-  Windows-1252 (what spreadsheet programs on Windows write) when it has none.
+- Encoding: UTF-8 (with or without a byte-order mark); otherwise charset-normalizer's best guess, preferring
+  Windows-1252 (what spreadsheet programs on Windows write) among equally good guesses and when it has none.
 - Delimiter: `,`, `;` or a tab, found by `csv.Sniffer` (semicolons are what spreadsheets write where the
   decimal separator is a comma); quoted cells may hold the delimiter and line breaks.
 - Header: names are matched without case, spaces or dashes ("E-mail", "Date of birth"); an unknown or
@@ -45,10 +45,15 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
-    if best is not None:
-        return str(best).lstrip("\ufeff")
-    return data.decode("cp1252", errors="replace")
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return data.decode("cp1252", errors="replace")
+    # Short files fit several single-byte code pages equally well; among equals, Windows-1252 is the likeliest.
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if any("cp1252" in m.could_be_from_charset for m in tied):
+        return data.decode("cp1252", errors="replace")
+    return str(best).lstrip("\ufeff")
 
 
 def column_key(name: str) -> str:
