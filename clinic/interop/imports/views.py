@@ -51,7 +51,8 @@ def upload():
         return render_template("imports/upload.html", form=form), 422
     report.skip_bad_rows = form.skip_bad_rows.data
     token = stage(current_user, form.kind.data, filename, content)
-    confirm = ConfirmForm(token=token, skip_bad_rows="yes" if form.skip_bad_rows.data else "")
+    # formdata=None: filled from these values, not from the upload form just posted (its checkbox says "y")
+    confirm = ConfirmForm(formdata=None, token=token, skip_bad_rows="yes" if form.skip_bad_rows.data else "")
     return _render_report(report, filename, confirm)
 
 

@@ -37,6 +37,11 @@ def token_of(html: str) -> str:
     return re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
 
 
+def confirm_data(html: str) -> dict[str, str]:
+    """What the page's confirm form posts (its hidden fields)."""
+    return dict(re.findall(r'id="(token|skip_bad_rows)" name="\1" type="hidden" value="([^"]*)"', html))
+
+
 def field_error(html: str) -> str:
     match = re.search(r'id="file-error"[^>]*>([^<]*)<', html)
     return match.group(1) if match else ""
@@ -56,7 +61,8 @@ def test_admin_checks_a_file_then_imports_it_and_a_reload_cannot_import_twice(ad
     assert "Silva, Ana" in dry.text and "Kim, Bo" in dry.text and "nothing has been written" in dry.text
     assert patient_count() == 0
     token = token_of(dry.text)
-    done = admin.post("/admin/import/confirm", data={"token": token, "skip_bad_rows": ""})
+    assert confirm_data(dry.text) == {"token": token, "skip_bad_rows": ""}
+    done = admin.post("/admin/import/confirm", data=confirm_data(dry.text))
     assert done.status_code == 200 and "Imported: 2 created, 0 updated" in done.text
     db.session.expire_all()
     assert patient_count() == 2
@@ -76,7 +82,7 @@ def test_refused_rows_offer_no_import_unless_skipping_and_skipping_imports_the_r
     assert 'action="/admin/import/confirm"' not in blocked.text
     skipping = upload(admin, data, skip_bad_rows="y")
     assert "Refused rows will be skipped." in skipping.text
-    done = admin.post("/admin/import/confirm", data={"token": token_of(skipping.text), "skip_bad_rows": "yes"})
+    done = admin.post("/admin/import/confirm", data=confirm_data(skipping.text))
     assert "1 refused rows skipped" in done.text
     db.session.expire_all()
     assert patient_count() == 1
