@@ -125,3 +125,17 @@ def test_a_file_without_the_required_columns_is_refused(world):
     clinic, *_ = world
     with pytest.raises(ImportFileError, match="Required columns missing: provider_email, appointment_type"):
         import_appointments(b"patient_external_id,start\nP1,2030-01-01 10:00\n", clinic)
+
+
+def test_another_clinics_patient_and_provider_are_not_found(world):
+    from tests.factories import make_clinic, make_user
+
+    clinic, *_ = world
+    other = make_clinic("Elsewhere")
+    stranger = make_patient(other)
+    stranger.external_id = "X9"
+    their_provider = make_user("aesthetician", clinic=other)
+    db.session.commit()
+    report = import_appointments(csv_of(line(world, "X9"), line(world, provider=their_provider.email)), clinic)
+    assert "no patient of the clinic has X9" in report.rows[0].reasons[0]
+    assert f"no staff member of the clinic has {their_provider.email}" in report.rows[1].reasons[0]
