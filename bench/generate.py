@@ -20,7 +20,8 @@ PASSWORD = "bench-password-2026"  # noqa: S105
 
 
 def make_clinic_with_staff() -> tuple[Clinic, str]:
-    clinic = Clinic(name="Bench Clinic", timezone="America/New_York")
+    # No second factor: the bench logs in with a password only (two-factor login is timed nowhere here).
+    clinic = Clinic(name="Bench Clinic", timezone="America/New_York", totp_required_roles="")
     db.session.add(clinic)
     db.session.flush()
     user = create_user(
