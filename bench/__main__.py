@@ -4,6 +4,7 @@ Measured:
 - patient list and search page latency (median, p95) and queries per page at several patient counts;
 - login (argon2id with the production cost) per attempt;
 - reminder planning (set-based SQL) and SMTP dispatch throughput, one and two dispatchers (bench/reminders.py);
+- importing a 10,000-row patient CSV: dry run, first run, second run (bench/imports.py);
 - peak memory of the process.
 """
 
@@ -97,6 +98,12 @@ def bench_backend(name: str, url: str) -> None:
         from bench.reminders import bench_reminders
 
         bench_reminders(name, app, reminder_clinic, REMINDER_PATIENTS)
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+        from bench.imports import bench_imports
+
+        bench_imports(name)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()

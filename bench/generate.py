@@ -20,7 +20,8 @@ PASSWORD = "bench-password-2026"  # noqa: S105
 
 
 def make_clinic_with_staff() -> tuple[Clinic, str]:
-    clinic = Clinic(name="Bench Clinic", timezone="America/New_York")
+    # No second factor: the bench logs in with a password only (two-factor login is timed nowhere here).
+    clinic = Clinic(name="Bench Clinic", timezone="America/New_York", totp_required_roles="")
     db.session.add(clinic)
     db.session.flush()
     user = create_user(
@@ -70,3 +71,19 @@ def _flush(rows: list[dict], rng: random.Random) -> None:
     db.session.execute(
         sa.insert(PatientConcern), [{"patient_id": pid, "concern": c} for pid in ids for c in rng.sample(CONCERNS, 2)]
     )
+
+
+def patient_csv(count: int, seed: int = 7, prefix: str = "EXT") -> bytes:
+    """A patient import file in the documented layout (README, "Import from another system"): `count` valid,
+    distinct patients with external ids `<prefix>-000001`..., as another product might export them."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    lines = ["external_id,first_name,last_name,date_of_birth,sex,email,phone,timezone,fitzpatrick,concerns,allergies"]
+    for i in range(1, count + 1):
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(20000))
+        concerns = "|".join(sorted(rng.sample(CONCERNS, rng.randrange(0, 3))))
+        lines.append(
+            f"{prefix}-{i:06d},{rng.choice(FIRST)},{rng.choice(LAST)}{i},{born.isoformat()},"
+            f"{rng.choice(['female', 'male', 'unknown'])},{prefix.lower()}{i}@example.com,555-01{i:06d},"
+            f"America/New_York,{rng.choice(['', 'II', '3', 'IV'])},{concerns},"
+        )
+    return ("\n".join(lines) + "\n").encode()

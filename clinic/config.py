@@ -98,6 +98,8 @@ def load_config() -> dict:
         # Clinical photographs live outside static/; default instance/photos. Back this folder up.
         "CLINIC_PHOTO_DIR": os.environ.get("CLINIC_PHOTO_DIR"),
         "CLINIC_PHOTO_MAX_BYTES": int(os.environ.get("CLINIC_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
+        # A CSV uploaded on the admin's import page (10,000 patients take about 1.5 MB).
+        "CLINIC_IMPORT_MAX_BYTES": int(os.environ.get("CLINIC_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         # Prices are shown in this currency (ISO 4217) with this locale's conventions (Babel).
         "CLINIC_CURRENCY": os.environ.get("CLINIC_CURRENCY", "USD"),
         "CLINIC_LOCALE": os.environ.get("CLINIC_LOCALE", "en_US"),

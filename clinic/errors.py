@@ -19,7 +19,11 @@ MESSAGES = {
     404: ("Not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
     409: ("Changed meanwhile", "Someone else changed this record. Reload it and make your change again."),
-    413: ("Too large", "What you sent is too large: a photo may be up to {photo_mb} MB, any other form far less."),
+    413: (
+        "Too large",
+        "What you sent is too large: a photo may be up to {photo_mb} MB, an import file up to {import_mb} MB, "
+        "any other form far less.",
+    ),
     429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
     500: (
         "Something went wrong",
@@ -34,7 +38,10 @@ def register(app: Flask) -> None:
             db.session.rollback()
         title, message = MESSAGES[status]
         if status == 413:
-            message = message.format(photo_mb=app.config["CLINIC_PHOTO_MAX_BYTES"] // (1024 * 1024))
+            message = message.format(
+                photo_mb=app.config["CLINIC_PHOTO_MAX_BYTES"] // (1024 * 1024),
+                import_mb=app.config["CLINIC_IMPORT_MAX_BYTES"] // (1024 * 1024),
+            )
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     for status in MESSAGES:

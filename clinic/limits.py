@@ -1,8 +1,9 @@
 """Limits on what a request may carry: body size, integers in paths and query strings, calendar dates.
 
 - Bodies: `MAX_CONTENT_LENGTH` (1 MiB) for every request; endpoints listed in `UPLOAD_ENDPOINTS` may carry
-  a photo (`CLINIC_PHOTO_MAX_BYTES` plus room for the form). Werkzeug refuses a larger body from its
-  `Content-Length` before reading it and stops a chunked one at the limit: 413 with a clear page.
+  a photo (`CLINIC_PHOTO_MAX_BYTES`) or an import file (`CLINIC_IMPORT_MAX_BYTES`), plus room for the form.
+  Werkzeug refuses a larger body from its `Content-Length` before reading it and stops a chunked one at the
+  limit: 413 with a clear page.
 - Integers: the `int` URL converter and `request.args/form.get(..., type=int)` accept only values a
   database integer column can hold, so `/patients/99999999999999999999999` is 404 and `?page=1e30`
   falls back to the default instead of reaching the database.
@@ -23,8 +24,8 @@ from wtforms.validators import StopValidation
 INT_MAX = 2**31 - 1
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2200, 12, 31)
-#: Endpoints whose form carries a photo; everything else keeps the small default limit.
-UPLOAD_ENDPOINTS = frozenset({"treatments.upload_photo"})
+#: Endpoints whose form carries a file, with the setting that caps its size; the rest keep the small default.
+UPLOAD_ENDPOINTS = {"treatments.upload_photo": "CLINIC_PHOTO_MAX_BYTES", "imports.upload": "CLINIC_IMPORT_MAX_BYTES"}
 FORM_OVERHEAD = 64 * 1024
 
 
@@ -69,9 +70,9 @@ class ClinicRequest(Request):
 
 
 def allow_upload_bodies() -> None:
-    """Before CSRF reads the form: raise the body limit for the photo upload endpoint only."""
+    """Before CSRF reads the form: raise the body limit for the upload endpoints only (photo, import file)."""
     if request.endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = current_app.config["CLINIC_PHOTO_MAX_BYTES"] + FORM_OVERHEAD
+        request.max_content_length = current_app.config[UPLOAD_ENDPOINTS[request.endpoint]] + FORM_OVERHEAD
 
 
 def register(app: Flask) -> None:

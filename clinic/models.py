@@ -6,6 +6,7 @@ from clinic.catalog.limits import TreatmentLimit  # noqa: F401
 from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents
+from clinic.interop.imports.models import ImportUpload  # noqa: F401
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern  # noqa: F401
 from clinic.photos import models as photo_models  # noqa: F401 - clinical photographs
 from clinic.reminders.models import (

@@ -56,6 +56,7 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("audit.list_events", "Audit log"),
             ("catalog.index", "Catalog"),
             ("scheduling_admin.overview", "Scheduling"),
+            ("imports.upload", "Import"),
         ]
     if current_user.role == Role.PATIENT:
         items += [

@@ -46,6 +46,8 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "users.end_sessions": ADMIN,
     "users.resend_invitation": ADMIN,
     "audit.list_events": ADMIN,
+    "imports.upload": ADMIN,
+    "imports.confirm": ADMIN,
     "patients.list_patients": CLINICAL,
     "patients.chart": CLINICAL,
     "patients.new": CLINICAL,

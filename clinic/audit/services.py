@@ -56,14 +56,19 @@ def record(
 
 
 def record_each(
-    action: str, patient_ids: Iterable[int], *, detail: str | None = None, object_type: str | None = "patient"
+    action: str,
+    patient_ids: Iterable[int],
+    *,
+    detail: str | None = None,
+    object_type: str | None = "patient",
+    clinic_id: int | None = None,
 ) -> None:
     """One event per patient a page names (a list showed their name), so each appears in "who viewed my
     record"; written in one INSERT so a page's query count does not grow with the number of patients."""
     ids = list(dict.fromkeys(patient_ids))
     if not ids:
         return
-    template = record(action, object_type=object_type, detail=detail)  # who, where, when: as usual
+    template = record(action, object_type=object_type, detail=detail, clinic_id=clinic_id)  # who, where, when
     db.session.expunge(template)
     common = {
         name: getattr(template, name) for name in CHAIN_FIELDS if name not in ("patient_id", "object_id", "occurred_at")

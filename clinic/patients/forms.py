@@ -37,8 +37,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 @cache
+def known_timezones() -> frozenset[str]:
+    """The zone names zoneinfo knows (read once: `available_timezones()` walks the zone files, ~0.1 s)."""
+    return frozenset(available_timezones())
+
+
+@cache
 def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    names = sorted(z for z in known_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
     return [(z, z.replace("_", " ")) for z in names]
 
 
@@ -53,7 +59,7 @@ def born_after_1900(form, field) -> None:  # noqa: ARG001
 
 
 def known_timezone(form, field) -> None:  # noqa: ARG001
-    if field.data not in available_timezones():
+    if field.data not in known_timezones():
         raise ValidationError("Choose a time zone from the list.")
 
 

@@ -43,6 +43,8 @@ class Patient(TimestampMixin, Base):
     allergies: Mapped[str | None] = mapped_column(sa.Text)
     medications: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    #: The patient's id in the system the clinic moved from (imports match on it); unique within a clinic.
+    external_id: Mapped[str | None] = mapped_column(sa.String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_reason: Mapped[str | None] = mapped_column(sa.String(300))
     version: Mapped[int] = mapped_column(default=1)
@@ -56,6 +58,7 @@ class Patient(TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("fitzpatrick IS NULL OR fitzpatrick BETWEEN 1 AND 6", name="fitzpatrick"),
         sa.CheckConstraint("sex IN ('female', 'male', 'intersex', 'unknown')", name="sex"),
+        sa.Index("ix_patient_clinic_external_id", "clinic_id", "external_id", unique=True),
     )
 
     @property

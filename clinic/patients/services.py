@@ -93,7 +93,8 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
-def _apply(patient: Patient, details: PatientDetails) -> None:
+def apply_details(patient: Patient, details: PatientDetails) -> None:
+    """Copy the form's (or an import row's) details onto a patient, normalised as every path stores them."""
     patient.first_name = details.first_name.strip()
     patient.last_name = details.last_name.strip()
     for name in ("date_of_birth", "sex", "timezone", "fitzpatrick"):
@@ -110,7 +111,7 @@ def _apply(patient: Patient, details: PatientDetails) -> None:
 
 def create_patient(clinic: Clinic, details: PatientDetails, *, audit: bool = True) -> Patient:
     patient = Patient(clinic_id=clinic.id, record_number=new_record_number())
-    _apply(patient, details)
+    apply_details(patient, details)
     db.session.add(patient)
     db.session.flush()
     if audit:
@@ -126,7 +127,7 @@ def update_patient(patient: Patient, details: PatientDetails, *, loaded_version:
     """
     if patient.version != loaded_version:
         raise StaleEdit
-    _apply(patient, details)
+    apply_details(patient, details)
     patient.updated_at = now_utc()
     db.session.flush()
     record("patient.update", patient_id=patient.id, object_type="patient", object_id=patient.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Response, render_template
@@ -10,6 +9,7 @@ from flask import Response, render_template
 from clinic.access import role_required
 from clinic.catalog.access import get_catalog_row
 from clinic.catalog.models import ProductLot
+from clinic.exports import CsvWriter
 from clinic.roles import Role
 from clinic.treatments import recalls as services
 from clinic.treatments.views.blueprint import bp
@@ -31,7 +31,7 @@ def lot_patients_csv(lot_id: int):
     recipients = services.lot_recipients(lot)
     services.audit_recall(lot, recipients, "lot.recall_export")
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(
         [
             "record_number",
@@ -48,21 +48,18 @@ def lot_patients_csv(lot_id: int):
     )
     for r in recipients:
         writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    r.patient.record_number,
-                    r.patient.last_name,
-                    r.patient.first_name,
-                    r.patient.email,
-                    r.patient.phone,
-                    r.session_id,
-                    r.started_at.isoformat(),
-                    r.volume_ml,
-                    lot.lot_number,
-                    lot.product.display_name,
-                )
-            ]
+            (
+                r.patient.record_number,
+                r.patient.last_name,
+                r.patient.first_name,
+                r.patient.email,
+                r.patient.phone,
+                r.session_id,
+                r.started_at.isoformat(),
+                r.volume_ml,
+                lot.lot_number,
+                lot.product.display_name,
+            )
         )
     filename = f"lot-{lot.id}-recipients.csv"
     return Response(
@@ -70,9 +67,3 @@ def lot_patients_csv(lot_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _cell(value) -> str:
-    """CSV cell safe to open in a spreadsheet: no formula injection."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
