@@ -64,8 +64,8 @@ class AppointmentSchema(ma.Schema):
 
 class AppointmentQuery(PageQuery):
     day = ma.fields.Date(validate=_sane_day, metadata={"description": "The clinic's calendar day"})
-    provider_id = object_id()
-    patient_id = object_id()
+    provider_id = object_id(in_query=True)
+    patient_id = object_id(in_query=True)
     status = ma.fields.String(validate=validate.OneOf(list(STATUSES)))
     sort = ma.fields.String(load_default="starts_at", validate=validate.OneOf(list(SORTS)))
 
@@ -89,7 +89,7 @@ class CancelSchema(ma.Schema):
 
 class SlotQuery(ma.Schema):
     day = ma.fields.Date(required=True, validate=_sane_day)
-    provider_id = object_id()
+    provider_id = object_id(in_query=True)
 
 
 class SlotSchema(ma.Schema):

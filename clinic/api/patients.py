@@ -18,7 +18,7 @@ from marshmallow import validate
 from sqlalchemy.orm import selectinload
 
 from clinic.access import role_required
-from clinic.api.schemas import PageQuery, object_id, page_of, paged, text
+from clinic.api.schemas import PageQuery, page_of, paged, text
 from clinic.api.spec import BODY_ERRORS, documents
 from clinic.audit.services import record
 from clinic.clinics.services import clinic_today
@@ -74,7 +74,6 @@ class PatientQuery(PageQuery):
 
 
 PatientPage = paged(PatientSchema, "PatientPage")
-_PatientPath = {"patient_id": object_id()}
 
 
 def _details(patient: Patient | None, data: dict) -> services.PatientDetails:

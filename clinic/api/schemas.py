@@ -25,9 +25,9 @@ def text(max_length: int, *, required: bool = False, blank: bool = True, **kwarg
     return ma.fields.String(required=required, validate=validators, **kwargs)
 
 
-def object_id(**kwargs) -> ma.fields.Integer:
-    """An id: a positive integer a database key can hold."""
-    return ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=INT_MAX), **kwargs)
+def object_id(*, in_query: bool = False, **kwargs) -> ma.fields.Integer:
+    """An id: a positive integer a database key can hold (a JSON number in a body, digits in a query)."""
+    return ma.fields.Integer(strict=not in_query, validate=validate.Range(min=1, max=INT_MAX), **kwargs)
 
 
 class PageQuery(ma.Schema):
