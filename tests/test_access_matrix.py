@@ -49,6 +49,14 @@ API_EXPECTED: dict[str, frozenset[Role]] = {
     "api_appointments.book": CLINICAL,
     "api_appointments.move": CLINICAL,
     "api_appointments.cancel": CLINICAL,
+    "api_clinical.list_sessions": CLINICAL,
+    "api_clinical.read_session": CLINICAL,
+    "api_clinical.list_scores": CLINICAL,
+    "api_clinical.add_score": DERMATOLOGIST,
+    "api_catalog.list_products": STAFF,
+    "api_catalog.read_product": STAFF,
+    "api_catalog.list_lots": STAFF,
+    "api_catalog.follow_ups": CLINICAL,
 }
 
 EXPECTED: dict[str, frozenset[Role] | str] = {

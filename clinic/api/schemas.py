@@ -30,6 +30,13 @@ def object_id(*, in_query: bool = False, **kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(strict=not in_query, validate=validate.Range(min=1, max=INT_MAX), **kwargs)
 
 
+class DecimalString(ma.fields.Decimal):
+    """An exact decimal (a measure, a price) as a JSON string, so no digit is lost to floating point."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(as_string=True, **kwargs)
+
+
 class PageQuery(ma.Schema):
     """page + page_size (capped at 100); every list adds its own allow-listed filters and sorts."""
 

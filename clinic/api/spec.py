@@ -15,6 +15,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
 from clinic.api.problems import MEDIA_TYPE
+from clinic.api.schemas import DecimalString
 
 #: Statuses every API operation can answer: no or a bad token, a role or scope that may not, the rate limit.
 COMMON_ERRORS = (401, 403, 429)
@@ -70,6 +71,7 @@ def make_api(app) -> ClinicApi:
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     api = ClinicApi(app)
+    api.register_field(DecimalString, "string", "decimal")
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A personal API token (clinic_pat_…)"}
     )

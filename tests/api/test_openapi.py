@@ -18,6 +18,7 @@ from clinic.scheduling.booking import book_appointment
 from tests.api.conftest import bearer
 from tests.factories import make_patient
 from tests.scheduling.factories import at, setup_clinic
+from tests.treatments.factories import make_lot, signed_session
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 
@@ -54,7 +55,8 @@ def test_staff_read_the_docs_page(login_as):
 
 @pytest.fixture
 def live_api(app, issue_token):
-    """A clinic with rooms, providers, patients and an appointment, a dermatologist's token, the schema."""
+    """A clinic with rooms, providers, patients, an appointment, a signed session with its lot, a
+    dermatologist's token, and the schema."""
     clinic, aesthetician, dermatologist, kind = setup_clinic()
     patients = [make_patient(clinic) for _ in range(3)]
     monday = date.today() + timedelta(days=14 - date.today().weekday())
@@ -66,6 +68,7 @@ def live_api(app, issue_token):
         starts_at=at(monday, 10, clinic=clinic),
         notify=False,
     )
+    signed_session(patients[1], dermatologist, make_lot())
     db.session.commit()
     _, secret = issue_token(user=dermatologist)
     schema = schemathesis.openapi.from_dict(app.extensions["clinic-api"].spec.to_dict())
