@@ -53,6 +53,8 @@ API_EXPECTED: dict[str, frozenset[Role]] = {
     "api_clinical.read_session": CLINICAL,
     "api_clinical.list_scores": CLINICAL,
     "api_clinical.add_score": DERMATOLOGIST,
+    "api_routines.list_routines": CLINICAL,
+    "api_routines.adherence": CLINICAL,
     "api_catalog.list_products": STAFF,
     "api_catalog.read_product": STAFF,
     "api_catalog.list_lots": STAFF,

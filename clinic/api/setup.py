@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from clinic import errors
-from clinic.api import appointments, auth, catalog, clinical, docs_views, patients, token_views
+from clinic.api import appointments, auth, catalog, clinical, docs_views, patients, routines, token_views
 from clinic.api.problems import render_problem
 from clinic.api.spec import make_api
 from clinic.extensions import csrf, limiter, login_manager
 
 #: The resources under /api/v1, each a flask-smorest blueprint (documented in the OpenAPI document).
-RESOURCES = (patients.blp, appointments.blp, clinical.blp, catalog.blp)
+RESOURCES = (patients.blp, appointments.blp, clinical.blp, routines.blp, catalog.blp)
 API_BLUEPRINTS = (*RESOURCES, docs_views.spec_bp)
 DEFAULT_RATE_LIMIT = "300/minute"
 
