@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
+from clinic.api import patients as api_patients
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from tests.api.helpers import assert_problem, events
@@ -97,3 +100,30 @@ def test_update_validates_like_create(api):
     for body in ({"date_of_birth": future}, {"timezone": "Mars/Olympus"}, {"fitzpatrick": 7}, {"id": 5}):
         response = client.patch(f"/api/v1/patients/{patient.id}", headers={**headers, "If-Match": etag}, json=body)
         assert_problem(response, 422)
+
+
+def test_a_write_that_loses_a_race_is_409_problem_json(api, monkeypatch):
+    """Two writers pass the If-Match check at the same moment; the second one's UPDATE finds the version moved
+    (SQLAlchemy's version check) and the API answers 409, changed meanwhile, with nothing saved."""
+    client, headers, _ = api
+    patient = make_patient(first_name="Ana")
+    db.session.commit()
+    etag = client.get(f"/api/v1/patients/{patient.id}", headers=headers).headers["ETag"]
+    real_update = api_patients.services.update_patient
+
+    def racing_update(target, details, *, loaded_version):
+        with db.engine.begin() as other_writer:  # another request commits first
+            other_writer.execute(
+                sa.update(Patient).where(Patient.id == target.id).values(version=Patient.version + 1, notes="theirs")
+            )
+        return real_update(target, details, loaded_version=loaded_version)
+
+    monkeypatch.setattr(api_patients.services, "update_patient", racing_update)
+    response = client.patch(
+        f"/api/v1/patients/{patient.id}", headers={**headers, "If-Match": etag}, json={"first_name": "Mine"}
+    )
+    body = assert_problem(response, 409)
+    assert body["type"].endswith("/changed-meanwhile")
+    db.session.expire_all()
+    saved = db.session.get(Patient, patient.id)
+    assert (saved.first_name, saved.notes) == ("Ana", "theirs")
