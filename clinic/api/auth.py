@@ -7,7 +7,8 @@
   why the API blueprints are exempt from CSRF: nothing on them can be reached without a bearer token.
 - `guard` (before each request, after the access policy) refuses writes with a read-only token (403) and
   bodies that are not JSON (415).
-- `rate_key`: the limit counts per token (its hash), or per address for requests without one.
+- `rate_key`: the limit counts per token (its hash), or per address for requests without one; `address_key`:
+  a looser limit per address over all the tokens it presents, so guessing tokens slows down as well.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ def guard() -> None:
         request.mimetype == "application/json" or request.mimetype.endswith("+json")
     ):
         abort(415)
+
+
+def address_key() -> str:
+    return f"api-addr:{request.remote_addr}"
 
 
 def rate_key() -> str:

@@ -14,19 +14,26 @@ from clinic.extensions import csrf, limiter, login_manager
 RESOURCES = (patients.blp, appointments.blp, clinical.blp, routines.blp, catalog.blp)
 API_BLUEPRINTS = (*RESOURCES, docs_views.spec_bp)
 DEFAULT_RATE_LIMIT = "300/minute"
+#: Per address, over every token it presents: guessing tokens (each refusal is audited) slows down too.
+DEFAULT_ADDRESS_RATE_LIMIT = "1200/minute"
 
 # Once per process (the extensions are module-level; a second decoration would count every call twice).
 _per_token = limiter.shared_limit(
     lambda: current_app.config["CLINIC_API_RATE_LIMIT"], scope="api", key_func=auth.rate_key
 )
+_per_address = limiter.shared_limit(
+    lambda: current_app.config["CLINIC_API_ADDRESS_RATE_LIMIT"], scope="api-address", key_func=auth.address_key
+)
 for _blueprint in API_BLUEPRINTS:
     login_manager.blueprint_login_views[_blueprint.name] = None  # 401, never a redirect to the login page
     csrf.exempt(_blueprint)  # no cookie session is accepted there (api.auth), so there is nothing to forge
     _per_token(_blueprint)
+    _per_address(_blueprint)
 
 
 def register(app: Flask) -> None:
     app.config.setdefault("CLINIC_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    app.config.setdefault("CLINIC_API_ADDRESS_RATE_LIMIT", DEFAULT_ADDRESS_RATE_LIMIT)
     login_manager.user_loader(auth.session_user_outside_api)
     login_manager.request_loader(auth.user_from_token)
     errors.register_renderer(render_problem)

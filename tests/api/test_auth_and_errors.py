@@ -128,3 +128,12 @@ def test_rate_limited_per_token(app_config, issue_token):
     assert statuses == [200, 200, 200, 429]
     assert_problem(client.get("/api/v1/patients", headers=bearer(first)), 429)
     assert client.get("/api/v1/patients", headers=bearer(second)).status_code == 200  # its own budget
+
+
+def test_guessing_tokens_from_one_address_is_limited_too(app_config):
+    limited = create_app({**app_config, "RATELIMIT_ENABLED": True, "CLINIC_API_ADDRESS_RATE_LIMIT": "3/minute"})
+    client = limited.test_client()
+    statuses = [
+        client.get("/api/v1/patients", headers=bearer(f"clinic_pat_guess{i:039d}")).status_code for i in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
