@@ -9,7 +9,7 @@ import pytest
 from clinic.extensions import db
 from tests.api.conftest import bearer
 from tests.api.helpers import assert_problem, events
-from tests.factories import make_clinic, make_patient
+from tests.factories import make_clinic, make_patient, make_user
 from tests.scheduling.factories import at, setup_clinic
 
 
@@ -128,3 +128,18 @@ def test_free_slots_for_a_day(world):
     assert len(after) < len(slots)
     assert first in {s["starts_at"] for s in slots}
     assert_problem(client.get(url + "&extra=1", headers=headers), 422)
+
+
+def test_list_by_provider_sorted_either_way(world):
+    client, headers = world["client"], world["headers"]
+    first = _book(world, hour=9).get_json()
+    second = _book(world, patient=world["other_patient"], hour=11).get_json()
+    base = f"/api/v1/appointments?provider_id={world['provider'].id}"
+    ascending = client.get(base, headers=headers).get_json()["items"]
+    descending = client.get(base + "&sort=-starts_at", headers=headers).get_json()["items"]
+    assert [a["id"] for a in ascending] == [first["id"], second["id"]]
+    assert [a["id"] for a in descending] == [second["id"], first["id"]]
+    assert_problem(client.get(base + "&sort=patient_id", headers=headers), 422)
+    stranger = make_user("aesthetician", clinic=make_clinic("Elsewhere"))
+    db.session.commit()
+    assert_problem(client.get(f"/api/v1/appointments?provider_id={stranger.id}", headers=headers), 404)
