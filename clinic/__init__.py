@@ -11,6 +11,7 @@ from flask import Flask
 
 from clinic import cli, errors, extensions, limits, models, templating  # noqa: F401 - models: every table on the metadata
 from clinic.access import enforce_access_policy
+from clinic.api import setup as api_setup
 from clinic.audit.views import bp as audit_bp
 from clinic.auth import two_factor_views  # noqa: F401 - adds the two-factor routes to auth and users
 from clinic.auth.admin_views import bp as users_bp
@@ -119,3 +120,4 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    api_setup.register(app)  # /api/v1 (token login, problem+json, OpenAPI) and the API tokens settings page

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from clinic.extensions import db
 
@@ -32,10 +34,32 @@ MESSAGES = {
 }
 
 
+#: A higher layer that answers some requests in another format (the JSON API's problem+json) plugs in here:
+#: called with (status, error), it returns its own response for requests that are its own, else None.
+ErrorRenderer = Callable[[int, Exception | None], Response | None]
+_renderers: list[ErrorRenderer] = []
+
+
+def register_renderer(renderer: ErrorRenderer) -> None:
+    if renderer not in _renderers:
+        _renderers.append(renderer)
+
+
+def _alternative(status: int, error: Exception | None) -> Response | None:
+    for renderer in _renderers:
+        response = renderer(status, error)
+        if response is not None:
+            return response
+    return None
+
+
 def register(app: Flask) -> None:
-    def render(status: int):
+    def render(status: int, error: Exception | None = None):
         if status >= 500:
             db.session.rollback()
+        alternative = _alternative(status, error)
+        if alternative is not None:
+            return alternative
         title, message = MESSAGES[status]
         if status == 413:
             message = message.format(
@@ -45,12 +69,18 @@ def register(app: Flask) -> None:
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     for status in MESSAGES:
-        app.register_error_handler(status, lambda error, status=status: render(status))
+        app.register_error_handler(status, lambda error, status=status: render(status, error))
+
+    @app.errorhandler(HTTPException)
+    def other_statuses(error):
+        """Statuses without a page of their own (401, 412, 415, 422...): Werkzeug's plain answer, unless a
+        renderer claims the request."""
+        return _alternative(error.code or 500, error) or error
 
     def changed_meanwhile(error):
         """A write lost a race at the request's commit point (unique key, exclusion, version check)."""
         db.session.rollback()
-        return render(409)
+        return render(409, error)
 
     app.register_error_handler(IntegrityError, changed_meanwhile)
     app.register_error_handler(StaleDataError, changed_meanwhile)
@@ -65,6 +95,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        alternative = _alternative(400, error)
+        if alternative is not None:
+            return alternative
         title = "Form expired"
         message = "The form's security token is missing or expired. Reload the page and submit again."
         return render_template("errors/error.html", status=400, title=title, message=message), 400

@@ -1,5 +1,6 @@
 """Imports every feature's models so the metadata is complete (Alembic autogenerate, create_all)."""
 
+from clinic.api.models import ApiToken  # noqa: F401
 from clinic.audit.models import AuditEvent  # noqa: F401
 from clinic.auth.models import LoginSession, OneTimeToken, RecoveryCode, User  # noqa: F401
 from clinic.catalog.limits import TreatmentLimit  # noqa: F401

@@ -1,5 +1,9 @@
 """Route × role matrix: every endpoint must be listed here with who may reach it.
 
+The JSON API (/api/v1, `API_EXPECTED`) is reached with a personal API token, never a login cookie: each role
+calls it with a token of its own (the patient's token is refused: patients get none), anonymous callers with
+none (401, problem+json), and every logged-in browser session is refused there too (401).
+
 A new view fails `test_every_endpoint_is_in_the_table` until its feature adds a line to EXPECTED, so nobody
 can ship a route without deciding who may use it. Then every endpoint is requested as each role (and as an
 anonymous visitor) and the answer must match the table.
@@ -7,10 +11,16 @@ anonymous visitor) and the answer must match the table.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from werkzeug.routing import IntegerConverter
 
 from clinic.access import allowed_roles, is_public
+from clinic.api import tokens
+from clinic.api.models import ApiToken
+from clinic.db import now_utc
+from clinic.extensions import db
 from clinic.roles import Role
 from tests.auth.helpers import is_login_redirect
 
@@ -24,6 +34,32 @@ EVERYONE = frozenset(Role)
 DERMATOLOGIST = frozenset({Role.DERMATOLOGIST})
 #: Lot recall ("which patients received lot X") is run by the clinic admin with a dermatologist.
 ADMIN_OR_DERMATOLOGIST = frozenset({Role.ADMIN, Role.DERMATOLOGIST})
+STAFF = frozenset({Role.ADMIN, Role.DERMATOLOGIST, Role.AESTHETICIAN})
+
+#: /api/v1 endpoints: who may call them with a token of their own.
+API_EXPECTED: dict[str, frozenset[Role]] = {
+    "api_spec.openapi_json": STAFF,
+    "api_patients.search_patients": CLINICAL,
+    "api_patients.create_patient": CLINICAL,
+    "api_patients.read_patient": CLINICAL,
+    "api_patients.update_patient": CLINICAL,
+    "api_appointments.list_appointments": CLINICAL,
+    "api_appointments.read_appointment": CLINICAL,
+    "api_appointments.free_slots": CLINICAL,
+    "api_appointments.book": CLINICAL,
+    "api_appointments.move": CLINICAL,
+    "api_appointments.cancel": CLINICAL,
+    "api_clinical.list_sessions": CLINICAL,
+    "api_clinical.read_session": CLINICAL,
+    "api_clinical.list_scores": CLINICAL,
+    "api_clinical.add_score": DERMATOLOGIST,
+    "api_routines.list_routines": CLINICAL,
+    "api_routines.adherence": CLINICAL,
+    "api_catalog.list_products": STAFF,
+    "api_catalog.read_product": STAFF,
+    "api_catalog.list_lots": STAFF,
+    "api_catalog.follow_ups": CLINICAL,
+}
 
 EXPECTED: dict[str, frozenset[Role] | str] = {
     "auth.index": PUBLIC,
@@ -165,6 +201,10 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "waitlist.add": CLINICAL,
     "waitlist.entries": CLINICAL,
     "waitlist.remove": CLINICAL,
+    "api_tokens.manage": STAFF,
+    "api_tokens.revoke": STAFF,
+    "api_docs.docs": STAFF,
+    **API_EXPECTED,
 }
 DUMMY_ID = 2_147_480_000
 DUMMY_TOKEN = "x" * 43
@@ -206,11 +246,15 @@ def test_every_view_declares_its_access_and_matches_the_table(app):
             assert roles == expected, f"{endpoint} allows {sorted(roles)}, the table says {sorted(expected)}"
 
 
-def _request(client, rule):
+def _path(rule) -> str:
     values = {}
     for name, converter in rule._converters.items():
         values[name] = DUMMY_ID if isinstance(converter, IntegerConverter) else DUMMY_TOKEN
-    path = rule.build(values, append_unknown=False)[1]
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _request(client, rule):
+    path = _path(rule)
     if "GET" in rule.methods:
         return "GET", path, client.get(path)
     return "POST", path, client.post(path, data={})
@@ -238,12 +282,78 @@ def _problem(identity: str, expected, response) -> str | None:
     return None if status == 403 else f"{status} instead of 403"
 
 
+def _api_request(client, rule, headers: dict):
+    """The rule's own method (GET, POST, PATCH) with an empty JSON body for writes."""
+    method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+    body = {} if method != "GET" else None
+    return method, _path(rule), client.open(_path(rule), method=method, json=body, headers=headers)
+
+
+def _api_problem(identity: str, expected: frozenset[Role], response) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    if status >= 400 and response.mimetype != "application/problem+json":
+        return f"{status} as {response.mimetype}, not problem+json"
+    if identity in ("anonymous", "patient"):  # no token / a patient's token is never accepted
+        return None if status == 401 else f"{status} instead of 401"
+    if Role(identity) in expected:
+        return f"{status} for an allowed role" if status in (401, 403) else None
+    return None if status == 403 else f"{status} instead of 403"
+
+
+def _tokens(clients) -> dict[str, dict]:
+    """A read-write token per identity; the patient's row is made by hand (the service refuses patients)."""
+    headers = {"anonymous": {}}
+    for role in Role:
+        user = clients[role.value][1]
+        if role == Role.PATIENT:
+            secret = tokens.PREFIX + "patient-token-that-must-never-work-000000000"
+            db.session.add(
+                ApiToken(
+                    clinic_id=user.clinic_id,
+                    user_id=user.id,
+                    name="forged",
+                    token_hash=tokens.token_hash(secret),
+                    hint="pati",
+                    scope="read-write",
+                    expires_at=now_utc() + timedelta(days=1),
+                )
+            )
+        else:
+            secret = tokens.issue(user, name="matrix", scope="read-write", lifetime_days=1)[1]
+        headers[role.value] = {"Authorization": f"Bearer {secret}"}
+    db.session.commit()
+    return headers
+
+
+def test_api_role_matrix(app, login_as):
+    """Every /api/v1 endpoint, as every role's token and without one; and with each login cookie (401)."""
+    clients = {"anonymous": (app.test_client(), None)}
+    for role in Role:
+        clients[role.value] = login_as(role.value)
+    headers = _tokens(clients)
+    token_client = app.test_client()
+    rules = _endpoints(app)
+    problems = []
+    for endpoint, expected in API_EXPECTED.items():
+        for identity in IDENTITIES:
+            method, path, response = _api_request(token_client, rules[endpoint], headers[identity])
+            problem = _api_problem(identity, expected, response)
+            if problem:
+                problems.append(f"{method} {path} ({endpoint}) with {identity}'s token: {problem}")
+            method, path, response = _api_request(clients[identity][0], rules[endpoint], {})
+            if response.status_code != 401 or response.mimetype != "application/problem+json":
+                problems.append(f"{method} {path} ({endpoint}) with {identity}'s cookie: {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
 def test_route_role_matrix(app, login_as):
     clients = {"anonymous": (app.test_client(), None)}
     for role in Role:
         clients[role.value] = login_as(role.value)
     rules = _endpoints(app)
-    order = sorted(rules, key=lambda e: e == "auth.logout")  # logging out last keeps the clients logged in
+    order = sorted(set(rules) - set(API_EXPECTED), key=lambda e: e == "auth.logout")  # logout last: stay logged in
     problems = []
     for endpoint in order:
         for identity in IDENTITIES:
