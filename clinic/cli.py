@@ -16,6 +16,7 @@ from clinic.clinics.models import Clinic
 from clinic.clinics.services import default_clinic
 from clinic.demo import DEMO_PASSWORD, seed
 from clinic.extensions import db
+from clinic.interop.fhir.cli import fhir_cli
 from clinic.reminders.cli import reminders_cli
 
 
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(fhir_cli)
 
 
 @click.command("create-user")

@@ -163,6 +163,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "waitlist.add": CLINICAL,
     "waitlist.entries": CLINICAL,
     "waitlist.remove": CLINICAL,
+    "fhir.everything": CLINICAL,
 }
 DUMMY_ID = 2_147_480_000
 DUMMY_TOKEN = "x" * 43

@@ -15,8 +15,14 @@ from typing import IO
 from fhir.resources.R4B.resource import Resource
 
 from clinic.db import now_utc
+from clinic.urls import public_base_url
 
 FHIR_JSON = "application/fhir+json"
+
+
+def server_base() -> str:
+    """This app's FHIR base address (on CLINIC_BASE_URL): entries' fullUrl start with it."""
+    return f"{public_base_url()}/fhir"
 
 
 def full_url(server_base: str, resource: Resource) -> str:
