@@ -68,6 +68,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "portal.reminder_settings": PATIENT,
     "portal.report_problem": PATIENT,
     "portal.my_data": PATIENT,
+    "portal.download_record": PATIENT,
     "reminders.contact_consent": CLINICAL,
     "reminders.sms_status": SIGNED_WEBHOOK,  # the SMS provider's webhooks
     "reminders.sms_inbound": SIGNED_WEBHOOK,
