@@ -22,8 +22,12 @@ from clinic.photos.models import Photo
 from clinic.reminders.models import OutboxMessage
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep
 from clinic.scheduling.models import Appointment
+from clinic.treatments.amendments import current_value
 from clinic.treatments.models import Amendment, OutcomeScore, SessionProduct, TreatmentSession
 from clinic.treatments.scores import CHECKPOINTS, SCALES
+
+#: Bookkeeping columns of the medical history that mean nothing to the patient.
+HISTORY_HIDDEN = {"patient_id", "version", "confirmed_by_id", "created_at", "updated_at"}
 
 
 def _rows(statement) -> Callable[[], Iterator]:
@@ -50,7 +54,7 @@ def _adherence(patient_id: int) -> Callable[[], Iterator]:
 
 def summary_context(patient: Patient, photo_names: dict[int, str]) -> dict:
     pid = patient.id
-    history_columns = [c.key for c in MedicalHistory.__table__.columns if c.key not in ("patient_id", "version")]
+    history_columns = [c.key for c in MedicalHistory.__table__.columns if c.key not in HISTORY_HIDDEN]
     return {
         "patient": patient,
         "patient_clinic_name": db.session.get(Clinic, patient.clinic_id).name,
@@ -63,6 +67,7 @@ def summary_context(patient: Patient, photo_names: dict[int, str]) -> dict:
         "scales": SCALES,
         "checkpoints": CHECKPOINTS,
         "words": ACCESS_WORDS,
+        "current_value": current_value,
         "photo_names": photo_names,
         "appointments": _rows(
             sa.select(Appointment)
