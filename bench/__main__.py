@@ -4,6 +4,8 @@ Measured:
 - patient list and search page latency (median, p95) and queries per page at several patient counts;
 - login (argon2id with the production cost) per attempt;
 - reminder planning (set-based SQL) and SMTP dispatch throughput, one and two dispatchers (bench/reminders.py);
+- the patient's whole record with years of history: portal ZIP and FHIR $everything, time and peak memory
+  (bench/fhir_record.py);
 - peak memory of the process.
 """
 
@@ -97,6 +99,14 @@ def bench_backend(name: str, url: str) -> None:
         from bench.reminders import bench_reminders
 
         bench_reminders(name, app, reminder_clinic, REMINDER_PATIENTS)
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+        record_clinic, _ = make_clinic_with_staff()
+        db.session.commit()
+        from bench.fhir_record import bench_record
+
+        bench_record(name, app, record_clinic)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()

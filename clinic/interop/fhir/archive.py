@@ -24,7 +24,7 @@ from clinic.photos.storage import photo_dir
 
 BUNDLE_NAME = "record.fhir.json"
 SUMMARY_NAME = "summary.html"
-SUMMARY_TEMPLATE = "interop/record_summary.html"
+SUMMARY_TEMPLATE = "downloads/record_summary.html"  # a file saved to disk: carries its own styles
 
 
 def photo_name(photo: Photo) -> str:
