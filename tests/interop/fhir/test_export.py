@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
 from clinic.consents.models import Consent
+from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.treatments.models import OutcomeScore, TreatmentSession
@@ -69,3 +70,36 @@ def test_export_of_an_unknown_clinic_fails_and_writes_nothing(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["fhir", "export", "--out", str(out), "--clinic-id", "999"])
     assert result.exit_code != 0 and "no such clinic" in result.output
     assert not out.exists()
+
+
+def _lines(folder, kind: str) -> dict[str, dict]:
+    return {r["id"]: r for r in map(json.loads, (folder / f"{kind}.ndjson").read_text().splitlines())}
+
+
+def test_scores_consents_and_lots_keep_their_meaning(app, world, tmp_path):
+    import base64
+
+    from clinic.catalog.models import ProductLot
+    from clinic.treatments.scores import SCALES
+
+    out = tmp_path / "export"
+    assert app.test_cli_runner().invoke(args=["fhir", "export", "--out", str(out)]).exit_code == 0
+    observations = _lines(out, "Observation")
+    for score in db.session.scalars(sa.select(OutcomeScore)):
+        resource = observations[f"score-{score.id}"]
+        assert resource["code"]["coding"][0]["code"] == score.scale
+        assert resource["effectiveDateTime"] == score.recorded_on.isoformat()
+        if SCALES[score.scale].is_categorical:
+            assert resource["valueCodeableConcept"]["coding"][0]["code"] == score.label
+        else:
+            assert resource["valueQuantity"]["value"] == float(score.value)
+    consents = _lines(out, "Consent")
+    for consent in db.session.scalars(sa.select(Consent).limit(20)):
+        resource = consents[str(consent.id)]
+        assert base64.b64decode(resource["sourceAttachment"]["data"]).decode() == consent.text
+        assert resource["status"] == ("active" if consent.status(now_utc()) == "valid" else "inactive")
+        assert resource["provision"]["period"]["start"].startswith(consent.signed_at.date().isoformat())
+    medications = _lines(out, "Medication")
+    for lot in db.session.scalars(sa.select(ProductLot)):
+        batch = medications[str(lot.id)]["batch"]
+        assert batch == {"lotNumber": lot.lot_number, "expirationDate": lot.expires_on.isoformat()}
