@@ -82,7 +82,8 @@ def base() -> str:
 
 def system(name: str) -> str:
     """The URL of one of the clinic's own code systems (CLINIC_CODE_SYSTEMS)."""
-    assert name in CLINIC_CODE_SYSTEMS or name.startswith("scale-"), name
+    if name not in CLINIC_CODE_SYSTEMS and not name.startswith("scale-"):
+        raise ValueError(f"{name!r} is not one of the clinic's code systems; add it to CLINIC_CODE_SYSTEMS")
     return f"{base()}/CodeSystem/{name}"
 
 
