@@ -100,3 +100,14 @@ def test_wrong_roles_are_refused_and_other_clinics_get_404(world, client_for):
 def test_anonymous_is_sent_to_login(app, world):
     response = app.test_client().get(_url(world["patient_id"]))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_revoked_consent_is_inactive_and_ends_when_revoked(world, client_for):
+    body = client_for(world["derm"]).get(_url(world["patient_id"])).get_json(force=True)
+    consents = {e["resource"]["id"]: e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == "Consent"}
+    revoked = consents.pop(str(world["revoked_consent_id"]))
+    row = db.session.get(Consent, world["revoked_consent_id"])
+    assert revoked["status"] == "inactive"
+    assert revoked["extension"][0]["valueCode"] == "revoked"
+    assert validate(revoked).provision.period.end == row.revoked_at  # not the expiry: it ended when revoked
+    assert {c["status"] for c in consents.values()} == {"active"}

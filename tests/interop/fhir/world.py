@@ -14,6 +14,8 @@ from PIL import Image
 from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.clinics.models import Clinic
+from clinic.consents.models import Consent
+from clinic.consents.services import revoke_consent
 from clinic.db import now_utc
 from clinic.demo import DEMO_PASSWORD, seed
 from clinic.extensions import db
@@ -72,6 +74,12 @@ def build_world(photo_folder: Path) -> dict:
         sa.select(TreatmentSession).where(TreatmentSession.patient_id == patient_id).order_by(TreatmentSession.id)
     )
     amend_session(session, derm, field="adverse_events", new_value=ADVERSE, reason="Reported at the follow-up call")
+    revoked = db.session.scalars(
+        sa.select(Consent)
+        .where(Consent.patient_id == patient_id, Consent.kind == "treatment")
+        .order_by(Consent.id.desc())
+    ).first()
+    revoke_consent(revoked, derm, "The patient withdrew this consent")
     photo = add_photo(patient_id, clinic.id, derm, photo_folder, DEMO_DAY - timedelta(days=30))
     add_photo(other_id, clinic.id, derm, photo_folder, DEMO_DAY - timedelta(days=20), view="scalp_vertex")
     now = now_utc()
@@ -98,6 +106,7 @@ def build_world(photo_folder: Path) -> dict:
         "other_id": other_id,
         "session_id": session.id,
         "photo_id": photo.id,
+        "revoked_consent_id": revoked.id,
         "derm": (derm, DEMO_PASSWORD),
         "aesthetician": (make_user("aesthetician", clinic=clinic), PASSWORD),
         "admin": (make_user("admin", clinic=clinic), PASSWORD),
