@@ -5,6 +5,8 @@ Measured:
 - login (argon2id with the production cost) per attempt;
 - reminder planning (set-based SQL) and SMTP dispatch throughput, one and two dispatchers (bench/reminders.py);
 - importing a 10,000-row patient CSV: dry run, first run, second run (bench/imports.py);
+- the patient's whole record with years of history: portal ZIP and FHIR $everything, time and peak memory
+  (bench/fhir_record.py);
 - peak memory of the process.
 """
 
@@ -104,6 +106,14 @@ def bench_backend(name: str, url: str) -> None:
         from bench.imports import bench_imports
 
         bench_imports(name)
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+        record_clinic, _ = make_clinic_with_staff()
+        db.session.commit()
+        from bench.fhir_record import bench_record
+
+        bench_record(name, app, record_clinic)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()

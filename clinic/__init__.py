@@ -22,6 +22,7 @@ from clinic.config import PROJECT_DIR, check_production, load_config
 from clinic.consents.views import bp as consents_bp
 from clinic.db import enable_sqlite_pragmas
 from clinic.interop.imports.views import bp as imports_bp
+from clinic.interop.fhir.views import bp as fhir_bp
 from clinic.patients.views import bp as patients_bp
 from clinic.photos.views import bp as photos_bp
 from clinic.portal.views import bp as portal_bp
@@ -61,6 +62,7 @@ BLUEPRINTS = (
     calendar_feeds_bp,
     routines_bp,
     imports_bp,
+    fhir_bp,
     portal_bp,
 )
 

@@ -17,6 +17,7 @@ from clinic.clinics.services import default_clinic
 from clinic.demo import DEMO_PASSWORD, seed
 from clinic.extensions import db
 from clinic.interop.imports.cli import import_cli
+from clinic.interop.fhir.cli import fhir_cli
 from clinic.reminders.cli import reminders_cli
 
 
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(fhir_cli)
 
 
 @click.command("create-user")

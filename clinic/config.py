@@ -105,6 +105,9 @@ def load_config() -> dict:
         "CLINIC_LOCALE": os.environ.get("CLINIC_LOCALE", "en_US"),
         # Pixel budget for clinical photos, checked from the header before anything is decoded.
         "CLINIC_PHOTO_MAX_PIXELS": int(os.environ.get("CLINIC_PHOTO_MAX_PIXELS", str(24_000_000))),
+        # FHIR: the base of this clinic's own code systems, identifier systems and extensions (a URL the clinic
+        # controls; `{base}/CodeSystem/procedure`...). See clinic/interop/fhir/mapping.py for the table.
+        "CLINIC_FHIR_SYSTEM_BASE": os.environ.get("CLINIC_FHIR_SYSTEM_BASE", "https://clinic.example/fhir"),
     }
 
 

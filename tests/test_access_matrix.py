@@ -106,6 +106,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "portal.reminder_settings": PATIENT,
     "portal.report_problem": PATIENT,
     "portal.my_data": PATIENT,
+    "portal.download_record": PATIENT,
     "reminders.contact_consent": CLINICAL,
     "reminders.sms_status": SIGNED_WEBHOOK,  # the SMS provider's webhooks
     "reminders.sms_inbound": SIGNED_WEBHOOK,
@@ -205,6 +206,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "api_tokens.revoke": STAFF,
     "api_docs.docs": STAFF,
     **API_EXPECTED,
+    "fhir.everything": CLINICAL,
 }
 DUMMY_ID = 2_147_480_000
 DUMMY_TOKEN = "x" * 43

@@ -1,0 +1,40 @@
+"""The patient-visible access log: which staff accesses of a record a patient sees, and in which words.
+
+The portal's access-log page and the patient's whole-record download both read it from here.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from clinic.audit.models import AuditEvent
+from clinic.auth.models import User
+from clinic.roles import Role
+
+#: What an audit action means, in words a patient understands.
+ACCESS_WORDS: dict[str, str] = {
+    "patient.view": "Opened your record",
+    "patient.list": "Saw your name in the patient list",
+    "routine.adherence_list": "Saw your name in the routine adherence list",
+    "user.list": "Saw your name in the clinic's list of accounts",
+    "patient.create": "Created your record",
+    "patient.update": "Changed your details",
+    "patient.history_update": "Updated your medical history",
+    "patient.archive": "Archived your record",
+    "patient.unarchive": "Restored your record",
+    "patient.portal_account_created": "Created your portal account",
+    "patient.portal_invite_resent": "Re-sent your portal invitation",
+    "auth.invitation_sent": "Sent you a portal invitation",
+}
+
+
+def access_log_query(patient_id: int) -> sa.Select:
+    """(AuditEvent, staff name) rows: staff accesses only, successful ones, newest first."""
+    return (
+        sa.select(AuditEvent, User.full_name)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(
+            AuditEvent.patient_id == patient_id, AuditEvent.role != Role.PATIENT.value, AuditEvent.outcome == "success"
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
