@@ -21,8 +21,8 @@ from clinic.catalog.views import bp as catalog_bp
 from clinic.config import PROJECT_DIR, check_production, load_config
 from clinic.consents.views import bp as consents_bp
 from clinic.db import enable_sqlite_pragmas
-from clinic.interop.imports.views import bp as imports_bp
 from clinic.interop.fhir.views import bp as fhir_bp
+from clinic.interop.imports.views import bp as imports_bp
 from clinic.patients.views import bp as patients_bp
 from clinic.photos.views import bp as photos_bp
 from clinic.portal.views import bp as portal_bp

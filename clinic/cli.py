@@ -16,8 +16,8 @@ from clinic.clinics.models import Clinic
 from clinic.clinics.services import default_clinic
 from clinic.demo import DEMO_PASSWORD, seed
 from clinic.extensions import db
-from clinic.interop.imports.cli import import_cli
 from clinic.interop.fhir.cli import fhir_cli
+from clinic.interop.imports.cli import import_cli
 from clinic.reminders.cli import reminders_cli
 
 
