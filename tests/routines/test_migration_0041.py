@@ -4,13 +4,14 @@ recovery steps (issue 14, items 10 and 21), keeping one tick per step and day.""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import flask_migrate
 import sqlalchemy as sa
 
 from clinic.extensions import db
 from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep
-from tests.factories import make_patient
+from tests.factories import default_clinic
 from tests.routines.factories import make_routine, procedure, product
 from tests.test_migrations import empty_database_url, migration_app  # noqa: F401 - fixtures
 
@@ -25,11 +26,25 @@ def _tick(step: RoutineStep, day: date) -> None:
     )
 
 
+def _patient_at_0040(record_number: str) -> SimpleNamespace:
+    """A patient row written with the columns of revision 0040 (the Patient model has grown since)."""
+    clinic = default_clinic()
+    patient_id = db.session.execute(
+        sa.text(
+            "INSERT INTO patient (clinic_id, record_number, first_name, last_name, date_of_birth, sex, timezone, "
+            "version, created_at, updated_at) VALUES (:c, :r, 'Pat', 'Ient', '1985-05-17', 'female', "
+            "'America/New_York', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
+        ),
+        {"c": clinic.id, "r": record_number},
+    ).scalar_one()
+    return SimpleNamespace(id=patient_id, clinic_id=clinic.id)
+
+
 def test_recovery_routines_and_stacked_recovery_steps_are_merged(migration_app):  # noqa: F811
     flask_migrate.upgrade(revision="0040_routine_windows")
-    patient = make_patient(timezone="America/New_York")
+    patient = _patient_at_0040("P0040A")
     own = make_routine(patient, [dict(product="Gentle Cream Cleanser", slot="am")])
-    alone = make_patient(timezone="America/New_York")
+    alone = _patient_at_0040("P0040B")
     hyaluronic = product(patient.clinic_id, "Hyaluronic Recovery Serum")
     records = []
     for who in (patient, patient, alone):
