@@ -236,3 +236,17 @@ def test_visit_summary_has_lots_scores_signature_and_amendments(world, login_as)
     assert "AMENDED" in text and "Late entry" in text and "Mild erythema resolved" in text
     assert set(metadata) <= {"/Title", "/CreationDate"}
     assert [r.detail for r in downloads(world["patient"].id)] == ["summary pdf", "summary pdf"]
+
+
+def test_consent_pages_link_their_documents_and_the_patient_prints_their_own(world, login_as):
+    consent_id = db.session.scalar(sa.select(Consent.id).where(Consent.patient_id == world["patient"].id))
+    staff, _ = login_as(user=world["derm"])
+    staff_page = staff.get(f"/consents/{consent_id}").text
+    assert f'href="/documents/consents/{consent_id}"' in staff_page
+    assert f'href="/documents/consents/{consent_id}.pdf"' in staff_page
+    patient, patient_user = login_as(user=world["patient_user"])
+    assert f"/documents/consents/{consent_id}.pdf" in patient.get(f"/portal/consents/{consent_id}").text
+    page = patient.get(f"/documents/consents/{consent_id}")
+    assert page.status_code == 200 and "Rosa Quintero" in page.text and "Signed on a staff tablet" in page.text
+    row = downloads(world["patient"].id)[-1]
+    assert (row.detail, row.user_id, row.object_type) == ("consent html", patient_user.id, "consent")
