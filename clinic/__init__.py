@@ -21,6 +21,7 @@ from clinic.catalog.views import bp as catalog_bp
 from clinic.config import PROJECT_DIR, check_production, load_config
 from clinic.consents.views import bp as consents_bp
 from clinic.db import enable_sqlite_pragmas
+from clinic.interop.documents.views import bp as documents_bp
 from clinic.interop.fhir.views import bp as fhir_bp
 from clinic.interop.imports.views import bp as imports_bp
 from clinic.patients.views import bp as patients_bp
@@ -63,6 +64,7 @@ BLUEPRINTS = (
     routines_bp,
     imports_bp,
     fhir_bp,
+    documents_bp,
     portal_bp,
 )
 

@@ -207,6 +207,12 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "api_docs.docs": STAFF,
     **API_EXPECTED,
     "fhir.everything": CLINICAL,
+    "documents.aftercare": CLINICAL | PATIENT,
+    "documents.aftercare_pdf": CLINICAL | PATIENT,
+    "documents.consent": CLINICAL | PATIENT,
+    "documents.consent_pdf": CLINICAL | PATIENT,
+    "documents.summary": CLINICAL,
+    "documents.summary_pdf": CLINICAL,
 }
 DUMMY_ID = 2_147_480_000
 DUMMY_TOKEN = "x" * 43

@@ -1,0 +1,122 @@
+"""Printable documents, each as a print page and as a PDF: `/documents/sessions/<id>/aftercare[.pdf]`,
+`/documents/consents/<id>[.pdf]` (clinical staff, and the patient for their own), and
+`/documents/sessions/<id>/summary[.pdf]` (clinical staff). Every download, page or PDF, is audited."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from flask import Blueprint, render_template, send_file, url_for
+
+from clinic.access import role_required
+from clinic.audit.services import record
+from clinic.interop.documents import access
+from clinic.interop.documents.aftercare import aftercare_document
+from clinic.interop.documents.consent import consent_document
+from clinic.interop.documents.model import Document
+from clinic.interop.documents.pdf import render_pdf
+from clinic.interop.documents.summary import summary_document
+from clinic.roles import CLINICAL_STAFF, Role
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+STAFF_AND_PATIENT = (*CLINICAL_STAFF, Role.PATIENT)
+
+
+def _deliver(document: Document, *, patient_id: int, object_type: str, object_id: int, pdf_url: str | None):
+    """The print page, or the PDF when `pdf_url` is None; audited either way."""
+    kind = "pdf" if pdf_url is None else "html"
+    record(
+        "document.download",
+        patient_id=patient_id,
+        object_type=object_type,
+        object_id=object_id,
+        detail=f"{document.kind} {kind}",
+    )
+    if pdf_url is None:
+        return send_file(
+            io.BytesIO(render_pdf(document)),
+            mimetype="application/pdf",
+            as_attachment=True,
+            download_name=f"{document.file_stem}.pdf",
+        )
+    signature = (
+        "data:image/png;base64," + base64.b64encode(document.signature_png).decode() if document.signature_png else None
+    )
+    return render_template("documents/print.html", document=document, pdf_url=pdf_url, signature=signature)
+
+
+@bp.get("/sessions/<int:session_id>/aftercare")
+@role_required(*STAFF_AND_PATIENT)
+def aftercare(session_id: int):
+    session = access.ended_session(session_id)
+    pdf_url = url_for(".aftercare_pdf", session_id=session.id)
+    return _deliver(
+        aftercare_document(session),
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        pdf_url=pdf_url,
+    )
+
+
+@bp.get("/sessions/<int:session_id>/aftercare.pdf")
+@role_required(*STAFF_AND_PATIENT)
+def aftercare_pdf(session_id: int):
+    session = access.ended_session(session_id)
+    return _deliver(
+        aftercare_document(session),
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        pdf_url=None,
+    )
+
+
+@bp.get("/consents/<int:consent_id>")
+@role_required(*STAFF_AND_PATIENT)
+def consent(consent_id: int):
+    signed = access.signed_consent(consent_id)
+    return _deliver(
+        consent_document(signed),
+        patient_id=signed.patient_id,
+        object_type="consent",
+        object_id=signed.id,
+        pdf_url=url_for(".consent_pdf", consent_id=signed.id),
+    )
+
+
+@bp.get("/consents/<int:consent_id>.pdf")
+@role_required(*STAFF_AND_PATIENT)
+def consent_pdf(consent_id: int):
+    signed = access.signed_consent(consent_id)
+    return _deliver(
+        consent_document(signed), patient_id=signed.patient_id, object_type="consent", object_id=signed.id, pdf_url=None
+    )
+
+
+@bp.get("/sessions/<int:session_id>/summary")
+@role_required(*CLINICAL_STAFF)
+def summary(session_id: int):
+    session = access.signed_session(session_id)
+    return _deliver(
+        summary_document(session),
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        pdf_url=url_for(".summary_pdf", session_id=session.id),
+    )
+
+
+@bp.get("/sessions/<int:session_id>/summary.pdf")
+@role_required(*CLINICAL_STAFF)
+def summary_pdf(session_id: int):
+    session = access.signed_session(session_id)
+    return _deliver(
+        summary_document(session),
+        patient_id=session.patient_id,
+        object_type="treatment_session",
+        object_id=session.id,
+        pdf_url=None,
+    )
