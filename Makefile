@@ -49,7 +49,7 @@ i18n-extract: $(STAMP)
 	@$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o $(I18N)/messages.pot .
 
 i18n-update: i18n-extract
-	@$(BIN)/pybabel update --quiet -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching
+	@$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching
 
 i18n-compile: $(STAMP)
 	@$(BIN)/pybabel compile --statistics -d $(I18N)
