@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from clinic.extensions import db
-from clinic.reminders.dispatcher import dispatch
+from clinic.reminders.dispatcher import dispatch, send_due
 from clinic.reminders.models import ReminderOptIn, ReminderPreference
 from tests.fixtures.mail import body_text
 from tests.reminders.helpers import patient_with_routine
@@ -53,3 +55,23 @@ def test_a_staff_request_does_not_decide_the_patients_language(app, mailbox):
         assert dispatch(PM_LONDON).sent == 1
     (message,) = mailbox
     assert message["Subject"] == "Su rutina PM: 2 pasos"
+
+
+def test_spanish_patients_day_1_aftercare_check_in_is_in_spanish(mailbox):
+    from clinic.routines.aftercare import apply_aftercare
+    from tests.routines.factories import procedure
+
+    patient, _ = patient_with_routine("Europe/London", prefs={"am_minute": 9 * 60}, language="es")
+    ended = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    with time_machine.travel(ended + timedelta(hours=1), tick=False):
+        apply_aftercare(patient, procedure(patient.clinic_id), ended)
+        db.session.commit()
+    assert send_due(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)).sent == 1
+    (message,) = mailbox
+    assert (
+        str(message["Subject"]).strip() == "Día 1 después de su tratamiento: ¿cómo está su piel?"
+    )  # folded RFC 2047 header
+    text = body_text(message)
+    assert f"Hola, {patient.first_name}:" in text and "¿Cómo siente la piel?" in text
+    assert "Dejar de recibir seguimientos de cuidados posteriores" in text
+    assert "after your treatment" not in text and "Hello" not in text

@@ -152,3 +152,18 @@ def test_staff_sets_language_on_the_patient_form(login_as):
     assert response.status_code == 302
     db.session.refresh(patient)
     assert patient.language is None
+
+
+def test_login_password_and_error_pages_in_spanish(client):
+    spanish = {"Accept-Language": "es-ES,es;q=0.9"}
+    login = client.get("/login", headers=spanish).text
+    for text in ("Iniciar sesión", "Correo electrónico", "Contraseña", "¿Olvidó su contraseña?"):
+        assert text in login
+    assert "Forgot your password?" not in login
+    forgot = client.get("/password/forgot", headers=spanish)
+    assert forgot.status_code == 200 and "Restablezca su contraseña" in forgot.text
+    wrong = client.post("/login", data={"email": "nobody@example.test", "password": "x" * 12}, headers=spanish)
+    assert "El correo electrónico o la contraseña no son correctos." in wrong.text
+    missing = client.get("/no-such-page", headers=spanish)
+    assert missing.status_code == 404 and "No encontrado" in missing.text and "Not found" not in missing.text
+    assert "Not found" in client.get("/no-such-page", headers={"Accept-Language": "en"}).text
