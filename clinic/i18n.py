@@ -7,7 +7,9 @@ default (CLINIC_DEFAULT_LANGUAGE). Staff pages stay English for now.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -41,8 +43,11 @@ def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo_file:
+        # Written aside and renamed: test workers and web workers starting together never read half a file.
+        with tempfile.NamedTemporaryFile("wb", dir=mo_path.parent, suffix=".tmp", delete=False) as mo_file:
             write_mo(mo_file, catalog)
+        os.chmod(mo_file.name, 0o644)  # a temporary file starts private; the catalogue is not
+        os.replace(mo_file.name, mo_path)
         written.append(mo_path)
     return written
 
