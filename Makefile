@@ -6,13 +6,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 export FLASK_APP := clinic
 
-.PHONY: run test e2e bench lint migrate seed clean-venv
+.PHONY: run test e2e bench lint migrate seed clean-venv i18n-extract i18n-update i18n-compile
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed on the PATH"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the clinic app and its development tools into $(VENV) ..."
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -c 'from clinic.i18n import compile_catalogues; compile_catalogues()'
 	@touch $(STAMP)
 
 migrate: $(STAMP)
@@ -41,6 +42,17 @@ bench: migrate
 lint: $(STAMP)
 	@$(BIN)/ruff check clinic tests bench
 	@$(BIN)/ruff format --check clinic tests bench migrations
+
+# Languages (README "Languages"): the .po files are committed, the .mo files are built (also at app start).
+I18N := clinic/translations
+i18n-extract: $(STAMP)
+	@$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o $(I18N)/messages.pot .
+
+i18n-update: i18n-extract
+	@$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching
+
+i18n-compile: $(STAMP)
+	@$(BIN)/pybabel compile --statistics -d $(I18N)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from clinic import cli, errors, extensions, limits, models, templating  # noqa: F401 - models: every table on the metadata
+from clinic import cli, errors, extensions, i18n, limits, models, templating  # noqa: F401 - models: every table on the metadata
 from clinic.access import enforce_access_policy
 from clinic.api import setup as api_setup
 from clinic.audit.views import bp as audit_bp
@@ -101,6 +101,7 @@ def register_extensions(app: Flask) -> None:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     extensions.mail.init_app(app)
+    i18n.register(app)  # Flask-Babel: the patient's language and time zone, catalogues compiled when stale
     extensions.talisman.init_app(
         app,
         force_https=app.config["CLINIC_HTTPS"],

@@ -103,6 +103,8 @@ def load_config() -> dict:
         # Prices are shown in this currency (ISO 4217) with this locale's conventions (Babel).
         "CLINIC_CURRENCY": os.environ.get("CLINIC_CURRENCY", "USD"),
         "CLINIC_LOCALE": os.environ.get("CLINIC_LOCALE", "en_US"),
+        # The patient side's language when neither the patient's choice nor the browser's fits ("en" or "es").
+        "CLINIC_DEFAULT_LANGUAGE": os.environ.get("CLINIC_DEFAULT_LANGUAGE", "en"),
         # Pixel budget for clinical photos, checked from the header before anything is decoded.
         "CLINIC_PHOTO_MAX_PIXELS": int(os.environ.get("CLINIC_PHOTO_MAX_PIXELS", str(24_000_000))),
         # FHIR: the base of this clinic's own code systems, identifier systems and extensions (a URL the clinic

@@ -33,6 +33,7 @@ STAFF = [
     ("aesthetician", "jamie@lumen.example", "Jamie Brooks"),
 ]
 PORTAL_PATIENTS = 6  # the first N demo patients get portal accounts
+SPANISH_PATIENT_EMAIL = "lucia.hernandez@patients.example"  # one more, who reads the portal in Spanish
 
 FIRST_NAMES = [
     "Olivia",
@@ -216,13 +217,51 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
             )
         logins.append(("patient", user.email))
     routine_demo.seed(clinic, patients[:PORTAL_PATIENTS], today)
+    logins.append(("patient", _seed_spanish_patient(clinic, today)))
     treatments_demo.seed(clinic, patients, today)
     db.session.flush()
     return logins
 
 
+def _seed_spanish_patient(clinic: Clinic, today: date) -> str:
+    """Lucía reads the portal, her e-mails and texts in Spanish; a routine and a microneedling two days ago
+    (so Today and Aftercare have something to say). Returns her login e-mail."""
+    email = SPANISH_PATIENT_EMAIL
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is not None:
+        return email
+    details = PatientDetails(
+        first_name="Lucía",
+        last_name="Hernández",
+        date_of_birth=date(1986, 4, 12),
+        sex="female",
+        email=email,
+        phone="(555) 010-2451",
+        timezone="America/New_York",
+        fitzpatrick=4,
+        concerns=["pigmentation", "aging"],
+        language="es",
+    )
+    patient = create_patient(clinic, details, audit=False)
+    db.session.add(MedicalHistory(patient_id=patient.id))
+    create_user(
+        clinic_id=clinic.id,
+        email=email,
+        full_name=patient.full_name,
+        role="patient",
+        password=DEMO_PASSWORD,
+        patient_id=patient.id,
+    )
+    routine_demo.seed(clinic, [patient], today)
+    return email
+
+
 def _seed_patients(clinic: Clinic, today: date) -> list[Patient]:
-    existing = db.session.scalars(sa.select(Patient).where(Patient.clinic_id == clinic.id).order_by(Patient.id)).all()
+    existing = db.session.scalars(
+        sa.select(Patient)
+        .where(Patient.clinic_id == clinic.id, Patient.email.is_distinct_from(SPANISH_PATIENT_EMAIL))
+        .order_by(Patient.id)
+    ).all()
     if existing:
         return list(existing)
     rng = random.Random(20261126)  # noqa: S311 - demo data, not security

@@ -11,25 +11,28 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from clinic.extensions import db
+from clinic.i18n import N_
 
 MESSAGES = {
     400: (
-        "Bad request",
-        "The request could not be understood. If you were submitting a form, reload the page and try again.",
+        N_("Bad request"),
+        N_("The request could not be understood. If you were submitting a form, reload the page and try again."),
     ),
-    403: ("Not allowed", "Your account is not allowed to do that."),
-    404: ("Not found", "There is nothing here, or you do not have access to it."),
-    405: ("Not allowed", "That action is not available here."),
-    409: ("Changed meanwhile", "Someone else changed this record. Reload it and make your change again."),
+    403: (N_("Not allowed"), N_("Your account is not allowed to do that.")),
+    404: (N_("Not found"), N_("There is nothing here, or you do not have access to it.")),
+    405: (N_("Not allowed"), N_("That action is not available here.")),
+    409: (N_("Changed meanwhile"), N_("Someone else changed this record. Reload it and make your change again.")),
     413: (
-        "Too large",
-        "What you sent is too large: a photo may be up to {photo_mb} MB, an import file up to {import_mb} MB, "
-        "any other form far less.",
+        N_("Too large"),
+        N_(
+            "What you sent is too large: a photo may be up to {photo_mb} MB, an import file up to {import_mb} MB, "
+            "any other form far less."
+        ),
     ),
-    429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
+    429: (N_("Too many attempts"), N_("Too many attempts. Please wait a minute and try again.")),
     500: (
-        "Something went wrong",
-        "The error was logged. Please try again; if it keeps happening, tell the clinic's admin.",
+        N_("Something went wrong"),
+        N_("The error was logged. Please try again; if it keeps happening, tell the clinic's admin."),
     ),
 }
 
@@ -60,13 +63,15 @@ def register(app: Flask) -> None:
         alternative = _alternative(status, error)
         if alternative is not None:
             return alternative
-        title, message = MESSAGES[status]
+        title, message = MESSAGES[status]  # translated by the template (error.html)
+        args = {}
         if status == 413:
-            message = message.format(
-                photo_mb=app.config["CLINIC_PHOTO_MAX_BYTES"] // (1024 * 1024),
-                import_mb=app.config["CLINIC_IMPORT_MAX_BYTES"] // (1024 * 1024),
-            )
-        return render_template("errors/error.html", status=status, title=title, message=message), status
+            args = {
+                "photo_mb": app.config["CLINIC_PHOTO_MAX_BYTES"] // (1024 * 1024),
+                "import_mb": app.config["CLINIC_IMPORT_MAX_BYTES"] // (1024 * 1024),
+            }
+        page = render_template("errors/error.html", status=status, title=title, message=message, format_args=args)
+        return page, status
 
     for status in MESSAGES:
         app.register_error_handler(status, lambda error, status=status: render(status, error))
@@ -98,6 +103,6 @@ def register(app: Flask) -> None:
         alternative = _alternative(400, error)
         if alternative is not None:
             return alternative
-        title = "Form expired"
-        message = "The form's security token is missing or expired. Reload the page and submit again."
-        return render_template("errors/error.html", status=400, title=title, message=message), 400
+        title = N_("Form expired")
+        message = N_("The form's security token is missing or expired. Reload the page and submit again.")
+        return render_template("errors/error.html", status=400, title=title, message=message, format_args={}), 400

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_currency
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 
 
 def format_money(amount: Decimal | float | None) -> str:
@@ -14,4 +15,8 @@ def format_money(amount: Decimal | float | None) -> str:
     if amount is None:
         return ""
     config = current_app.config
-    return format_currency(amount, config.get("CLINIC_CURRENCY", "USD"), locale=config.get("CLINIC_LOCALE", "en_US"))
+    locale = config.get("CLINIC_LOCALE", "en_US")
+    chosen = get_locale() if has_request_context() else None
+    if chosen is not None and chosen.language != locale.split("_")[0]:
+        locale = chosen  # a patient reading Spanish sees "85,00 US$"
+    return format_currency(amount, config.get("CLINIC_CURRENCY", "USD"), locale=locale)

@@ -6,9 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from clinic.clinics.services import viewer_zone
+from clinic.i18n import format_local
 from clinic.money import format_money
 from clinic.roles import CLINICAL_STAFF, Role
 
@@ -17,7 +19,7 @@ def localtime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     if value is None:
         return ""
     local = value.astimezone(viewer_zone())
-    return local.strftime(fmt) + (" " + local.tzname() if "%Z" not in fmt and fmt.endswith("%M") else "")
+    return format_local(local, fmt) + (" " + local.tzname() if "%Z" not in fmt and fmt.endswith("%M") else "")
 
 
 def localdate(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
@@ -25,7 +27,7 @@ def localdate(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(viewer_zone())
-    return value.strftime(fmt)
+    return format_local(value, fmt)
 
 
 def measure(value) -> str:
@@ -60,12 +62,12 @@ def nav_items() -> list[tuple[str, str, str]]:
         ]
     if current_user.role == Role.PATIENT:
         items += [
-            ("portal.today", "Today"),
-            ("portal.appointments", "My appointments"),
-            ("portal.consents", "Consents"),
-            ("portal.problem_list", "Messages"),
-            ("portal.home", "My record"),
-            ("portal.access_log", "Who viewed my record"),
+            ("portal.today", gettext("Today")),
+            ("portal.appointments", gettext("My appointments")),
+            ("portal.consents", gettext("Consents")),
+            ("portal.problem_list", gettext("Messages")),
+            ("portal.home", gettext("My record")),
+            ("portal.access_log", gettext("Who viewed my record")),
         ]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 

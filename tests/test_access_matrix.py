@@ -104,6 +104,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "portal.history": PATIENT,
     "portal.aftercare": PATIENT,
     "portal.reminder_settings": PATIENT,
+    "portal.language": PATIENT,
     "portal.report_problem": PATIENT,
     "portal.my_data": PATIENT,
     "portal.download_record": PATIENT,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,29 +19,31 @@ from clinic.roles import STAFF
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "E-mail",
+        _l("E-mail"),
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username", "autofocus": True},
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=MAX_LENGTH)], render_kw={"autocomplete": "current-password"}
+        _l("Password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
-    submit = SubmitField("Log in")
+    submit = SubmitField(_l("Log in"))
 
 
 class NewPasswordMixin:
     """A new password typed twice, checked against the password rules."""
 
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired()],
         render_kw={"autocomplete": "new-password"},
-        description="8 to 128 characters; common passwords are refused.",
+        description=_l("8 to 128 characters; common passwords are refused."),
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -51,26 +54,26 @@ class NewPasswordMixin:
 
 
 class SetPasswordForm(NewPasswordMixin, FlaskForm):
-    submit = SubmitField("Set password")
+    submit = SubmitField(_l("Set password"))
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        "E-mail", validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "username"}
+        _l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "username"}
     )
-    submit = SubmitField("Send reset link")
+    submit = SubmitField(_l("Send reset link"))
 
 
 class InviteStaffForm(FlaskForm):
     full_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField("Role", choices=[(r.value, r.label) for r in STAFF])
     submit = SubmitField("Send invitation")
 

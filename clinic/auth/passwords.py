@@ -9,6 +9,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -24,15 +25,15 @@ def _common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str | None = None, name: str | None = None) -> str | None:
     """Why a new password is not acceptable, or None. Whole password counts: nothing is truncated."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return gettext("Use at least %(num)d characters.", num=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return gettext("Use at most %(num)d characters.", num=MAX_LENGTH)
     lowered = password.lower()
     if lowered in _common_passwords():
-        return "This password is too common; choose one that is harder to guess."
+        return gettext("This password is too common; choose one that is harder to guess.")
     for personal in (email, email.split("@")[0] if email else None, name):
         if personal and len(personal) >= 4 and lowered == personal.lower():
-            return "Do not use your e-mail address or name as your password."
+            return gettext("Do not use your e-mail address or name as your password.")
     return None
 
 

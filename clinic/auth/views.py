@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from clinic.access import public, role_required
@@ -57,7 +58,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            form.password.errors.append("E-mail or password is incorrect.")
+            form.password.errors.append(_("E-mail or password is incorrect."))
             return render_template("auth/login.html", form=form), 200
         if totp.is_enabled(user) and not totp.remembered(user):
             totp.start_second_step(user, safe_next(form.next.data) or "")
@@ -83,7 +84,7 @@ def _ip_limits() -> str:
 def logout():
     services.end_current_session(current_user)
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -94,7 +95,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data)  # queued; the same work whether or not the account exists
-        flash("If that address belongs to an account, a reset link is on its way.", "info")
+        flash(_("If that address belongs to an account, a reset link is on its way."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -112,7 +113,7 @@ def _set_password_page(token: str, purpose: str, template: str):
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            flash("Your password is set. Please log in.", "success")
+            flash(_("Your password is set. Please log in."), "success")
             return redirect(url_for("auth.login"))
     return render_template(template, form=form, user=row.user)
 
@@ -142,6 +143,6 @@ def change_password():
             form.current_password.errors.append(str(error))
         else:
             logout_user()
-            flash("Your password is changed and every session was logged out. Please log in again.", "success")
+            flash(_("Your password is changed and every session was logged out. Please log in again."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/change_password.html", form=form)

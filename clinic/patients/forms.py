@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.clinics.services import clinic_today
+from clinic.i18n import LANGUAGES
 from clinic.patients.models import CONCERNS, FITZPATRICK, SEXES
 from clinic.patients.services import HISTORY_FIELDS, HistoryAnswers, PatientDetails
 
@@ -97,6 +98,12 @@ class PatientForm(FlaskForm):
         validate_choice=False,
         description="Reminders reach the patient at their own local times.",
     )
+    language = SelectField(
+        "Language",
+        choices=[("", "The browser's language")] + list(LANGUAGES.items()),
+        default="",
+        description="Portal pages, e-mails and text messages for the patient.",
+    )
     fitzpatrick = SelectField(
         "Fitzpatrick skin type",
         choices=[("", "Not assessed")] + [(str(k), v) for k, v in FITZPATRICK.items()],
@@ -127,6 +134,7 @@ class PatientForm(FlaskForm):
             phone=self.phone.data,
             address=self.address.data,
             timezone=self.timezone.data,
+            language=self.language.data or "",
             fitzpatrick=int(self.fitzpatrick.data) if self.fitzpatrick.data else None,
             concerns=list(self.concerns.data or []),
             allergies=self.allergies.data,
@@ -150,6 +158,7 @@ class PatientForm(FlaskForm):
             "notes",
         ):
             getattr(self, name).data = getattr(patient, name)
+        self.language.data = patient.language or ""
         self.fitzpatrick.data = str(patient.fitzpatrick) if patient.fitzpatrick else ""
         self.concerns.data = patient.concerns
         self.version.data = str(patient.version)

@@ -9,17 +9,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import Base, TimestampMixin, UTCDateTime
+from clinic.i18n import N_
 
 CONCERNS: dict[str, str] = {
-    "aging": "Aging",
-    "pigmentation": "Pigmentation",
-    "rosacea": "Rosacea",
-    "hair_loss": "Hair loss",
-    "dryness": "Dryness",
-    "texture": "Texture",
-    "acne_scars": "Acne scars",
+    "aging": N_("Aging"),
+    "pigmentation": N_("Pigmentation"),
+    "rosacea": N_("Rosacea"),
+    "hair_loss": N_("Hair loss"),
+    "dryness": N_("Dryness"),
+    "texture": N_("Texture"),
+    "acne_scars": N_("Acne scars"),
 }
-SEXES: dict[str, str] = {"female": "Female", "male": "Male", "intersex": "Intersex", "unknown": "Not stated"}
+SEXES: dict[str, str] = {
+    "female": N_("Female"),
+    "male": N_("Male"),
+    "intersex": N_("Intersex"),
+    "unknown": N_("Not stated"),
+}
 FITZPATRICK = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
 
 
@@ -45,6 +51,8 @@ class Patient(TimestampMixin, Base):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     #: The patient's id in the system the clinic moved from (imports match on it); unique within a clinic.
     external_id: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The language of the patient's portal pages, e-mails and texts ('en', 'es'); NULL follows the browser.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_reason: Mapped[str | None] = mapped_column(sa.String(300))
     version: Mapped[int] = mapped_column(default=1)

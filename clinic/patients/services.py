@@ -18,8 +18,10 @@ from clinic.auth.services import AccountError, create_user, find_user_by_email
 from clinic.clinics.models import Clinic
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.i18n import LANGUAGES
 from clinic.patients.models import MedicalHistory, Patient, PatientConcern
 from clinic.roles import Role
+from clinic.validation import Invalid
 
 RECORD_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 
@@ -47,6 +49,8 @@ class PatientDetails:
     allergies: str | None = None
     medications: str | None = None
     notes: str | None = None
+    #: 'en', 'es', "" to follow the browser, None to leave as saved (an import row has no language).
+    language: str | None = None
 
 
 @dataclass
@@ -103,6 +107,8 @@ def apply_details(patient: Patient, details: PatientDetails) -> None:
         setattr(patient, name, _blank_to_none(getattr(details, name)))
     patient.email = details.email.strip().lower() if details.email and details.email.strip() else None
     patient.phone_digits = digits_of(details.phone)
+    if details.language is not None:
+        patient.language = details.language or None
     wanted = set(details.concerns)
     patient.concern_rows = [row for row in patient.concern_rows if row.concern in wanted] + [
         PatientConcern(concern=c) for c in sorted(wanted - set(patient.concerns))
@@ -131,6 +137,16 @@ def update_patient(patient: Patient, details: PatientDetails, *, loaded_version:
     patient.updated_at = now_utc()
     db.session.flush()
     record("patient.update", patient_id=patient.id, object_type="patient", object_id=patient.id)
+
+
+def set_language(patient: Patient, language: str | None) -> None:
+    """The patient's own choice of language in the portal ('en', 'es'; None follows the browser)."""
+    if language not in (None, *LANGUAGES):
+        raise Invalid({"language": "Choose a language from the list."})
+    patient.language = language
+    patient.updated_at = now_utc()
+    db.session.flush()
+    record("patient.update", patient_id=patient.id, object_type="patient", object_id=patient.id, detail="language")
 
 
 def archive_patient(patient: Patient, reason: str) -> None:

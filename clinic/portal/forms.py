@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from clinic.i18n import LANGUAGES
 from clinic.reminders.forms import choices_form
 
 
@@ -56,21 +59,21 @@ class TimeOfDay(StringField):
 class ReminderSettingsForm(FlaskForm):
     """Times and quiet hours; see `reminder_settings_form()` for the full page form."""
 
-    am_time = TimeOfDay("Morning reminder", validators=[DataRequired()])
-    pm_time = TimeOfDay("Evening reminder", validators=[DataRequired()])
+    am_time = TimeOfDay(_l("Morning reminder"), validators=[DataRequired()])
+    pm_time = TimeOfDay(_l("Evening reminder"), validators=[DataRequired()])
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         validators=[DataRequired(), Length(max=64)],
-        description="For example Europe/London or America/New_York.",
+        description=_l("For example Europe/London or America/New_York."),
     )
-    quiet_start = TimeOfDay("Quiet hours start", validators=[Optional()])
-    quiet_end = TimeOfDay("Quiet hours end", validators=[Optional()])
+    quiet_start = TimeOfDay(_l("Quiet hours start"), validators=[Optional()])
+    quiet_end = TimeOfDay(_l("Quiet hours end"), validators=[Optional()])
     # The switches per reminder kind and channel, and the SMS number, are added by
     # clinic.reminders.forms.choices_form (kinds are registered by features at app start).
 
     def validate_timezone(self, field) -> None:
         if field.data not in available_timezones():
-            raise ValidationError("Unknown time zone; use a name such as Europe/London.")
+            raise ValidationError(gettext("Unknown time zone; use a name such as Europe/London."))
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then quiet hours as a pair (an empty field skips its own inline validator)."""
@@ -78,22 +81,33 @@ class ReminderSettingsForm(FlaskForm):
             return False
         start, end = self.quiet_start.minutes, self.quiet_end.minutes
         if (start is None) != (end is None):
-            self.quiet_end.errors.append("Give both the start and the end of quiet hours, or neither.")
+            self.quiet_end.errors.append(gettext("Give both the start and the end of quiet hours, or neither."))
             return False
         if start is not None and start == end:
-            self.quiet_end.errors.append("Quiet hours cannot cover the whole day.")
+            self.quiet_end.errors.append(gettext("Quiet hours cannot cover the whole day."))
             return False
         return True
 
 
 def reminder_settings_form() -> type[FlaskForm]:
-    return choices_form(ReminderSettingsForm, "Save reminder settings")
+    return choices_form(ReminderSettingsForm, _l("Save reminder settings"))
 
 
 class ProblemForm(FlaskForm):
     message = TextAreaField(
-        "What is wrong?",
+        _l("What is wrong?"),
         validators=[DataRequired(), Length(max=4000)],
-        description="Your dermatologist reads this. In an emergency, call the clinic or 911.",
+        description=_l("Your dermatologist reads this. In an emergency, call the clinic or 911."),
     )
-    submit = SubmitField("Send to my dermatologist")
+    submit = SubmitField(_l("Send to my dermatologist"))
+
+
+class LanguageForm(FlaskForm):
+    """The patient's language for the portal, e-mails and texts; empty follows the browser."""
+
+    language = SelectField(
+        _l("Language of the portal, e-mails and text messages"),
+        choices=[("", _l("My browser's language"))] + list(LANGUAGES.items()),
+        default="",
+    )
+    submit = SubmitField(_l("Save language"))

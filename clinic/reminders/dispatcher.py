@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 
 from clinic.extensions import db
 from clinic.reminders import planner
@@ -29,6 +30,7 @@ from clinic.reminders.batch import batch_scope, memoized
 from clinic.reminders.channels import Channels
 from clinic.reminders.channels.email import message_id  # noqa: F401 - re-exported for tests and callers
 from clinic.reminders.kinds import REGISTRY, TOPICS, Kind, subject_for
+from clinic.reminders.language import recipient_language, remember_languages
 from clinic.reminders.models import OutboxMessage
 from clinic.reminders.preferences import wants
 from clinic.reminders.tokens import unsubscribe_token
@@ -171,7 +173,7 @@ def render(row: OutboxMessage, kind: Kind) -> dict:
         links["unsubscribe_url"] = external_url(
             "reminders.unsubscribe", token=unsubscribe_token(row.patient_id, topic.name)
         )
-        links["unsubscribe_label"] = topic.stop_label
+        links["unsubscribe_label"] = gettext(topic.stop_label)  # marked with N_ where the topic is registered
         headers["List-Unsubscribe"] = f"<{links['unsubscribe_url']}>"
     context = {**context, **links}
     return {
@@ -269,7 +271,8 @@ def send_due(now: datetime, worker: str | None = None, batch: int = BATCH) -> Di
         with batch_scope(), Channels() as channels:
             prepare(ids)
             for row_id in ids:
-                send_one(row_id, worker, now, result, channels, leases)
+                with force_locale(recipient_language(db.session.get(OutboxMessage, row_id))):
+                    send_one(row_id, worker, now, result, channels, leases)
 
 
 def prepare(ids: list[int]) -> None:
@@ -278,6 +281,7 @@ def prepare(ids: list[int]) -> None:
     by_kind: dict[str, list[OutboxMessage]] = {}
     for row in rows:
         by_kind.setdefault(row.kind, []).append(row)
+    remember_languages(rows)
     for name, kind_rows in by_kind.items():
         kind = REGISTRY.get(name)
         if kind is not None and kind.prepare is not None:

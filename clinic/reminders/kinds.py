@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
+
 from clinic.auth.invitations import link_context, link_unwanted
+from clinic.i18n import N_
 from clinic.reminders.models import OutboxMessage
 
 
@@ -88,17 +91,20 @@ def payload_as_p(row: OutboxMessage) -> dict:
 
 
 register_topic(
-    Topic("aftercare", "Aftercare check-ins (day 1, 3 and 7 after a treatment)", "Stop aftercare check-ins", order=30)
+    Topic(
+        "aftercare", "Aftercare check-ins (day 1, 3 and 7 after a treatment)", N_("Stop aftercare check-ins"), order=30
+    )
 )
 register_kind(
     "aftercare_checkin",
     Kind(
         "aftercare_checkin",
-        lambda row, ctx: f"Day {ctx.get('day')} after your treatment: how is your skin?",
+        lambda row, ctx: gettext("Day %(day)s after your treatment: how is your skin?", day=ctx.get("day")),
         topic="aftercare",
-        sms=lambda row, ctx: (
-            f"{ctx.get('clinic_name') or 'Your clinic'}: day {ctx.get('day')} after your "
-            "treatment. How is your skin? Call us if anything worries you."
+        sms=lambda row, ctx: gettext(
+            "%(clinic)s: day %(day)s after your treatment. How is your skin? Call us if anything worries you.",
+            clinic=ctx.get("clinic_name") or gettext("Your clinic"),
+            day=ctx.get("day"),
         ),
     ),
 )

@@ -13,9 +13,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from clinic.db import UTCDateTime
 from clinic.extensions import db
+from clinic.i18n import N_
 from clinic.patients.models import Patient
 from clinic.reminders.batch import memoized, remember
 from clinic.reminders.kinds import Kind, Topic, register_kind, register_planner, register_topic
@@ -105,8 +107,12 @@ def _routine_context(row: OutboxMessage) -> dict:
 
 
 def _routine_subject(row: OutboxMessage, context: dict) -> str:
-    steps = context["steps"]
-    return f"Your {context['slot']} routine: {steps} step{'' if steps == 1 else 's'}"
+    return ngettext(
+        "Your %(slot)s routine: %(num)d step",
+        "Your %(slot)s routine: %(num)d steps",
+        context["steps"],
+        slot=context["slot"],
+    )
 
 
 def _routine_unwanted(row: OutboxMessage, now: datetime) -> str | None:
@@ -120,7 +126,7 @@ def _reorder_context(row: OutboxMessage) -> dict:
     return {"runs_out_on": step.runs_out_on if step else None}  # the product is named in the portal only
 
 
-register_topic(Topic(TOPIC, "Routine reminders (AM/PM steps, time to reorder)", "Stop routine reminders", order=10))
+register_topic(Topic(TOPIC, "Routine reminders (AM/PM steps, time to reorder)", N_("Stop routine reminders"), order=10))
 for _slot in ("am", "pm"):
     register_kind(
         f"routine_{_slot}",
@@ -131,17 +137,21 @@ for _slot in ("am", "pm"):
             _routine_unwanted,
             topic=TOPIC,
             prepare=prepare_batch,
-            sms=lambda row, ctx: f"{_routine_subject(row, ctx)} to do today. Open your clinic portal to see them.",
+            sms=lambda row, ctx: gettext(
+                "%(subject)s to do today. Open your clinic portal to see them.", subject=_routine_subject(row, ctx)
+            ),
         ),
     )
 register_kind(
     "reorder",
     Kind(
         "reorder_reminder",
-        "Time to reorder a product",
+        lambda row, ctx: gettext("Time to reorder a product"),
         _reorder_context,
         topic=TOPIC,
-        sms=lambda row, ctx: "A product in your routine is about to run out. See which one in your clinic portal.",
+        sms=lambda row, ctx: gettext(
+            "A product in your routine is about to run out. See which one in your clinic portal."
+        ),
     ),
 )
 

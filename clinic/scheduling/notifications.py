@@ -31,6 +31,7 @@ from sqlalchemy.orm import joinedload
 
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
+from clinic.i18n import N_
 from clinic.patients.models import Patient
 from clinic.reminders import outbox
 from clinic.reminders.checkins import enqueue_checkins
@@ -259,7 +260,7 @@ register_topic(
     Topic(
         TOPIC,
         "Appointment reminders (24 hours and 2 hours before)",
-        "Stop appointment reminders",
+        N_("Stop appointment reminders"),
         defaults={"email": False, "sms": False},
         order=20,
     )

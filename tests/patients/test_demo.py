@@ -24,9 +24,10 @@ def test_seed_demo_twice_gives_fifty_patients_and_working_logins(app):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     db.session.expire_all()
-    assert count(Patient) == 50
-    assert count(MedicalHistory) == 50
-    assert count(User) == 5 + 6
+    assert count(Patient) == 50 + 1  # and Lucía, who reads the portal in Spanish
+    assert count(MedicalHistory) == 50 + 1
+    assert count(User) == 5 + 6 + 1
+    assert db.session.scalar(sa.select(Patient.language).where(Patient.first_name == "Lucía")) == "es"
     logins = re.findall(r"^\s+(\w+)\s+(\S+@\S+)$", second.output, flags=re.M)
     assert logins == re.findall(r"^\s+(\w+)\s+(\S+@\S+)$", first.output, flags=re.M)
     roles = {role for role, _ in logins}

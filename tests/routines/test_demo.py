@@ -25,6 +25,7 @@ def test_demo_seeds_routines_with_history_once(app):
     db.session.commit()
     routines, logs = _count(Routine), _count(AdherenceLog)
     portal_ids = set(db.session.scalars(sa.select(Patient.id).order_by(Patient.id).limit(PORTAL_PATIENTS)))
+    portal_ids |= set(db.session.scalars(sa.select(Patient.id).where(Patient.language == "es")))  # Lucía
     with_routine = set(db.session.scalars(sa.select(Routine.patient_id)))
     assert portal_ids <= with_routine
     # Any other routine only hosts recovery steps after a recent in-office session (treatments demo).

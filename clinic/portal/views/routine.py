@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.access import role_required
@@ -15,7 +16,8 @@ from clinic.audit.services import record
 from clinic.db import now_utc
 from clinic.limits import parse_day
 from clinic.patients.access import get_patient
-from clinic.portal.forms import ProblemForm, format_minutes, reminder_settings_form
+from clinic.patients.services import set_language
+from clinic.portal.forms import LanguageForm, ProblemForm, format_minutes, reminder_settings_form
 from clinic.portal.views.blueprint import bp
 from clinic.reminders.preferences import Preferences, get_preferences, save_preferences
 from clinic.roles import Role
@@ -87,7 +89,7 @@ def reminder_settings():
             channels=dict(prefs.channels),
         )
         save_preferences(patient, form.apply_choices(chosen), user=current_user, source="portal")
-        flash("Reminder settings saved.", "success")
+        flash(_("Reminder settings saved."), "success")
         return redirect(url_for(".reminder_settings"))
     record(
         "reminders.preferences_view",
@@ -95,8 +97,23 @@ def reminder_settings():
         object_type="reminder_preference",
         object_id=patient.id,
     )
-    html = render_template("portal/reminders.html", form=form)
+    language_form = LanguageForm(formdata=None, language=patient.language or "")
+    html = render_template("portal/reminders.html", form=form, language_form=language_form)
     return html, 422 if form.errors else 200
+
+
+@bp.post("/language")
+@role_required(Role.PATIENT)
+def language():
+    """The patient's language for the portal, e-mails and texts (the reminder settings page's second form)."""
+    patient = get_patient(current_user.patient_id)
+    form = LanguageForm()
+    if form.validate_on_submit():
+        set_language(patient, form.language.data or None)
+        flash(_("Language saved."), "success")
+    else:
+        flash(_("Choose a language from the list."), "danger")
+    return redirect(url_for(".reminder_settings"))
 
 
 @bp.get("/aftercare")

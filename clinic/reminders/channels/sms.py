@@ -36,6 +36,8 @@ GSM7_BASIC = set(
 GSM7_EXTENDED = set("^{}\\[~]|€")
 #: Common characters outside GSM-7 and their plain replacements (so a text never falls back to UCS-2).
 TRANSLITERATE = {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "}
+# Spanish acute vowels outside GSM-7 lose the accent, as carriers' "smart encoding" does (é, ñ, ü, ¿, ¡ are in it).
+TRANSLITERATE.update(zip("áíóúÁÍÓÚ", "aiouAIOU", strict=True))
 
 
 class SmsError(RuntimeError):
