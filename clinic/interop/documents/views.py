@@ -11,6 +11,7 @@ from flask import Blueprint, render_template, send_file, url_for
 
 from clinic.access import role_required
 from clinic.audit.services import record
+from clinic.consents.models import Consent
 from clinic.interop.documents import access
 from clinic.interop.documents.aftercare import aftercare_document
 from clinic.interop.documents.consent import consent_document
@@ -18,20 +19,22 @@ from clinic.interop.documents.model import Document
 from clinic.interop.documents.pdf import render_pdf
 from clinic.interop.documents.summary import summary_document
 from clinic.roles import CLINICAL_STAFF, Role
+from clinic.treatments.models import TreatmentSession
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 STAFF_AND_PATIENT = (*CLINICAL_STAFF, Role.PATIENT)
 
 
-def _deliver(document: Document, *, patient_id: int, object_type: str, object_id: int, pdf_url: str | None):
-    """The print page, or the PDF when `pdf_url` is None; audited either way."""
+def _deliver(document: Document, about: TreatmentSession | Consent, *, pdf_url: str | None):
+    """The print page, or the PDF when `pdf_url` is None; audited either way as a download about the session
+    or consent the document was made from."""
     kind = "pdf" if pdf_url is None else "html"
     record(
         "document.download",
-        patient_id=patient_id,
-        object_type=object_type,
-        object_id=object_id,
+        patient_id=about.patient_id,
+        object_type=about.__tablename__,
+        object_id=about.id,
         detail=f"{document.kind} {kind}",
     )
     if pdf_url is None:
@@ -51,72 +54,39 @@ def _deliver(document: Document, *, patient_id: int, object_type: str, object_id
 @role_required(*STAFF_AND_PATIENT)
 def aftercare(session_id: int):
     session = access.ended_session(session_id)
-    pdf_url = url_for(".aftercare_pdf", session_id=session.id)
-    return _deliver(
-        aftercare_document(session),
-        patient_id=session.patient_id,
-        object_type="treatment_session",
-        object_id=session.id,
-        pdf_url=pdf_url,
-    )
+    return _deliver(aftercare_document(session), session, pdf_url=url_for(".aftercare_pdf", session_id=session.id))
 
 
 @bp.get("/sessions/<int:session_id>/aftercare.pdf")
 @role_required(*STAFF_AND_PATIENT)
 def aftercare_pdf(session_id: int):
     session = access.ended_session(session_id)
-    return _deliver(
-        aftercare_document(session),
-        patient_id=session.patient_id,
-        object_type="treatment_session",
-        object_id=session.id,
-        pdf_url=None,
-    )
+    return _deliver(aftercare_document(session), session, pdf_url=None)
 
 
 @bp.get("/consents/<int:consent_id>")
 @role_required(*STAFF_AND_PATIENT)
 def consent(consent_id: int):
     signed = access.signed_consent(consent_id)
-    return _deliver(
-        consent_document(signed),
-        patient_id=signed.patient_id,
-        object_type="consent",
-        object_id=signed.id,
-        pdf_url=url_for(".consent_pdf", consent_id=signed.id),
-    )
+    return _deliver(consent_document(signed), signed, pdf_url=url_for(".consent_pdf", consent_id=signed.id))
 
 
 @bp.get("/consents/<int:consent_id>.pdf")
 @role_required(*STAFF_AND_PATIENT)
 def consent_pdf(consent_id: int):
     signed = access.signed_consent(consent_id)
-    return _deliver(
-        consent_document(signed), patient_id=signed.patient_id, object_type="consent", object_id=signed.id, pdf_url=None
-    )
+    return _deliver(consent_document(signed), signed, pdf_url=None)
 
 
 @bp.get("/sessions/<int:session_id>/summary")
 @role_required(*CLINICAL_STAFF)
 def summary(session_id: int):
     session = access.signed_session(session_id)
-    return _deliver(
-        summary_document(session),
-        patient_id=session.patient_id,
-        object_type="treatment_session",
-        object_id=session.id,
-        pdf_url=url_for(".summary_pdf", session_id=session.id),
-    )
+    return _deliver(summary_document(session), session, pdf_url=url_for(".summary_pdf", session_id=session.id))
 
 
 @bp.get("/sessions/<int:session_id>/summary.pdf")
 @role_required(*CLINICAL_STAFF)
 def summary_pdf(session_id: int):
     session = access.signed_session(session_id)
-    return _deliver(
-        summary_document(session),
-        patient_id=session.patient_id,
-        object_type="treatment_session",
-        object_id=session.id,
-        pdf_url=None,
-    )
+    return _deliver(summary_document(session), session, pdf_url=None)
