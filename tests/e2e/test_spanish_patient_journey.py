@@ -50,6 +50,13 @@ def _english_left(page) -> list[str]:
     return [word for word in ENGLISH if word in text]
 
 
+def _open_menu(page) -> None:
+    """Open the collapsed menu and wait until Bootstrap's slide-down has finished:
+    a click during the animation can land on the menu's edge instead of the button."""
+    page.get_by_role("button", name="Mostrar u ocultar la navegación").click()
+    page.locator("#main-nav.show").wait_for()
+
+
 def test_spanish_patient_sees_today_and_appointments_in_spanish(phone_page, seed):
     email = _seed_spanish_patient(seed)
     log_in(phone_page, email, PASSWORD)
@@ -65,7 +72,7 @@ def test_spanish_patient_sees_today_and_appointments_in_spanish(phone_page, seed
     _shoot(phone_page, "today")
 
     # The menu (collapsed at 390 px) is in Spanish too; "Mis citas" opens the appointments page.
-    phone_page.get_by_role("button", name="Mostrar u ocultar la navegación").click()
+    _open_menu(phone_page)
     phone_page.get_by_role("link", name="Mis citas").click()
     phone_page.get_by_role("heading", name="Mis citas").wait_for()
     phone_page.get_by_role("heading", name="Próximas").wait_for()
@@ -81,6 +88,6 @@ def test_spanish_patient_sees_today_and_appointments_in_spanish(phone_page, seed
     phone_page.get_by_role("heading", name=month).wait_for()
     _shoot(phone_page, "history")
 
-    phone_page.get_by_role("button", name="Mostrar u ocultar la navegación").click()
-    phone_page.get_by_role("button", name="Cerrar sesión").click()
-    phone_page.wait_for_url("**/login**")
+    _open_menu(phone_page)
+    with phone_page.expect_navigation(url="**/login**"):
+        phone_page.get_by_role("button", name="Cerrar sesión").click()
