@@ -83,11 +83,22 @@ def database_template(tmp_path_factory) -> Iterator[str]:
 
 
 def _truncate_all(app: Flask) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    """Empty the tables a test wrote to and restart every sequence, as a fresh database would be.
+
+    TRUNCATE of every table costs about two seconds per test on PostgreSQL (a new file for each table and
+    index); most tests touch a handful of tables, so those are found with one probe and emptied by DELETE.
+    Replica mode skips triggers (the audit table's append-only guard, foreign keys) for this cleanup only.
+    """
+    names = [t.name for t in db.metadata.sorted_tables]
+    probe = " UNION ALL ".join(f"(SELECT '{name}' FROM \"{name}\" LIMIT 1)" for name in names)
     with db.engine.begin() as conn:
-        # The audit table refuses TRUNCATE by trigger; replica mode skips triggers for this cleanup only.
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        conn.exec_driver_sql(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
+        for (name,) in conn.exec_driver_sql(probe).all():
+            conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        conn.exec_driver_sql(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+        )
 
 
 @pytest.fixture
