@@ -38,14 +38,26 @@ def _seed() -> tuple[str, str, int]:
     apply_aftercare(patient, proc, datetime.now(UTC) - timedelta(days=3, minutes=5), user=derm)
     kind = make_type(clinic)
     db.session.add(
-        Series(clinic_id=clinic.id, patient_id=patient.id, protocol_id=protocol_for(proc).id,
-               appointment_type_id=kind.id, package_sessions=4)
+        Series(
+            clinic_id=clinic.id,
+            patient_id=patient.id,
+            protocol_id=protocol_for(proc).id,
+            appointment_type_id=kind.id,
+            package_sessions=4,
+        )
     )
     for checkpoint, days_ago, value in (("baseline", 100, 3), ("3m", 5, 1)):
         db.session.add(
-            OutcomeScore(clinic_id=clinic.id, patient_id=patient.id, scale="cea", checkpoint=checkpoint,
-                         recorded_on=date.today() - timedelta(days=days_ago), value=Decimal(value), label=str(value),
-                         recorded_by_id=derm.id)
+            OutcomeScore(
+                clinic_id=clinic.id,
+                patient_id=patient.id,
+                scale="cea",
+                checkpoint=checkpoint,
+                recorded_on=date.today() - timedelta(days=days_ago),
+                value=Decimal(value),
+                label=str(value),
+                recorded_by_id=derm.id,
+            )
         )
     user = make_user("patient", patient=patient, email="rosa.checkin@example.test")
     return user.email, derm.email, patient.id

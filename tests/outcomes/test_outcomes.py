@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 from PIL import Image
 
 from clinic.extensions import db
@@ -53,16 +52,22 @@ def _patient(clinic, derm, kind_id: int, protocol_id: int, *, ticked_days: int, 
     days; CEA 3 at baseline, `at_3m` at 3 months, `at_6m` at 6 months."""
     patient = make_patient(clinic)
     db.session.add(
-        Series(clinic_id=clinic.id, patient_id=patient.id, protocol_id=protocol_id, appointment_type_id=kind_id,
-               package_sessions=4)
+        Series(
+            clinic_id=clinic.id,
+            patient_id=patient.id,
+            protocol_id=protocol_id,
+            appointment_type_id=kind_id,
+            package_sessions=4,
+        )
     )
     routine = make_routine(patient, [dict(product="Daily Serum", slot="pm")], starts_on=START)
     step = routine.steps[0]
     db.session.flush()
     for n in range(ticked_days):
         db.session.add(
-            AdherenceLog(step_id=step.id, patient_id=patient.id, local_date=START + timedelta(days=n), slot="pm",
-                         status="done")
+            AdherenceLog(
+                step_id=step.id, patient_id=patient.id, local_date=START + timedelta(days=n), slot="pm", status="done"
+            )
         )
     _score(patient, derm, "baseline", START, 3)
     _score(patient, derm, "3m", AT_3M - timedelta(days=7), 4)  # superseded by the later 3-month score
