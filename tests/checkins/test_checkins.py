@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -290,3 +291,17 @@ def test_the_service_refuses_a_day_without_a_check_in(app):
     patient, record_, _treating, patient_user = _treated(days_ago=3)
     with pytest.raises(Invalid):
         submit_checkin(patient, record_, 2, _answers(), by=patient_user, now=datetime.now(UTC))
+
+
+def test_check_in_days_are_the_patients_local_days_across_the_dst_change(app, time_machine):
+    """Treated on Sat 31 Oct 2026 at 22:30 New York time (EDT); clocks go back on Sun 1 Nov. Day 3 opens on
+    Tue 3 Nov at local midnight (EST), not at UTC midnight and not an hour off."""
+    time_machine.move_to(datetime(2026, 11, 1, 2, 30, tzinfo=UTC))  # 31 Oct 22:30 EDT
+    patient, record_, _treating, patient_user = _treated(days_ago=0)
+    assert record_.session_ended_at.astimezone(ZoneInfo("America/New_York")).date() == date(2026, 10, 31)
+    time_machine.move_to(datetime(2026, 11, 3, 4, 59, tzinfo=UTC))  # Mon 2 Nov 23:59 EST
+    with pytest.raises(Invalid):
+        submit_checkin(patient, record_, 3, _answers(), by=patient_user, now=datetime.now(UTC))
+    time_machine.move_to(datetime(2026, 11, 3, 5, 0, tzinfo=UTC))  # Tue 3 Nov 00:00 EST
+    checkin, created = submit_checkin(patient, record_, 3, _answers(), by=patient_user, now=datetime.now(UTC))
+    assert created and checkin.day == 3
