@@ -217,8 +217,8 @@ def _inbox_message(checkin: Checkin, record_: AftercareRecord) -> str:
     flags = ", ".join(FLAG_TEXT[f] for f in checkin.flags)
     text = f"RED FLAG ({flags}) after {record_.procedure.name}. {describe(checkin)}."
     if checkin.note:
-        text += f"\nPatient wrote: {checkin.note}"
-    return text + "\nThe patient was told to call the clinic."
+        text += f"\nPatient wrote: “{checkin.note}”"
+    return text + "\nThe patient was told on screen to call the clinic."
 
 
 def recent_checkins(patient_id: int, limit: int = 20) -> list[Checkin]:
