@@ -24,6 +24,7 @@ from clinic.db import enable_sqlite_pragmas
 from clinic.interop.documents.views import bp as documents_bp
 from clinic.interop.fhir.views import bp as fhir_bp
 from clinic.interop.imports.views import bp as imports_bp
+from clinic.outcomes.views import bp as outcomes_bp
 from clinic.patients.views import bp as patients_bp
 from clinic.photos.views import bp as photos_bp
 from clinic.portal.views import bp as portal_bp
@@ -62,6 +63,7 @@ BLUEPRINTS = (
     staff_feeds_bp,
     calendar_feeds_bp,
     routines_bp,
+    outcomes_bp,
     imports_bp,
     fhir_bp,
     documents_bp,

@@ -52,6 +52,8 @@ def nav_items() -> list[tuple[str, str, str]]:
         ]
     if current_user.role == Role.DERMATOLOGIST:
         items += [("routines.inbox", "Problem reports")]
+    if current_user.role in (Role.DERMATOLOGIST, Role.ADMIN):
+        items += [("outcomes.report", "Outcomes")]
     if current_user.role == Role.ADMIN:
         items += [
             ("users.list_users", "Users"),
@@ -66,6 +68,7 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("portal.appointments", gettext("My appointments")),
             ("portal.consents", gettext("Consents")),
             ("portal.problem_list", gettext("Messages")),
+            ("portal.progress", gettext("My progress")),
             ("portal.home", gettext("My record")),
             ("portal.access_log", gettext("Who viewed my record")),
         ]

@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"photos"},
     {"treatments"},
     {"scheduling", "routines"},
+    {"checkins", "outcomes"},  # aftercare answers into the problem inbox; scores next to routine adherence
     {"interop"},  # FHIR mapping, whole-record export, imports: served by portal and api
     {"portal", "api", "backups"},  # backups: copies the database and the photo folder
 ]

@@ -39,6 +39,8 @@ class Photo(Base):
     height: Mapped[int] = mapped_column()
     size_bytes: Mapped[int] = mapped_column()
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    #: Staff chose to show this photo to the patient in the portal's progress page.
+    shared_with_patient: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     __table_args__ = (

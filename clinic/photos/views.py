@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, request, send_file
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.patients.access import get_patient
 from clinic.photos import storage
 from clinic.photos.access import get_photo
+from clinic.photos.forms import ShareForm
 from clinic.photos.models import STANDARD_VIEWS
-from clinic.photos.services import has_photo_consent, patient_photos
+from clinic.photos.services import has_photo_consent, patient_photos, photo_notes, share_with_patient
 from clinic.roles import CLINICAL_STAFF
 
 bp = Blueprint("photos", __name__)
@@ -51,4 +53,18 @@ def compare(patient_id: int):
         pair=pair,
         views=STANDARD_VIEWS,
         photo_consent=has_photo_consent(patient.id),
+        notes=photo_notes(patient.id),
     )
+
+
+@bp.post("/photos/<int:photo_id>/share")
+@role_required(*CLINICAL_STAFF)
+def share(photo_id: int):
+    """Show a photo to the patient on their progress page, or stop showing it."""
+    photo = get_photo(photo_id)
+    form = ShareForm()
+    if form.validate_on_submit():
+        shared = form.shared.data == "1"
+        share_with_patient(photo, shared, by=current_user)
+        flash("Shared with the patient." if shared else "No longer shared with the patient.", "success")
+    return redirect(url_for("photos.compare", patient_id=photo.patient_id))

@@ -164,6 +164,7 @@ def render(row: OutboxMessage, kind: Kind) -> dict:
                 "portal_url": external_url("portal.today"),
                 "aftercare_url": external_url("portal.aftercare"),
                 "report_url": external_url("portal.report_problem"),
+                "checkin_url": external_url("portal.checkins"),
             },
         )
     )

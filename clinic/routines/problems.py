@@ -40,6 +40,8 @@ class ProblemReport(Base):
     message: Mapped[str] = mapped_column(sa.Text)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A red-flag aftercare check-in: shown first and marked urgent in the inbox.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     patient = relationship("Patient", lazy="joined")
     dermatologist = relationship("User", foreign_keys=[dermatologist_id])
@@ -120,13 +122,14 @@ def _notify_dermatologist(report: ProblemReport, event: str, key: str) -> None:
     )
 
 
-def report_problem(patient: Patient, message: str, by: User) -> ProblemReport:
+def report_problem(patient: Patient, message: str, by: User, *, urgent: bool = False) -> ProblemReport:
     """File the patient's report, put it in the dermatologist's inbox and e-mail them a notice."""
     report = ProblemReport(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
         message=message.strip()[:MAX_MESSAGE],
         dermatologist_id=treating_dermatologist(patient.id, patient.clinic_id),
+        urgent=urgent,
     )
     db.session.add(report)
     db.session.flush()

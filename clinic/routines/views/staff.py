@@ -36,7 +36,7 @@ def inbox():
             ProblemReport.clinic_id == current_user.clinic_id,
             ProblemReport.dermatologist_id == current_user.id,
         )
-        .order_by(ProblemReport.reported_at.desc())
+        .order_by((ProblemReport.urgent & ProblemReport.read_at.is_(None)).desc(), ProblemReport.reported_at.desc())
         .limit(100)
     ).all()
     for report in reports:
