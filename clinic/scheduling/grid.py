@@ -337,7 +337,22 @@ def week_grid(sources: Sources, first_day: date, zone: ZoneInfo, today: date, pr
         offs = _off_intervals(sources, day, zone, provider.id if provider else None)
         _fill(column, first, rows, _open(sources, provider_ids, day), offs, provider is not None)
         columns.append(column)
+    if provider is None:
+        _provider_lanes(columns, [p.id for p in providers])
     return Grid(first, max(rows, 1), columns, today, zone)
+
+
+def _provider_lanes(columns: list[Column], provider_ids: list[int]) -> None:
+    """The whole clinic's week: each provider keeps the same narrow lane every day (when they fit), so the eye
+    can follow one person down the week; otherwise overlapping cards share lanes as they come."""
+    busy = [p for p in provider_ids if any(c.appointment.provider_id == p for col in columns for c in col.cards)]
+    if not busy or len(busy) > MAX_LANES:
+        return
+    for column in columns:
+        if any(c.appointment.provider_id not in busy for c in column.cards):
+            continue
+        for card in column.cards:
+            card.lane, card.lanes = busy.index(card.appointment.provider_id), len(busy)
 
 
 def now_row(grid: Grid, now: datetime) -> int | None:
