@@ -76,6 +76,7 @@ class Grid:
     columns: list[Column]
     today: date
     zone: ZoneInfo
+    lane_names: list[str] = field(default_factory=list)
 
     def clock(self, row: int) -> str:
         """The wall-clock label of a row's start ("24:00" for the end of a grid that reaches midnight)."""
@@ -239,7 +240,7 @@ def _card(appointment: Appointment, sources: Sources, day: date, zone: ZoneInfo,
     series_label = None
     if appointment.series is not None and appointment.id in sources.series_numbers:
         number = sources.series_numbers[appointment.id]
-        series_label = f"{appointment.appointment_type.name} {number} of {appointment.series.package_sessions}"
+        series_label = f"{number} of {appointment.series.package_sessions}"
     return Card(appointment, min(row, rows - 1), max(end - row, 1), status, label, series_label)
 
 
@@ -337,22 +338,23 @@ def week_grid(sources: Sources, first_day: date, zone: ZoneInfo, today: date, pr
         offs = _off_intervals(sources, day, zone, provider.id if provider else None)
         _fill(column, first, rows, _open(sources, provider_ids, day), offs, provider is not None)
         columns.append(column)
-    if provider is None:
-        _provider_lanes(columns, [p.id for p in providers])
-    return Grid(first, max(rows, 1), columns, today, zone)
+    lanes = _provider_lanes(columns, [p.id for p in providers]) if provider is None else []
+    names = {p.id: p.full_name for p in providers}
+    return Grid(first, max(rows, 1), columns, today, zone, [names[i] for i in lanes])
 
 
-def _provider_lanes(columns: list[Column], provider_ids: list[int]) -> None:
+def _provider_lanes(columns: list[Column], provider_ids: list[int]) -> list[int]:
     """The whole clinic's week: each provider keeps the same narrow lane every day (when they fit), so the eye
     can follow one person down the week; otherwise overlapping cards share lanes as they come."""
     busy = [p for p in provider_ids if any(c.appointment.provider_id == p for col in columns for c in col.cards)]
     if not busy or len(busy) > MAX_LANES:
-        return
+        return []
     for column in columns:
         if any(c.appointment.provider_id not in busy for c in column.cards):
             continue
         for card in column.cards:
             card.lane, card.lanes = busy.index(card.appointment.provider_id), len(busy)
+    return busy
 
 
 def now_row(grid: Grid, now: datetime) -> int | None:

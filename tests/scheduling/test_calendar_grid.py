@@ -81,7 +81,7 @@ def test_day_view_places_cards_by_start_and_end_and_shades_the_break(login_as, w
     html = client.get(f"/schedule/day?day={MONDAY.isoformat()}").text
     classes = _card_classes(html, first.id)
     assert "gr-5" in classes and "gs-4" in classes  # (10:15 - 09:00) / 15 min, one hour
-    assert f"Microneedling + topical exosome 1 of {series.package_sessions}" in html
+    assert f'<span class="cal-series">1 of {series.package_sessions}</span> · Microneedling + topical exosome' in html
     assert "Booked</span>" in html and "status-booked" in html
     assert "Break 12:30–13:30" in html and "Dentist 14:00–15:00" in html
     assert html.count('class="cal-hour') == 8  # 09:00 ... 16:00
@@ -102,6 +102,7 @@ def test_week_view_has_seven_day_columns_and_a_provider_filter(login_as, world):
     assert html.count("data-appointment=") == 2 and "cal-free" in html
     whole = client.get(f"/schedule/week?day={MONDAY.isoformat()}").text
     assert "cal-free" not in whole  # booking from the grid needs a provider
+    assert f"In each day, left to right: {world[1].full_name}." in whole and "cal-wide" in whole
 
 
 def test_empty_cell_books_with_provider_and_time_prefilled(login_as, world):
