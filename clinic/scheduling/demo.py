@@ -252,7 +252,12 @@ def _seed_week(clinic: Clinic, staff: list[User], patients: list[Patient], types
 
 def _demo_status(clinic: Clinic, appointment: Appointment, now: datetime, no_show_done: bool) -> bool:
     """Give an appointment of the demo week its status as of `now`; True if it became the day's no-show."""
-    if appointment.status != "booked" or appointment.series_id is not None:
+    if appointment.status != "booked":
+        return False
+    if appointment.series_id is not None:  # a series session: done if it is over, else left as booked
+        if appointment.ends_at <= now:
+            change_status(appointment, "completed", clinic=clinic, now=max(now, appointment.ends_at), notify=False)
+            refresh_series(appointment.series, clinic, now.astimezone(clinic.zone).date())
         return False
     if appointment.ends_at <= now:
         today = appointment.local_date == now.astimezone(clinic.zone).date()
