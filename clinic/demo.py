@@ -7,7 +7,7 @@ Everything is generated from a fixed random seed, so every install shows the sam
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -20,6 +20,7 @@ from clinic.patients.models import CONCERNS, MedicalHistory, Patient
 from clinic.patients.services import PatientDetails, create_patient
 from clinic.routines import demo as routine_demo
 from clinic.scheduling.demo import seed as seed_scheduling
+from clinic.scheduling.demo import seed_in_session
 from clinic.treatments import demo as treatments_demo
 
 DEMO_PASSWORD = "exosome-demo-2026"  # noqa: S105 - demo data only, printed on purpose
@@ -184,7 +185,6 @@ def _demo_patient_details(rng: random.Random, index: int) -> tuple[PatientDetail
 
 def seed(today: date | None = None) -> list[tuple[str, str]]:
     """Create the demo clinic if missing. Returns the demo logins as (role, e-mail) pairs."""
-    today = today or date.today()
     clinic = db.session.scalar(sa.select(Clinic).where(Clinic.name == CLINIC_NAME))
     if clinic is None:
         clinic = Clinic(
@@ -196,6 +196,7 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
         )
         db.session.add(clinic)
         db.session.flush()
+    today = today or datetime.now(clinic.zone).date()
     install_defaults(clinic)
     for role, email, name in STAFF:
         if db.session.scalar(sa.select(User).where(User.email == email)) is None:
@@ -219,6 +220,7 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
     routine_demo.seed(clinic, patients[:PORTAL_PATIENTS], today)
     logins.append(("patient", _seed_spanish_patient(clinic, today)))
     treatments_demo.seed(clinic, patients, today)
+    seed_in_session(clinic, today)
     db.session.flush()
     return logins
 

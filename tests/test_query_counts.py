@@ -6,8 +6,15 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from clinic.audit.services import record
+from clinic.auth.models import User
 from clinic.extensions import db
-from tests.factories import make_user
+from clinic.scheduling.booking import book_appointment
+from clinic.scheduling.models import Appointment, AppointmentType, TimeOff, WorkingHours
+from clinic.scheduling.series import start_series
+from clinic.treatments.models import TreatmentSession
+from tests.factories import default_clinic, make_patient, make_user
+from tests.scheduling.conftest import MONDAY
+from tests.scheduling.factories import at, make_provider, make_room, make_time_off, make_type, protocol_for
 
 
 @contextmanager
@@ -51,3 +58,65 @@ def test_audit_log_query_count_does_not_grow(app, login_as):
     few = _queries_for(client, "/admin/audit")
     _grow(lambda: record("test.event", user=admin), 40)
     assert _queries_for(client, "/admin/audit") == few
+
+
+def _busy_day(providers: int, appointments: int) -> None:
+    """`providers` aestheticians (and as many rooms) with `appointments` 30-minute visits on MONDAY, some of
+    them in a series, one with a draft treatment session, and one provider's time off."""
+    clinic = default_clinic()
+    kind = db.session.scalar(sa.select(AppointmentType)) or make_type(clinic, duration=30, buffer=0)
+    people = list(
+        db.session.scalars(sa.select(User).where(User.id.in_(sa.select(WorkingHours.provider_id))).order_by(User.id))
+    )
+    while len(people) < providers:
+        people.append(make_provider("aesthetician", clinic))
+        make_room(clinic)
+    if not db.session.scalar(sa.select(TimeOff.id)):
+        make_time_off(clinic, at(MONDAY, 16), at(MONDAY, 17), provider=people[0], reason="Dentist")
+    times = [(h, m) for h in (9, 10, 11, 13, 14, 15, 16) for m in (0, 30) if (h, m) != (13, 0)]
+    have = db.session.scalar(sa.select(sa.func.count(Appointment.id)))
+    for n in range(have, appointments):
+        patient = make_patient(clinic)
+        series = start_series(clinic, patient, protocol_for(kind.procedure), kind) if n % 5 == 0 else None
+        provider = people[n % providers]
+        taken = db.session.scalar(
+            sa.select(sa.func.count(Appointment.id)).where(Appointment.provider_id == provider.id)
+        )
+        hour, minute = times[taken]
+        appointment = book_appointment(
+            clinic=clinic,
+            patient=patient,
+            appointment_type=kind,
+            provider=provider,
+            starts_at=at(MONDAY, hour, minute),
+            series=series,
+            now=at(MONDAY, 0),
+        )
+        if n == 3:
+            db.session.add(
+                TreatmentSession(
+                    clinic_id=clinic.id,
+                    patient_id=patient.id,
+                    procedure_id=kind.procedure_id,
+                    provider_id=appointment.provider_id,
+                    appointment_id=appointment.id,
+                )
+            )
+    db.session.commit()
+
+
+def test_day_calendar_of_eight_providers_and_sixty_appointments_runs_a_fixed_number_of_queries(app, login_as):
+    """The day view's time grid: one query each for appointments (with patient, provider, room, type, series),
+    working hours, time off, sessions in progress and series numbers, whatever the size of the day."""
+    client, _ = login_as("aesthetician")
+    path = "/schedule/day?day=2026-12-07"
+    _busy_day(providers=2, appointments=3)
+    client.get(path)
+    few = _queries_for(client, path)
+    _busy_day(providers=8, appointments=60)
+    with count_queries() as statements:
+        page = client.get(path)
+    assert page.text.count("data-appointment=") == 60 and page.text.count('class="cal-head') == 9  # and me
+    assert "In session" in page.text and " of " in page.text and "Dentist 16:00" in page.text
+    assert len(statements) == few, statements
+    assert few <= 20

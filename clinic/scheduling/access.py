@@ -77,3 +77,12 @@ def clinic_types(active_only: bool = True) -> list[AppointmentType]:
     if active_only:
         query = query.where(AppointmentType.active.is_(True))
     return list(db.session.scalars(query.order_by(AppointmentType.name, AppointmentType.id)))
+
+
+def clinic_rooms() -> list[Room]:
+    """The user's clinic's active rooms: the day view's columns when it shows rooms."""
+    return list(
+        db.session.scalars(
+            sa.select(Room).where(Room.clinic_id == current_user.clinic_id, Room.active.is_(True)).order_by(Room.name)
+        )
+    )

@@ -31,6 +31,7 @@ def appointments_between(
             joinedload(Appointment.patient),
             joinedload(Appointment.provider),
             joinedload(Appointment.room),
+            joinedload(Appointment.series),
             joinedload(Appointment.appointment_type).joinedload(AppointmentType.procedure),
         )
         .order_by(Appointment.starts_at, Appointment.id)
@@ -62,3 +63,8 @@ def by_provider(appointments: list[Appointment], providers: list[User]) -> list[
         if appointment.provider_id not in known:
             extra.setdefault(appointment.provider_id, appointment.provider)
     return [(p, grouped[p.id]) for p in [*providers, *extra.values()]]
+
+
+def with_extra_providers(appointments: list[Appointment], providers: list[User]) -> list[User]:
+    """The clinic's providers, then anyone else with an appointment that day (one since deactivated, say)."""
+    return [person for person, _ in by_provider(appointments, providers)]

@@ -192,4 +192,6 @@ def test_booking_form_without_a_treatment_still_opens(login_as, world):
     client, _ = login_as("aesthetician")
     response = client.get(f"/schedule/book?patient={world[4].id}&start={MONDAY}&end={MONDAY}")
     assert response.status_code == 200 and "Free slots in the due window" not in response.text
-    assert client.get("/schedule/book").status_code == 404  # no patient named
+    chooser = client.get("/schedule/book")  # no patient named: find them first (booking from the calendar)
+    assert chooser.status_code == 200 and "Who is the patient?" in chooser.text
+    assert client.get("/schedule/book?patient=999999").status_code == 404

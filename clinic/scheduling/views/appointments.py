@@ -13,8 +13,10 @@ from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
 from clinic.limits import parse_day
 from clinic.patients.access import get_patient
+from clinic.patients.search import ListQuery, patient_list_query
 from clinic.roles import CLINICAL_STAFF
 from clinic.scheduling import access, feeds
+from clinic.scheduling.audit import record_viewed
 from clinic.scheduling.availability import find_free_slots
 from clinic.scheduling.booking import book_appointment, change_status, reschedule
 from clinic.scheduling.errors import SchedulingError, SlotTaken
@@ -30,6 +32,7 @@ from clinic.scheduling.series_rules import series_progress
 from clinic.scheduling.statuses import allowed_status_changes
 from clinic.scheduling.views.blueprint import bp
 
+PICK_LIMIT = 20
 STATUS_ACTIONS = {"checked_in": "Check in", "completed": "Complete", "no_show": "No-show"}
 
 
@@ -41,6 +44,8 @@ def _booking_choices(form: BookingForm) -> None:
 @bp.route("/book", methods=["GET", "POST"])
 @role_required(*CLINICAL_STAFF)
 def book():
+    if request.method == "GET" and not request.args.get("patient", type=int):
+        return _choose_patient()
     form = BookingForm(data=_prefill() if request.method == "GET" else None)
     _booking_choices(form)
     patient = get_patient(request.values.get("patient_id", type=int) or request.args.get("patient", type=int) or 0)
@@ -83,6 +88,26 @@ def book():
         local_format=LOCAL_FORMAT,
     )
     return html, status
+
+
+def _choose_patient():
+    """Booking from an empty calendar cell: find the patient first, keeping the provider and time."""
+    query = ListQuery(q=(request.args.get("q") or "").strip()[:100])
+    found = []
+    if query.q:
+        found = list(db.session.scalars(patient_list_query(current_user.clinic_id, query).limit(PICK_LIMIT)))
+        record_viewed("patient.list", {p.id for p in found}, "booking: choose the patient")
+    provider = access.get_provider(request.args.get("provider", type=int)) if request.args.get("provider") else None
+    prefill = _prefill()
+    return render_template(
+        "scheduling/book_choose.html",
+        q=query.q,
+        found=found,
+        limit=PICK_LIMIT,
+        provider=provider,
+        starts=prefill.get("starts_at"),
+        args={k: v for k, v in request.args.items() if k in ("provider", "starts", "type")},
+    )
 
 
 def _suggested_slots(form: BookingForm):

@@ -12,7 +12,7 @@ from clinic.clinics.services import clinic_zone
 from clinic.limits import parse_day
 from clinic.patients.access import get_patient
 from clinic.roles import CLINICAL_STAFF
-from clinic.scheduling import access, calendar
+from clinic.scheduling import access, calendar, grid
 from clinic.scheduling.audit import record_viewed
 from clinic.scheduling.availability import find_free_slots
 from clinic.scheduling.forms import (
@@ -37,21 +37,32 @@ def _provider_arg():
 def _calendar(days: int, template: str):
     first = _day_arg() if days == 1 else calendar.week_start(_day_arg())
     provider = _provider_arg()
-    appointments = calendar.appointments_between(
-        current_user.clinic_id, first, first + timedelta(days=days - 1), provider.id if provider else None
-    )
+    by_room = days == 1 and request.args.get("by") == "room"
+    last = first + timedelta(days=days - 1)
+    appointments = calendar.appointments_between(current_user.clinic_id, first, last, provider.id if provider else None)
     record_viewed("schedule.view", {a.patient_id for a in appointments}, f"{template} {first.isoformat()}")
     providers = access.clinic_providers()
-    html = render_template(
+    zone, now = clinic_zone(), datetime.now(UTC)
+    today = now.astimezone(zone).date()
+    sources = grid.load_sources(current_user.clinic_id, appointments, first, last, zone)
+    if days == 1:
+        rooms = access.clinic_rooms() if by_room else None
+        shown = [provider] if provider else calendar.with_extra_providers(appointments, providers)
+        the_grid = grid.day_grid(sources, first, zone, today, shown, rooms)
+    else:
+        the_grid = grid.week_grid(sources, first, zone, today, providers, provider)
+    return render_template(
         f"scheduling/{template}.html",
         first=first,
         provider=provider,
-        days=calendar.by_day(appointments, first, days),
-        columns=calendar.by_provider(appointments, [provider] if provider else providers),
+        by_room=by_room,
+        appointment_count=len(appointments),
+        grid=the_grid,
+        now_row=grid.now_row(the_grid, now),
+        now_minute=int(grid.local_minutes(now, today, zone)),
         providers=providers,
         timedelta=timedelta,
     )
-    return html
 
 
 @bp.get("/week")
