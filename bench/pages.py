@@ -3,7 +3,8 @@
 For each backend and size: the demo clinic (appointments, series, signed sessions, routines, adherence:
 clinic/demo.py) plus bulk patients up to the size (bench/generate.py), served by gunicorn with 2 sync
 workers (`bench/wsgi.py`, which adds `/bench/bare`). Each page is measured in rounds interleaved with the
-bare route (bare, page, bare, page ...), each step `BENCH_SECONDS` with 8 client threads; the figure is the
+bare route (bare, page, bare, page ...; the bare route without a session cookie, as a visitor's first
+request: the strict yardstick), each step `BENCH_SECONDS` with 8 client threads; the figure is the
 median over rounds of the page's requests/s divided by the mean of the bare runs around it. Then each
 page's weight: cold (the page and every asset it links, as a browser accepting brotli fetches them) and
 warm (assets cached as immutable: the page alone, one request).
@@ -186,12 +187,12 @@ def measure(url: str, size: int) -> tuple[list[PageResult], tuple[float, float]]
         ]
         for result, headers in pages:
             result.cold, result.warm, result.assets = weigh(server.port, result.path, headers)
-        hammer("127.0.0.1", server.port, "/bench/bare", staff, 1.0, THREADS)  # warm-up
+        hammer("127.0.0.1", server.port, "/bench/bare", {}, 1.0, THREADS)  # warm-up
         for _ in range(ROUNDS):
             for result, headers in pages:
-                before = hammer("127.0.0.1", server.port, "/bench/bare", headers, SECONDS, THREADS)
+                before = hammer("127.0.0.1", server.port, "/bench/bare", {}, SECONDS, THREADS)
                 page = hammer("127.0.0.1", server.port, result.path, headers, SECONDS, THREADS)
-                after = hammer("127.0.0.1", server.port, "/bench/bare", headers, SECONDS, THREADS)
+                after = hammer("127.0.0.1", server.port, "/bench/bare", {}, SECONDS, THREADS)
                 result.ratios.append(page / ((before + after) / 2))
         load_after = os.getloadavg()[0]
     finally:
