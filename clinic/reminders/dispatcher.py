@@ -120,6 +120,8 @@ def _finish(row_id: int, worker: str, **values) -> bool:
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
         .values(**values)
+        # Matched by the RETURNED id, not by evaluating the criteria on every object the batch holds.
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     db.session.commit()
     return bool(done)
