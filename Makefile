@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	@echo "Installing the clinic app and its development tools into $(VENV) ..."
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@$(BIN)/python -c 'from clinic.i18n import compile_catalogues; compile_catalogues()'
+	@$(BIN)/python -c 'from clinic.assets import build; build()'
 	@touch $(STAMP)
 
 migrate: $(STAMP)

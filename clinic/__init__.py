@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from clinic import cli, errors, extensions, i18n, limits, models, templating  # noqa: F401 - models: every table on the metadata
+from clinic import assets, cli, errors, extensions, i18n, limits, models, templating  # noqa: F401 - models: every table on the metadata
 from clinic.access import enforce_access_policy
 from clinic.api import setup as api_setup
 from clinic.audit.views import bp as audit_bp
@@ -99,6 +99,7 @@ def register_extensions(app: Flask) -> None:
         app, extensions.db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
     )
     trust_proxies(app)
+    assets.register(app)  # hashed, compressed static files served by WhiteNoise in front of Flask
     limits.register(app)  # before CSRF reads a body, and before any route is added
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)

@@ -1,6 +1,7 @@
 """Sending the outbox: claim due rows, send each through its channel (e-mail, SMS), mark sent or retry.
 
-Per row: the patient's preferences are read again (an opt-out after planning cancels the row), the lease is
+Per row: the patient's preferences are read again (an opt-out after planning cancels the row; read for the
+whole batch in two queries right after it is claimed), the lease is
 renewed in a statement that also checks the row is still this dispatcher's, the channel sends (one SMTP
 connection / HTTP session per batch), and the row is marked sent at once, in a statement that again checks
 ownership, before the next message and before the SMTP QUIT. E-mails keep a stable Message-ID per row.
@@ -32,7 +33,7 @@ from clinic.reminders.channels.email import message_id  # noqa: F401 - re-export
 from clinic.reminders.kinds import REGISTRY, TOPICS, Kind, subject_for
 from clinic.reminders.language import recipient_language, remember_languages
 from clinic.reminders.models import OutboxMessage
-from clinic.reminders.preferences import wants
+from clinic.reminders.preferences import remember_choices, wants
 from clinic.reminders.tokens import unsubscribe_token
 from clinic.urls import external_url
 
@@ -119,6 +120,8 @@ def _finish(row_id: int, worker: str, **values) -> bool:
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
         .values(**values)
+        # Matched by the RETURNED id, not by evaluating the criteria on every object the batch holds.
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     db.session.commit()
     return bool(done)
@@ -270,23 +273,33 @@ def send_due(now: datetime, worker: str | None = None, batch: int = BATCH) -> Di
             return result
         leases.claimed(ids, claimed_at)
         with batch_scope(), Channels() as channels:
-            prepare(ids)
+            # Held for the batch, so the session's identity map answers every lookup of these rows.
+            rows = {row.id: row for row in prepare(ids)}
             for row_id in ids:
-                with force_locale(recipient_language(db.session.get(OutboxMessage, row_id))):
+                with force_locale(recipient_language(rows[row_id])):
                     send_one(row_id, worker, now, result, channels, leases)
 
 
-def prepare(ids: list[int]) -> None:
-    """Let each kind compute what its rows in this batch share, once (e.g. every patient's day, in one query)."""
+def prepare(ids: list[int]) -> list[OutboxMessage]:
+    """Read what the batch's rows share once: the patients' languages and reminder choices, and what each kind
+    computes in bulk (e.g. every patient's steps left that day, one query per day and zone)."""
     rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
     by_kind: dict[str, list[OutboxMessage]] = {}
     for row in rows:
         by_kind.setdefault(row.kind, []).append(row)
     remember_languages(rows)
+    remember_choices(
+        {
+            (row.patient_id, row.channel, REGISTRY[row.kind].topic)
+            for row in rows
+            if row.patient_id is not None and row.kind in REGISTRY and REGISTRY[row.kind].topic
+        }
+    )
     for name, kind_rows in by_kind.items():
         kind = REGISTRY.get(name)
         if kind is not None and kind.prepare is not None:
             kind.prepare(kind_rows)
+    return rows
 
 
 def dispatch(now: datetime | None = None, worker: str | None = None) -> DispatchResult:
