@@ -121,8 +121,12 @@ def archive_chain(session: Session, clinic_id: int | None, cutoff: datetime, dir
     header = {"format": FORMAT, "clinic_id": clinic_id, "cutoff": canonical(cutoff), "starts_after": start_hash}
     label = "none" if clinic_id is None else str(clinic_id)
     staging = directory / f"audit-{label}-staging.jsonl.gz"
-    count, first, last = _write(staging, header, _lines(session, clinic_id, cutoff, start_hash))
     partial = staging.with_name(staging.name + ".partial")
+    try:
+        count, first, last = _write(staging, header, _lines(session, clinic_id, cutoff, start_hash))
+    except ArchiveError:
+        partial.unlink(missing_ok=True)
+        raise
     if not count:
         partial.unlink(missing_ok=True)
         return None
