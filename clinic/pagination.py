@@ -20,8 +20,6 @@ class BoundedPagination(SelectPagination):
     capped: bool = False
 
     def _query_count(self) -> int:
-        if self.items and len(self.items) < self.per_page:  # the last page: the count is known
-            return self._query_offset + len(self.items)
         bound = (self.page + LOOKAHEAD_PAGES) * self.per_page
         select = self._query_args["select"].options(orm.lazyload("*")).order_by(None).limit(bound + 1)
         found = db.session.execute(sa.select(sa.func.count()).select_from(select.subquery())).scalar_one()
