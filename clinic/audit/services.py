@@ -129,3 +129,16 @@ def audit_query(clinic_id: int, zone: ZoneInfo, filters: AuditFilter) -> sa.Sele
         day_after = filters.date_to + timedelta(days=1)
         query = query.where(AuditEvent.occurred_at < _local_midnight_utc(day_after, zone))
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+
+def named_counts(events: Iterable[AuditEvent]) -> dict[int, int]:
+    """event id -> how many patients it names in `AuditEventPatient` rows (one query for a page of events)."""
+    ids = [event.id for event in events]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(AuditEventPatient.event_id, sa.func.count())
+        .where(AuditEventPatient.event_id.in_(ids))
+        .group_by(AuditEventPatient.event_id)
+    )
+    return dict(rows.tuples().all())
