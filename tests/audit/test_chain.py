@@ -201,10 +201,11 @@ def test_insert_or_replace_over_an_existing_event_is_refused(app, events):
 
 
 @pg_only
-def test_truncate_is_refused(app, events):
+@pytest.mark.parametrize("table", ["audit_event CASCADE", "audit_event_patient", "audit_archive"])
+def test_truncate_is_refused(app, events, table):
     db.session.rollback()
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE audit_event")
+        conn.exec_driver_sql(f"TRUNCATE {table}")
 
 
 @pg_only
