@@ -78,6 +78,10 @@ def load_config() -> dict:
         "LOGIN_RATE_LIMIT": "5 per minute;20 per hour",
         "LOGIN_IP_RATE_LIMIT": "60 per minute",
         "PATIENTS_PER_PAGE": 25,
+        # Audit events older than this many years are moved to files by `flask audit archive` (HIPAA: 6).
+        "AUDIT_RETENTION_YEARS": int(os.environ.get("CLINIC_AUDIT_RETENTION_YEARS", "6")),
+        # Where `flask audit archive` writes its files; default instance/audit-archive. Back this folder up.
+        "AUDIT_ARCHIVE_DIR": os.environ.get("CLINIC_AUDIT_ARCHIVE_DIR"),
         # Links in e-mails sent outside a web request (the reminders dispatcher): the site's public address.
         "CLINIC_BASE_URL": os.environ.get("CLINIC_BASE_URL"),
         # Extra host names the app answers to (comma-separated), besides the one in CLINIC_BASE_URL.

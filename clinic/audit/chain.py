@@ -10,7 +10,12 @@ hashes recomputed) or a cut-off tail is caught by `flask audit verify --anchors 
 The chain is extended when events are flushed. Two transactions must not extend the same chain at once:
 PostgreSQL takes a per-clinic advisory lock until commit; SQLite takes the database's write lock
 (`BEGIN IMMEDIATE`) before reading the chain's head. The format below is part of the stored data: never
-change it (migration 0010 uses it to seal events written before the chain existed).
+change it (migration 0010 uses it to seal events written before the chain existed). An event that names
+several patients (`AuditEventPatient` rows) adds their sorted ids as `patient_ids` to the hashed content;
+events without them hash exactly as before.
+
+`flask audit archive` moves a chain's oldest events to a file and records the last archived hash in
+`audit_archive`: the live chain then starts from that hash instead of the genesis.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from clinic.audit.models import AuditEvent
+from clinic.audit.models import AuditArchive, AuditEvent, AuditEventPatient
 from clinic.db import now_utc
 
 CHAIN_FIELDS = (
@@ -45,7 +50,7 @@ GENESIS = "0" * 64
 LOCK_NAMESPACE = 815015  # first key of pg_advisory_xact_lock(int, int); the second is the clinic id
 
 
-def _canonical(value):
+def canonical(value):
     if isinstance(value, datetime):
         value = value if value.tzinfo else value.replace(tzinfo=UTC)
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -54,8 +59,11 @@ def _canonical(value):
 
 def link_hash(prev_hash: str | None, fields: dict) -> str:
     """The hash of an event with content `fields` that follows `prev_hash` (None: the first of its chain)."""
+    content = {name: canonical(fields.get(name)) for name in CHAIN_FIELDS}
+    if fields.get("patient_ids"):
+        content["patient_ids"] = sorted(fields["patient_ids"])
     content = json.dumps(
-        {name: _canonical(fields.get(name)) for name in CHAIN_FIELDS},
+        content,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -63,8 +71,11 @@ def link_hash(prev_hash: str | None, fields: dict) -> str:
     return hashlib.sha256(f"{prev_hash or GENESIS}\n{content}".encode()).hexdigest()
 
 
-def event_fields(event: AuditEvent) -> dict:
-    return {name: getattr(event, name) for name in CHAIN_FIELDS}
+def event_fields(event: AuditEvent, patient_ids: Iterable[int] | None = None) -> dict:
+    """The hashed content of `event`; `patient_ids` defaults to the ones a new event was given."""
+    fields = {name: getattr(event, name) for name in CHAIN_FIELDS}
+    fields["patient_ids"] = list(event.shown_patient_ids if patient_ids is None else patient_ids)
+    return fields
 
 
 def _lock_and_read_head(session: Session, clinic_id: int | None) -> str | None:
@@ -74,9 +85,22 @@ def _lock_and_read_head(session: Session, clinic_id: int | None) -> str | None:
     elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite only begins before a write; we read first
     same_clinic = AuditEvent.clinic_id.is_(None) if clinic_id is None else AuditEvent.clinic_id == clinic_id
-    return connection.execute(
+    head = connection.execute(
         sa.select(AuditEvent.hash).where(same_clinic).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
+    if head is None:  # a new chain, or one whose every event was archived: it goes on from the archive
+        head = connection.execute(
+            sa.select(AuditArchive.last_hash)
+            .where(AuditArchive.clinic_id.is_not_distinct_from(clinic_id))
+            .order_by(AuditArchive.last_event_id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    return head
+
+
+def lock_chain(session: Session, clinic_id: int | None) -> None:
+    """Hold the chain of `clinic_id` (the lock sealing takes) until the transaction ends."""
+    _lock_and_read_head(session, clinic_id)
 
 
 def seal(session: Session, rows: list[dict]) -> None:
@@ -121,17 +145,54 @@ class Break:
         return f"{chain}: event {self.event_id} {self.problem}"
 
 
-def _events(session: Session) -> Iterator[AuditEvent]:
-    query = sa.select(AuditEvent).order_by(AuditEvent.clinic_id.nulls_first(), AuditEvent.id)
-    yield from session.scalars(query.execution_options(yield_per=1000))
+BATCH = 1000
+
+
+def events_with_patients(session: Session, query: sa.Select) -> Iterator[tuple[AuditEvent, list[int]]]:
+    """(event, the patient ids it names) for `query`'s events, in batches: two queries per thousand events."""
+    result = session.scalars(query.execution_options(yield_per=BATCH))
+    for batch in result.partitions():
+        ids = [event.id for event in batch]
+        named: dict[int, list[int]] = {}
+        for event_id, patient_id in session.execute(
+            sa.select(AuditEventPatient.event_id, AuditEventPatient.patient_id).where(
+                AuditEventPatient.event_id.in_(ids)
+            )
+        ):
+            named.setdefault(event_id, []).append(patient_id)
+        for event in batch:
+            yield event, named.get(event.id, [])
+
+
+def archive_starts(session: Session) -> dict[int | None, tuple[int, str]]:
+    """Each archived chain's (last archived event id, its hash): where the live chain resumes."""
+    latest = (
+        sa.select(AuditArchive.clinic_id, sa.func.max(AuditArchive.last_event_id).label("last"))
+        .group_by(AuditArchive.clinic_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(AuditArchive.clinic_id, AuditArchive.last_event_id, AuditArchive.last_hash).join(
+            latest,
+            sa.and_(
+                AuditArchive.clinic_id.is_not_distinct_from(latest.c.clinic_id),
+                AuditArchive.last_event_id == latest.c.last,
+            ),
+        )
+    )
+    return {clinic_id: (last_id, last_hash) for clinic_id, last_id, last_hash in rows}
 
 
 def verify(session: Session) -> tuple[int, list[Break], dict[int | None, tuple[int, str]]]:
-    """Walk every chain. Returns (events checked, the first break of each broken chain, each chain's head)."""
+    """Walk every chain. Returns (events checked, the first break of each broken chain, each chain's head).
+
+    A chain with archived events starts at the hash of its last archived event (its anchor in
+    `audit_archive`) instead of the genesis."""
     checked, breaks, heads = 0, [], {}
     broken: set[int | None] = set()
-    previous: dict[int | None, tuple[int, str | None]] = {}
-    for event in _events(session):
+    previous: dict[int | None, tuple[int | None, str | None]] = dict(archive_starts(session))
+    query = sa.select(AuditEvent).order_by(AuditEvent.clinic_id.nulls_first(), AuditEvent.id)
+    for event, patient_ids in events_with_patients(session, query):
         checked += 1
         clinic_id = event.clinic_id
         if clinic_id in broken:
@@ -145,7 +206,7 @@ def verify(session: Session) -> tuple[int, list[Break], dict[int | None, tuple[i
             problem = (
                 f"does not follow {after}: an event between them was deleted, inserted or the events were reordered"
             )
-        elif link_hash(event.prev_hash, event_fields(event)) != event.hash:
+        elif link_hash(event.prev_hash, event_fields(event, patient_ids)) != event.hash:
             problem = "was edited after it was written (its content no longer matches its hash)"
         if problem:
             breaks.append(Break(clinic_id, event.id, problem))
@@ -162,8 +223,21 @@ def check_anchors(session: Session, anchors: Iterable[dict]) -> list[str]:
     for anchor in anchors:
         stored = session.scalar(sa.select(AuditEvent).where(AuditEvent.id == anchor["event_id"]))
         where = f"anchor of {anchor.get('exported_at', '?')} (clinic {anchor.get('clinic_id')})"
+        if stored is None and _archived(session, anchor.get("clinic_id"), anchor["event_id"]):
+            continue  # moved by `flask audit archive`: `flask audit verify-archive FILE --anchors` checks it there
         if stored is None:
             problems.append(f"{where}: event {anchor['event_id']} no longer exists")
         elif stored.hash != anchor["hash"] or stored.clinic_id != anchor.get("clinic_id"):
             problems.append(f"{where}: event {anchor['event_id']} has a different hash now (chain rewritten)")
     return problems
+
+
+def _archived(session: Session, clinic_id: int | None, event_id: int) -> bool:
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditArchive)
+            .where(AuditArchive.clinic_id.is_not_distinct_from(clinic_id), AuditArchive.last_event_id >= event_id)
+        )
+        > 0
+    )

@@ -12,9 +12,8 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from clinic.audit.chain import CHAIN_FIELDS, seal
-from clinic.audit.models import AuditEvent
-from clinic.db import now_utc
+from clinic.audit import chain  # noqa: F401 - seals new events when they are flushed
+from clinic.audit.models import AuditEvent, AuditEventPatient, shows_patient
 from clinic.extensions import db
 
 
@@ -62,24 +61,18 @@ def record_each(
     detail: str | None = None,
     object_type: str | None = "patient",
     clinic_id: int | None = None,
-) -> None:
-    """One event per patient a page names (a list showed their name), so each appears in "who viewed my
-    record"; written in one INSERT so a page's query count does not grow with the number of patients."""
-    ids = list(dict.fromkeys(patient_ids))
+) -> AuditEvent | None:
+    """One event for a page (or a job) that names several patients, naming each of them in an
+    `AuditEventPatient` row so each finds it in "who viewed my record". Two INSERTs whatever the number of
+    patients; the patients are part of the event's hash."""
+    ids = tuple(dict.fromkeys(patient_ids))
     if not ids:
-        return
-    template = record(action, object_type=object_type, detail=detail, clinic_id=clinic_id)  # who, where, when
-    db.session.expunge(template)
-    common = {
-        name: getattr(template, name) for name in CHAIN_FIELDS if name not in ("patient_id", "object_id", "occurred_at")
-    }
-    now = now_utc()
-    rows = [
-        {**common, "occurred_at": now, "patient_id": pid, "object_id": str(pid) if object_type else None} for pid in ids
-    ]
-    db.session.flush()  # earlier events of this transaction join the chain first
-    seal(db.session, rows)
-    db.session.execute(sa.insert(AuditEvent), rows)
+        return None
+    event = record(action, object_type=object_type, detail=detail, clinic_id=clinic_id)
+    event.shown_patient_ids = ids
+    db.session.flush()
+    db.session.execute(sa.insert(AuditEventPatient), [{"event_id": event.id, "patient_id": pid} for pid in ids])
+    return event
 
 
 def record_denial(*, status: int, detail: str = "", patient_id: int | None = None) -> None:
@@ -125,7 +118,7 @@ def audit_query(clinic_id: int, zone: ZoneInfo, filters: AuditFilter) -> sa.Sele
     if filters.user_id is not None:
         query = query.where(AuditEvent.user_id == filters.user_id)
     if filters.patient_id is not None:
-        query = query.where(AuditEvent.patient_id == filters.patient_id)
+        query = query.where(shows_patient(filters.patient_id))
     if filters.action:
         query = query.where(AuditEvent.action.startswith(filters.action.strip(), autoescape=True))
     if filters.outcome:
@@ -136,3 +129,16 @@ def audit_query(clinic_id: int, zone: ZoneInfo, filters: AuditFilter) -> sa.Sele
         day_after = filters.date_to + timedelta(days=1)
         query = query.where(AuditEvent.occurred_at < _local_midnight_utc(day_after, zone))
     return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+
+def named_counts(events: Iterable[AuditEvent]) -> dict[int, int]:
+    """event id -> how many patients it names in `AuditEventPatient` rows (one query for a page of events)."""
+    ids = [event.id for event in events]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(AuditEventPatient.event_id, sa.func.count())
+        .where(AuditEventPatient.event_id.in_(ids))
+        .group_by(AuditEventPatient.event_id)
+    )
+    return dict(rows.tuples().all())

@@ -8,7 +8,7 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.forms import AuditFilterForm
 from clinic.audit.people import staff_choices
-from clinic.audit.services import AuditFilter, audit_query, record
+from clinic.audit.services import AuditFilter, audit_query, named_counts, record
 from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
 from clinic.roles import Role
@@ -27,7 +27,7 @@ def _filter_form() -> AuditFilterForm:
 def list_events():
     form = _filter_form()
     if request.args and not form.validate():
-        return render_template("audit/list.html", form=form, page=None, page_args={}), 400
+        return render_template("audit/list.html", form=form, page=None, page_args={}, named={}), 400
     filters = AuditFilter(
         user_id=form.user_id.data,
         patient_id=form.patient_id.data,
@@ -45,5 +45,6 @@ def list_events():
     )
     page_args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
     record("audit.list", detail=" ".join(f"{k}={v}" for k, v in sorted(page_args.items())))
-    html = render_template("audit/list.html", form=form, page=page, page_args=page_args)
+    named = named_counts(page.items)
+    html = render_template("audit/list.html", form=form, page=page, page_args=page_args, named=named)
     return html

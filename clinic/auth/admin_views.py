@@ -25,13 +25,12 @@ def list_users():
     users = db.session.scalars(
         sa.select(User).where(User.clinic_id == current_user.clinic_id).order_by(User.role, User.full_name, User.id)
     ).all()
-    record("user.list", detail=f"accounts={len(users)}")
     # The list names patients with portal accounts: each of them sees it in "who viewed my record".
-    record_each(
-        "user.list",
-        [u.patient_id for u in users if u.patient_id is not None],
-        detail="listed among the clinic's accounts",
-    )
+    named = [u.patient_id for u in users if u.patient_id is not None]
+    if named:
+        record_each("user.list", named, detail=f"accounts={len(users)}")
+    else:
+        record("user.list", detail=f"accounts={len(users)}")
     return render_template("users/list.html", users=users)
 
 

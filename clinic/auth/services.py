@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import request, session
+from sqlalchemy.orm import joinedload
 
 from clinic.audit.people import register_staff_lister
 from clinic.audit.services import record
@@ -108,10 +109,13 @@ def start_login_session(user: User) -> None:
 
 
 def current_login_session() -> LoginSession | None:
+    """The cookie's login session with its user and the user's clinic: one query (every request runs it)."""
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    return db.session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _sha256(token)))
+    return db.session.scalar(
+        sa.select(LoginSession).where(LoginSession.token_hash == _sha256(token)).options(joinedload(LoginSession.user))
+    )
 
 
 def _expired(login: LoginSession, user: User, now: datetime) -> str | None:

@@ -32,20 +32,22 @@ def _logged_in() -> bool:
 
 def clinic_zone() -> ZoneInfo:
     """The zone of the logged-in user's clinic; UTC outside a request."""
+    if has_request_context() and "clinic_zone" in g:  # asked on every row: no current_user lookup then
+        return g.clinic_zone
     if not _logged_in():
         return _UTC
-    if "clinic_zone" not in g:
-        g.clinic_zone = ZoneInfo(current_user.clinic.timezone)
+    g.clinic_zone = ZoneInfo(current_user.clinic.timezone)
     return g.clinic_zone
 
 
 def viewer_zone() -> ZoneInfo:
     """The zone times are shown in: a patient's own, staff's clinic's, UTC for a visitor."""
+    if has_request_context() and "viewer_zone" in g:
+        return g.viewer_zone
     if not _logged_in():
         return _UTC
-    if "viewer_zone" not in g:
-        patient = current_user.patient if current_user.role == Role.PATIENT else None
-        g.viewer_zone = ZoneInfo(patient.timezone) if patient is not None else clinic_zone()
+    patient = current_user.patient if current_user.role == Role.PATIENT else None
+    g.viewer_zone = ZoneInfo(patient.timezone) if patient is not None else clinic_zone()
     return g.viewer_zone
 
 

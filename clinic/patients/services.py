@@ -175,7 +175,8 @@ def unarchive_patient(patient: Patient) -> None:
 
 
 def audit_listed(patients: list[Patient], detail: str) -> None:
-    """One "patient.list" event per patient shown on a list page (their name and birth date were seen)."""
+    """One "patient.list" event naming every patient shown on a list page (their name and birth date were
+    seen), so each finds it in "who viewed my record"."""
     record_each("patient.list", [p.id for p in patients], detail=detail)
 
 

@@ -15,6 +15,7 @@ from clinic.audit.services import record
 from clinic.auth.invitations import send_invitation
 from clinic.auth.models import User
 from clinic.extensions import db
+from clinic.pagination import bounded_paginate
 from clinic.patients import services
 from clinic.patients.access import get_patient
 from clinic.patients.chart import chart_sections
@@ -47,11 +48,8 @@ def _loaded_version(form) -> int:
 def list_patients():
     query = ListQuery.from_args(request.args)
     select = patient_list_query(current_user.clinic_id, query).options(selectinload(Patient.concern_rows))
-    page = db.paginate(
-        select,
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PATIENTS_PER_PAGE"],
-        error_out=False,
+    page = bounded_paginate(
+        select, page=request.args.get("page", 1, type=int), per_page=current_app.config["PATIENTS_PER_PAGE"]
     )
     services.audit_listed(page.items, detail=f"q={query.q!r} page={page.page} archived={query.archived}")
     html = render_template(

@@ -6,5 +6,5 @@ from clinic.audit.services import record_each
 
 
 def record_viewed(action: str, patient_ids: set[int] | list[int], detail: str) -> None:
-    """One audit row per patient shown, written in a single INSERT whatever the number of patients."""
+    """One audit event for the page naming every patient shown: two INSERTs whatever their number."""
     record_each(action, sorted(set(patient_ids)), detail=detail, object_type=None)

@@ -171,18 +171,28 @@ def follow_up_queue(
         _no_show_rows(clinic.id, today),
     ).subquery("follow_up")
     visible = visible_clause(rows.c.patient_id, today)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(rows).where(visible))
+    page = max(page, 1)
+    found = _page_rows(rows, visible, per_page, page)
+    if not found and page > 1:  # past the end (the queue shrank): show the last page
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(rows).where(visible))
+        page = max((total + per_page - 1) // per_page, 1)
+        found = _page_rows(rows, visible, per_page, page)
+    total = found[0].total if found else 0
     pages = max((total + per_page - 1) // per_page, 1)
-    page = min(max(page, 1), pages)
-    found = db.session.execute(
-        sa.select(rows, ContactAttempt)
+    return FollowUpPage(_hydrate(found), page, pages, total)
+
+
+def _page_rows(rows, visible, per_page: int, page: int) -> list:
+    """One page of the queue, each row also carrying the queue's length (`count(*) OVER ()`): the UNION is
+    evaluated once per request, not once for the count and again for the page."""
+    return db.session.execute(
+        sa.select(rows, ContactAttempt, sa.func.count().over().label("total"))
         .outerjoin(ContactAttempt, ContactAttempt.id == latest_id(rows.c.patient_id))
         .where(visible)
         .order_by(rows.c.due_on, rows.c.patient_id, rows.c.kind)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return FollowUpPage(_hydrate(found), page, pages, total)
 
 
 def _by_id(model, ids: set[int], *options) -> dict:

@@ -6,11 +6,10 @@ Create Date: 2026-11-26 02:49:00.601007
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0001_foundation"

@@ -6,11 +6,10 @@ Create Date: 2026-11-26 03:22:55.424420
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0003_treatments"

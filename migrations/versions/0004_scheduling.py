@@ -8,8 +8,8 @@ Create Date: 2026-11-26 03:09:30.684993
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
 

@@ -6,11 +6,10 @@ Create Date: 2026-11-26 02:55:08.767728
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0005_routines"

@@ -6,11 +6,8 @@ Create Date: 2026-11-26 03:52:57.936800
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
-import clinic.db
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0006_session_appointment"

@@ -10,12 +10,9 @@ Create Date: 2026-11-26 03:53:37.058520
 import json
 from datetime import date
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from dateutil.relativedelta import relativedelta
-
-import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0007_scheduling_followups"

@@ -12,8 +12,8 @@ Create Date: 2026-11-27 09:40:00
 
 import os
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from clinic.audit.chain import CHAIN_FIELDS, link_hash
 

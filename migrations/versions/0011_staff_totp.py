@@ -7,8 +7,8 @@ Create Date: 2026-11-27 10:05:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
 from clinic.db import sqlite_rebuild

@@ -12,11 +12,10 @@ Create Date: 2026-11-27 09:30:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0020_reminder_channels"

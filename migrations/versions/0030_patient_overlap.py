@@ -11,8 +11,8 @@ Create Date: 2026-11-27 09:40:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # Written out, not imported: a migration must not change when the models do.
 ADD_SQL = """ALTER TABLE appointment ADD CONSTRAINT ex_appointment_patient_overlap

@@ -12,8 +12,8 @@ Create Date: 2026-11-27 09:50:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # Written out, not imported: a migration must not change when the models do.
 ALL_CAPABILITIES = '["injections", "laser", "microneedling"]'

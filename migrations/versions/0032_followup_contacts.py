@@ -7,11 +7,10 @@ Create Date: 2026-11-27 10:00:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0032_followup_contacts"

@@ -6,11 +6,10 @@ Create Date: 2026-11-27 10:10:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0033_problem_replies"

@@ -14,11 +14,10 @@ Create Date: 2026-11-27 09:50:00
 
 from datetime import timedelta
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0040_routine_windows"

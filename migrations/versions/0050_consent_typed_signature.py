@@ -8,11 +8,10 @@ Create Date: 2026-11-27 09:30:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from clinic.db import sqlite_rebuild
-
 
 # revision identifiers, used by Alembic.
 revision = "0050_consent_typed_signature"

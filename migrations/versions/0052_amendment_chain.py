@@ -16,11 +16,10 @@ import hashlib
 import json
 from datetime import UTC
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
-
 
 # revision identifiers, used by Alembic.
 revision = "0052_amendment_chain"

@@ -8,8 +8,8 @@ Create Date: 2026-12-07 22:10:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import clinic.db
 from clinic.db import sqlite_rebuild

@@ -7,8 +7,8 @@ Create Date: 2026-12-07 23:10:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from clinic.db import sqlite_rebuild
 

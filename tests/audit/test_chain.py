@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from clinic.audit.chain import link_hash, verify
-from clinic.audit.models import AuditEvent
+from clinic.audit.models import AuditEvent, AuditEventPatient
 from clinic.audit.services import record, record_each
 from clinic.extensions import db
 from tests.conftest import BACKEND
@@ -23,7 +23,8 @@ sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's INSERT OR
 
 @pytest.fixture
 def events(app) -> list[int]:
-    """Six events in two clinics, written through the app (single records and a list page's bulk insert)."""
+    """Six events in two clinics, written through the app (single records and a list page's one event
+    naming three patients)."""
     other = make_clinic("Other")
     patients = [make_patient() for _ in range(3)]
     db.session.commit()
@@ -31,7 +32,9 @@ def events(app) -> list[int]:
     record("test.other", clinic_id=other.id)
     db.session.flush()
     record_each("patient.list", [p.id for p in patients], detail="page 1")
-    record("test.two", detail="last")
+    record("test.two", detail="second")
+    record("test.three", detail="third")
+    record("test.four", detail="last")
     db.session.commit()
     ids = list(db.session.scalars(sa.select(AuditEvent.id).order_by(AuditEvent.id)))
     db.session.rollback()
@@ -45,7 +48,13 @@ def _as_owner(*statements: str) -> None:
         if BACKEND == "postgres":
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         else:
-            for name in ("audit_event_no_update", "audit_event_no_delete", "audit_event_no_replace"):
+            for name in (
+                "audit_event_no_update",
+                "audit_event_no_delete",
+                "audit_event_no_replace",
+                "audit_event_patient_no_update",
+                "audit_event_patient_no_delete",
+            ):
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         for statement in statements:
             conn.exec_driver_sql(statement)
@@ -69,6 +78,33 @@ def test_an_edited_event_is_named(app, events):
     result = _verify(app)
     assert result.exit_code == 1
     assert f"event {events[0]} was edited" in result.output
+
+
+def _list_event() -> AuditEvent:
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "patient.list")).one()
+
+
+def test_the_patients_an_event_named_are_sealed_into_its_hash(app, events):
+    """Removing (or swapping) a patient from a list event's names is an edit of that event."""
+    event = _list_event()
+    assert sorted(event.shown_patient_ids) == [] and event.patient_id is None
+    named = db.session.scalars(
+        sa.select(AuditEventPatient.patient_id).where(AuditEventPatient.event_id == event.id)
+    ).all()
+    assert len(named) == 3
+    _as_owner(f"DELETE FROM audit_event_patient WHERE event_id = {event.id} AND patient_id = {named[0]}")
+    result = _verify(app)
+    assert result.exit_code == 1 and f"event {event.id} was edited" in result.output
+
+
+def test_patient_rows_are_append_only_too(app, events):
+    event = _list_event()
+    for sql in (
+        f"DELETE FROM audit_event_patient WHERE event_id = {event.id}",
+        f"UPDATE audit_event_patient SET patient_id = patient_id WHERE event_id = {event.id}",
+    ):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+            conn.exec_driver_sql(sql)
 
 
 def test_a_deleted_event_is_named_by_the_one_after_it(app, events):
@@ -128,6 +164,9 @@ def test_a_rewritten_chain_is_caught_by_the_anchor(app, events, tmp_path):
         content = (
             {**fields, "detail": "forged"} if event.id == first.id else {name: getattr(event, name) for name in fields}
         )
+        content["patient_ids"] = db.session.scalars(
+            sa.select(AuditEventPatient.patient_id).where(AuditEventPatient.event_id == event.id)
+        ).all()
         new = link_hash(prev, content)
         detail = ", detail = 'forged'" if event.id == first.id else ""
         statements.append(
@@ -162,10 +201,11 @@ def test_insert_or_replace_over_an_existing_event_is_refused(app, events):
 
 
 @pg_only
-def test_truncate_is_refused(app, events):
+@pytest.mark.parametrize("table", ["audit_event CASCADE", "audit_event_patient", "audit_archive"])
+def test_truncate_is_refused(app, events, table):
     db.session.rollback()
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE audit_event")
+        conn.exec_driver_sql(f"TRUNCATE {table}")
 
 
 @pg_only

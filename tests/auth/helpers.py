@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from clinic.audit.models import AuditEvent
+from clinic.audit.models import AuditEvent, AuditEventPatient
 from clinic.extensions import db
 
 COOKIE = "clinic_session"
@@ -34,6 +34,14 @@ def events(action: str, **where) -> list[AuditEvent]:
     for column, value in where.items():
         query = query.where(getattr(AuditEvent, column) == value)
     return list(db.session.scalars(query.order_by(AuditEvent.id)))
+
+
+def shown_patients(event: AuditEvent) -> list[int]:
+    """The patients an event names: its own patient, or those a list page showed (audit_event_patient)."""
+    named = db.session.scalars(
+        sa.select(AuditEventPatient.patient_id).where(AuditEventPatient.event_id == event.id)
+    ).all()
+    return sorted({*named, *([event.patient_id] if event.patient_id else [])})
 
 
 def is_login_redirect(response) -> bool:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.patients.models import MedicalHistory, Patient
+from tests.auth.helpers import shown_patients
 from tests.factories import make_clinic, make_patient
 
 VALID = {
@@ -59,7 +60,7 @@ def test_list_searches_sorts_and_audits_each_listed_patient(staff):
     assert "Smith, Ana" in response.text and "Jones, Bob" not in response.text
     assert 'value="smith"' in response.text
     [event] = events("patient.list")
-    assert event.patient_id == smith.id and "smith" in event.detail
+    assert shown_patients(event) == [smith.id] and "smith" in event.detail
 
 
 def test_list_paginates(staff, app):

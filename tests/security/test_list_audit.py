@@ -10,6 +10,7 @@ import time_machine
 
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
+from tests.auth.helpers import shown_patients
 from tests.factories import make_patient, make_user
 from tests.routines.factories import make_routine
 from tests.routines.test_portal_extras import NOW, TODAY
@@ -17,7 +18,8 @@ from tests.routines.test_portal_extras import NOW, TODAY
 
 def _patients_named(action: str) -> set[int]:
     db.session.expire_all()
-    return set(db.session.scalars(sa.select(AuditEvent.patient_id).where(AuditEvent.action == action)))
+    found = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return {pid for event in found for pid in shown_patients(event)}
 
 
 def test_adherence_list_names_each_listed_patient(login_as):

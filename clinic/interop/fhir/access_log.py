@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from clinic.audit.models import AuditEvent
+from clinic.audit.models import AuditEvent, shows_patient
 from clinic.auth.models import User
 from clinic.roles import Role
 
@@ -33,8 +33,6 @@ def access_log_query(patient_id: int) -> sa.Select:
     return (
         sa.select(AuditEvent, User.full_name)
         .outerjoin(User, User.id == AuditEvent.user_id)
-        .where(
-            AuditEvent.patient_id == patient_id, AuditEvent.role != Role.PATIENT.value, AuditEvent.outcome == "success"
-        )
+        .where(shows_patient(patient_id), AuditEvent.role != Role.PATIENT.value, AuditEvent.outcome == "success")
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
