@@ -51,7 +51,7 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("treatments.adverse_events", "Adverse events"),
         ]
     if current_user.role == Role.DERMATOLOGIST:
-        items += [("routines.inbox", "Problem reports")]
+        items += [("routines.inbox", "Problem reports"), ("safety.inbox", "Safety inbox")]
     if current_user.role == Role.ADMIN:
         items += [
             ("users.list_users", "Users"),
