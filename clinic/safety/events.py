@@ -10,12 +10,17 @@ from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
 from clinic.auth.models import User
+from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.problems import ProblemReport
 from clinic.safety.models import OUTCOMES, SERIOUSNESS, AdverseEvent, AdverseEventLot
 from clinic.treatments.models import SessionProduct, TreatmentSession
 from clinic.validation import Invalid
+
+
+def _zone(clinic_id: int):
+    return db.session.get(Clinic, clinic_id).zone
 
 
 def patient_sessions(patient_id: int) -> list[TreatmentSession]:
@@ -60,7 +65,7 @@ def record_event(
     uses = {p.lot_id: p for p in session.products} if session is not None else {}
     if set(lot_ids) - set(uses):
         problems["lot_ids"] = "Choose lots used in the chosen session."
-    if session is not None and onset_on < session.started_at.date():
+    if session is not None and onset_on < session.started_at.astimezone(_zone(patient.clinic_id)).date():
         problems["onset_on"] = "The event cannot start before the session."
     if report is not None and db.session.scalar(
         sa.select(AdverseEvent.id).where(AdverseEvent.problem_report_id == report.id)

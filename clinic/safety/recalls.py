@@ -151,7 +151,7 @@ def recall_report(lot: ProductLot) -> list[ReportRow]:
             sa.select(TreatmentSession.id, TreatmentSession.status)
             .join(SessionProduct, SessionProduct.session_id == TreatmentSession.id)
             .where(SessionProduct.lot_id == lot.id)
-        ).tuples()
+        ).all()
     )
     return [
         ReportRow(

@@ -65,7 +65,7 @@ def product_rates(clinic_id: int, today: date) -> list[tuple[int, int, list[int]
             sa.select(TreatmentSession.procedure_id, sa.func.count(TreatmentSession.id))
             .where(in_window)
             .group_by(TreatmentSession.procedure_id)
-        ).tuples()
+        ).all()
     )
     events = dict(
         db.session.execute(
@@ -73,7 +73,7 @@ def product_rates(clinic_id: int, today: date) -> list[tuple[int, int, list[int]
             .join(AdverseEvent, AdverseEvent.session_id == TreatmentSession.id)
             .where(in_window)
             .group_by(TreatmentSession.procedure_id)
-        ).tuples()
+        ).all()
     )
     product_sessions = db.session.execute(
         sa.select(
