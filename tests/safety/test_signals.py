@@ -69,7 +69,7 @@ def test_31_days_apart_or_a_single_event_stays_quiet(world):
 
 
 def test_threshold_is_a_setting(world):
-    safety_settings(world["lot"].clinic_id).lot_cluster_events = 3
+    safety_settings(world["lot"].clinic_id, for_update=True).lot_cluster_events = 3
     event(world["sessions"][0], world["derm"], TODAY)
     event(world["sessions"][2], world["derm"], TODAY)
     assert check_clinic(world["lot"].clinic_id, TODAY) == []
@@ -95,7 +95,7 @@ def test_product_rate_exactly_twice_is_quiet_above_fires(app):
     world = {"derm": derm, "lot": lot_a}
     lot_b = _second_product(world)
     clinic_id = lot_a.clinic_id
-    safety_settings(clinic_id).lot_cluster_events = 50  # this test is about rates only
+    safety_settings(clinic_id, for_update=True).lot_cluster_events = 50  # this test is about rates only
     (with_a,) = _sessions(world, 1, lot_a)
     _sessions(world, 1, lot_b)
     event(with_a, derm, TODAY)
@@ -114,7 +114,7 @@ def test_product_rate_multiplier_is_a_setting(app):
     lot_a = make_lot(lot_number="EXO-A-1")
     world = {"derm": derm, "lot": lot_a}
     lot_b = _second_product(world)
-    settings = safety_settings(lot_a.clinic_id)
+    settings = safety_settings(lot_a.clinic_id, for_update=True)
     settings.rate_multiplier = Decimal("3")
     (with_a,) = _sessions(world, 1, lot_a)
     _sessions(world, 2, lot_b)

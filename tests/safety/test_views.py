@@ -110,7 +110,7 @@ def test_admin_recalls_through_the_form(world, login_as):
 def test_notice_uses_the_clinics_wording_or_the_translated_default(world, mailbox):
     first, second = world["patients"]
     second.language = "es"
-    safety_settings(world["lot"].clinic_id).recall_notice = None
+    safety_settings(world["lot"].clinic_id, for_update=True).recall_notice = None
     recall_lot(world["lot"], "recalled", "Manufacturer recall", world["admin"])
     db.session.commit()
     send_due(datetime.now(UTC))

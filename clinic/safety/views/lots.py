@@ -14,6 +14,7 @@ from clinic.catalog.access import get_catalog_row
 from clinic.catalog.models import ProductLot
 from clinic.catalog.views.products import copy_columns
 from clinic.exports import CsvWriter
+from clinic.extensions import db
 from clinic.roles import Role
 from clinic.safety import recalls
 from clinic.safety.forms import RecallForm, SafetySettingsForm
@@ -113,6 +114,7 @@ def settings():
     form = SafetySettingsForm(obj=row)
     if form.validate_on_submit():
         copy_columns(form, row)
+        db.session.add(row)  # the defaults become the clinic's row on its first save
         row.recall_notice = (form.recall_notice.data or "").strip() or None
         record("safety.settings", object_type="safety_settings", object_id=row.clinic_id)
         flash("Saved the safety settings.", "success")
