@@ -31,6 +31,8 @@ from clinic.portal.views import bp as portal_bp
 from clinic.reminders.views import bp as reminders_bp
 from clinic.routines import reminders as routine_reminders  # noqa: F401 - plugs routine reminders into reminders
 from clinic.routines.views import bp as routines_bp
+from clinic.safety import notices, schedule  # noqa: F401 - the recall notice kind and the signal check's schedule
+from clinic.safety.views import bp as safety_bp
 from clinic.scheduling import notifications  # noqa: F401 - plugs appointment notices into reminders
 from clinic.scheduling.admin_views import bp as scheduling_admin_bp
 from clinic.scheduling.feed_views import bp as calendar_feeds_bp
@@ -67,6 +69,7 @@ BLUEPRINTS = (
     imports_bp,
     fhir_bp,
     documents_bp,
+    safety_bp,
     portal_bp,
 )
 

@@ -19,6 +19,7 @@ from clinic.extensions import db
 from clinic.interop.fhir.cli import fhir_cli
 from clinic.interop.imports.cli import import_cli
 from clinic.reminders.cli import reminders_cli
+from clinic.safety.cli import safety_cli
 
 
 def register(app: Flask) -> None:
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(fhir_cli)
+    app.cli.add_command(safety_cli)
 
 
 @click.command("create-user")

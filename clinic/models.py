@@ -18,6 +18,7 @@ from clinic.reminders.models import (
 )
 from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep, RoutineWindow  # noqa: F401
 from clinic.routines.problems import ProblemReply, ProblemReport  # noqa: F401
+from clinic.safety import models as safety_models  # noqa: F401 - adverse events, signals, safety inbox
 from clinic.scheduling.contacts import ContactAttempt  # noqa: F401
 from clinic.scheduling.models import (  # noqa: F401
     Appointment,

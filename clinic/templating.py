@@ -51,7 +51,7 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("treatments.adverse_events", "Adverse events"),
         ]
     if current_user.role == Role.DERMATOLOGIST:
-        items += [("routines.inbox", "Problem reports")]
+        items += [("routines.inbox", "Problem reports"), ("safety.inbox", "Safety inbox")]
     if current_user.role in (Role.DERMATOLOGIST, Role.ADMIN):
         items += [("outcomes.report", "Outcomes")]
     if current_user.role == Role.ADMIN:

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"scheduling", "routines"},
     {"checkins", "outcomes"},  # aftercare answers into the problem inbox; scores next to routine adherence
     {"interop"},  # FHIR mapping, whole-record export, imports: served by portal and api
+    {"safety"},  # lot recalls, adverse events, signals: reads sessions, lots, problem reports; prints via interop
     {"portal", "api", "backups"},  # backups: copies the database and the photo folder
 ]
 #: Modules at the top of the package that wire everything together (they may import any feature).

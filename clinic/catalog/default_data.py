@@ -1,6 +1,10 @@
 """DOMAIN.md's catalogue as data: the article's four products, a few everyday products that routines need
 (cleanser, SPF, actives to pause), the four procedures with their protocols and aftercare rules.
 
+Exosome sources: the article names none for any product (its general remark that exosomes come from bone-marrow
+stem cells is not a manufacturer's declaration), so every product says "undisclosed" until the clinic records
+what the manufacturer declares.
+
 `clinic.catalog.defaults.install_defaults` turns these into rows.
 """
 
@@ -28,7 +32,7 @@ PRODUCTS = [
         category="serum",
         size_ml="30",
         price="267.00",
-        ingredients="Exosomes (platelet-derived). Gluten-free, paraben-free.",
+        ingredients="Exosomes. Gluten-free, paraben-free.",
         use="home",
         ml_per_use="0.3",
         tags=["exosome"],
@@ -45,7 +49,7 @@ PRODUCTS = [
         use="home",
         ml_per_use="0.25",
         tags=["exosome", "vitamin_e", "bergamot"],
-        exosome_source="plant",
+        exosome_source="undisclosed",
         usage_instructions="For hyperpigmentation, firming and smoothing. Apply morning and evening.",
     ),
     dict(
@@ -58,7 +62,7 @@ PRODUCTS = [
         use="both",
         ml_per_use="1",
         tags=["exosome"],
-        exosome_source="human_adipose_msc",
+        exosome_source="undisclosed",
         usage_instructions="Applied after microneedling in the clinic; also for home use against signs of "
         "aging and rosacea. Follow the clinic's instructions.",
     ),

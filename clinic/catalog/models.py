@@ -6,13 +6,13 @@ Every number is a per-clinic default that an admin can change (DOMAIN.md), so it
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.db import Base, TimestampMixin
+from clinic.db import Base, TimestampMixin, UTCDateTime
 
 PRODUCT_CATEGORIES: dict[str, str] = {
     "cleanser": "Cleanser",
@@ -44,13 +44,17 @@ INGREDIENT_TAGS: dict[str, str] = {
     "peptide": "Peptides",
     "gentle_cleanser": "Gentle cleanser",
 }
+#: Where a product's or lot's exosomes come from, as the manufacturer declares it.
 EXOSOME_SOURCES: dict[str, str] = {
     "human_bone_marrow_msc": "Human bone-marrow stem-cell derived",
     "human_adipose_msc": "Human adipose stem-cell derived",
     "human_umbilical_msc": "Human umbilical-cord stem-cell derived",
     "plant": "Plant derived",
+    "bovine_milk": "Bovine-milk derived",
     "undisclosed": "Not disclosed by the manufacturer",
 }
+#: A lot in use, or taken out of use by an admin (never recorded in a session again, its stock frozen).
+LOT_STATUSES: dict[str, str] = {"active": "In use", "recalled": "Recalled", "quarantined": "Quarantined"}
 PRODUCT_USES: dict[str, str] = {"home": "At home", "in_office": "In office", "both": "Home and in office"}
 PROCEDURE_KINDS: dict[str, str] = {
     "microneedling": "Microneedling + topical exosome",
@@ -266,6 +270,11 @@ class ProductLot(TimestampMixin, Base):
     source: Mapped[str | None] = mapped_column(sa.String(30))
     quantity_on_hand: Mapped[int] = mapped_column(default=0)
     low_stock_threshold: Mapped[int] = mapped_column(default=3)
+    #: active, recalled or quarantined (safety.recalls sets it, once, with a reason).
+    status: Mapped[str] = mapped_column(sa.String(12), default="active", server_default="active")
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     product: Mapped[Product] = relationship(lazy="joined")
 
@@ -273,7 +282,22 @@ class ProductLot(TimestampMixin, Base):
         sa.UniqueConstraint("product_id", "lot_number", name="uq_product_lot_product_number"),
         sa.CheckConstraint("quantity_on_hand >= 0", name="quantity_not_negative"),
         sa.CheckConstraint("low_stock_threshold >= 0", name="threshold_not_negative"),
+        sa.CheckConstraint("status IN ('active', 'recalled', 'quarantined')", name="status"),
     )
+
+    @property
+    def in_use(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def declared_source(self) -> str | None:
+        """The exosome source the lot's manufacturer declares, else the product's; None for a non-exosome lot."""
+        return self.source or self.product.exosome_source
+
+    @property
+    def source_label(self) -> str:
+        source = self.declared_source
+        return EXOSOME_SOURCES.get(source, source) if source else "Not an exosome product"
 
     def is_expired(self, on: date) -> bool:
         return self.expires_on < on

@@ -34,16 +34,19 @@ def lot_problem(lot: ProductLot | None, lot_number: str, product: Product, on: d
         return f"Unknown lot {lot_number!r}: add it under Lots first."
     if lot.product_id != product.id:
         return f"Lot {lot.lot_number} is a lot of {lot.product.display_name}, not {product.display_name}."
+    if not lot.in_use:
+        return f"Lot {lot.lot_number} is {lot.status} ({lot.status_reason}): it cannot be used in a session."
     if lot.is_expired(on):
         return f"Lot {lot.lot_number} expired on {lot.expires_on:%d %b %Y}."
     return None
 
 
 def draw(lot: ProductLot, units: int) -> None:
-    """Take `units` from the lot in one conditional UPDATE, so two sessions can never overdraw it."""
+    """Take `units` from the lot in one conditional UPDATE, so two sessions can never overdraw it, and a recalled
+    or quarantined lot (its stock frozen) gives nothing even if the recall lands between check and draw."""
     result = db.session.execute(
         sa.update(ProductLot)
-        .where(ProductLot.id == lot.id, ProductLot.quantity_on_hand >= units)
+        .where(ProductLot.id == lot.id, ProductLot.quantity_on_hand >= units, ProductLot.status == "active")
         .values(quantity_on_hand=ProductLot.quantity_on_hand - units)
         .execution_options(synchronize_session=False)
     )
@@ -70,6 +73,7 @@ def usable_lots(clinic_id: int, on: date) -> list[ProductLot]:
                 ProductLot.clinic_id == clinic_id,
                 ProductLot.quantity_on_hand > 0,
                 ProductLot.expires_on >= on,
+                ProductLot.status == "active",
             )
             .order_by(ProductLot.expires_on, ProductLot.lot_number)
         )
@@ -86,7 +90,7 @@ def stock_warnings(clinic_id: int, on: date) -> list[LotWarning]:
     """Low stock and expiry within 30 days (or already expired but still on hand)."""
     lots = db.session.scalars(
         sa.select(ProductLot)
-        .where(ProductLot.clinic_id == clinic_id, ProductLot.quantity_on_hand > 0)
+        .where(ProductLot.clinic_id == clinic_id, ProductLot.quantity_on_hand > 0, ProductLot.status == "active")
         .order_by(ProductLot.expires_on)
     ).all()
     found = []

@@ -79,6 +79,9 @@ class Consent(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    #: The exosome sources the signed text named (EXOSOME_SOURCES codes); None for consents signed before
+    #: sources were recorded (migration 0120) and for photo consents.
+    product_sources: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     procedure = relationship("Procedure")
     witnessed_by = relationship("User", foreign_keys=[witnessed_by_id])

@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
-from clinic.catalog.models import EXOSOME_SOURCES, Procedure, Product
+from clinic.catalog.models import EXOSOME_SOURCES, Procedure, Product, ProductLot
 from clinic.consents.models import Consent, ConsentForm
 from clinic.consents.signature import BadSignature, decode_signature
 from clinic.db import now_utc
@@ -53,7 +53,9 @@ def current_forms(clinic_id: int) -> Sequence[ConsentForm]:
     ).all()
 
 
-def product_sources(clinic_id: int) -> str:
+def _offered_products(clinic_id: int) -> list[tuple[Product, list[str]]]:
+    """The clinic's in-office exosome products, each with the sources its declaration and its usable lots name
+    (a lot may declare a source its product's listing does not)."""
     products = db.session.scalars(
         sa.select(Product)
         .where(
@@ -63,9 +65,36 @@ def product_sources(clinic_id: int) -> str:
             Product.exosome_source.is_not(None),
         )
         .order_by(Product.brand, Product.name)
-    )
+    ).all()
+    lot_sources = db.session.execute(
+        sa.select(ProductLot.product_id, ProductLot.source)
+        .where(
+            ProductLot.clinic_id == clinic_id,
+            ProductLot.source.is_not(None),
+            ProductLot.status == "active",
+            ProductLot.quantity_on_hand > 0,
+        )
+        .distinct()
+    ).all()
+    found = []
+    for product in products:
+        sources = [product.exosome_source]
+        sources += sorted({s for pid, s in lot_sources if pid == product.id and s not in sources})
+        found.append((product, sources))
+    return found
+
+
+def consented_sources(clinic_id: int) -> list[str]:
+    """The source codes a treatment consent signed now names."""
+    return sorted({source for _, sources in _offered_products(clinic_id) for source in sources})
+
+
+def product_sources(clinic_id: int) -> str:
     return (
-        "; ".join(f"{p.display_name}: {EXOSOME_SOURCES.get(p.exosome_source, p.exosome_source)}" for p in products)
+        "; ".join(
+            f"{p.display_name}: " + ", ".join(EXOSOME_SOURCES.get(s, s) for s in sources)
+            for p, sources in _offered_products(clinic_id)
+        )
         or "no in-office exosome product is listed"
     )
 
@@ -142,6 +171,7 @@ def sign_consent(
         signed_at=at,
         witnessed_by_id=getattr(witness, "id", None),
         expires_at=at + relativedelta(months=form.valid_months),
+        product_sources=consented_sources(patient.clinic_id) if form.kind == "treatment" else None,
     )
     db.session.add(consent)
     db.session.flush()

@@ -183,7 +183,10 @@ def _replace_products(session: TreatmentSession, resolved: list) -> None:
             draw(lot, use.units_used)
         except OutOfStock:
             db.session.refresh(lot)
-            problems[f"products-{i}-lot_number"] = f"Lot {lot.lot_number} has only {lot.quantity_on_hand} unit(s) left."
+            problems[f"products-{i}-lot_number"] = (
+                lot_problem(lot, lot.lot_number, product, lot.expires_on)
+                or f"Lot {lot.lot_number} has only {lot.quantity_on_hand} unit(s) left."
+            )
             continue
         session.products.append(
             SessionProduct(

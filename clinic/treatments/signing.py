@@ -17,6 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from clinic.audit.services import record
+from clinic.catalog.models import EXOSOME_SOURCES
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.photos.services import session_photos
@@ -96,6 +97,26 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def source_not_consented(session: TreatmentSession) -> str | None:
+    """Why the session's consent does not cover the exosome source of a lot it used, or None.
+
+    Consents signed before sources were recorded (`product_sources` None) name them in their text only and
+    are not checked here."""
+    consent = session.consent
+    if consent is None or consent.product_sources is None:
+        return None
+    for used in session.products:
+        source = used.lot.declared_source
+        if source is not None and source not in consent.product_sources:
+            named = ", ".join(EXOSOME_SOURCES.get(s, s) for s in consent.product_sources) or "no source"
+            return (
+                f"Lot {used.lot.lot_number} is {EXOSOME_SOURCES.get(source, source).lower()}, but the patient's "
+                f"consent names {named.lower()}. The patient must sign a new consent naming this source before "
+                "the session can be signed."
+            )
+    return None
+
+
 def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> str | None:
     """Sign as `user` (a dermatologist) if the session is still the draft they looked at, and complete the
     appointment it was started from. Returns a note when that appointment had to be left as it was."""
@@ -105,6 +126,8 @@ def sign_session(session: TreatmentSession, user, *, loaded_version: int) -> str
         raise SessionSigned("This session is already signed.")
     if session.ended_at is None:
         raise Invalid({"ended_at": "Record when the session ended before signing."})
+    if problem := source_not_consented(session):
+        raise Invalid({"consent": problem})
     signed_at = now_utc().replace(microsecond=0)
     digest = content_hash(signed_content(session, user.id, signed_at))
     result = db.session.execute(

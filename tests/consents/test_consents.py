@@ -67,7 +67,7 @@ def test_signing_freezes_text_name_time_ip_and_expiry(derm):
     patient = make_patient()
     consent = make_consent(patient, procedure(), witness=derm)
     assert "no FDA-approved exosome products" in consent.text
-    assert "DP Derm Exo-Skin Exosome Therapy: Human adipose stem-cell derived" in consent.text
+    assert "DP Derm Exo-Skin Exosome Therapy: Not disclosed by the manufacturer" in consent.text
     assert "MedWatch" in consent.text
     assert consent.signer_name == patient.full_name and consent.ip == "127.0.0.1"
     assert consent.method == "staff_tablet" and consent.witnessed_by_id == derm.id

@@ -50,7 +50,7 @@ def make_lot(
         expires_on=expires_on or date.today() + timedelta(days=365),
         quantity_on_hand=quantity,
         manufacturer=extra.pop("manufacturer", "DP Derm Labs"),
-        source="human_adipose_msc",
+        source=extra.pop("source", product.exosome_source),
         **extra,
     )
     db.session.add(lot)
