@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from clinic.db import Base
 
-# Views commit the audit event before rendering; keeping loaded objects after commit avoids one
-# reload query per row the template touches.
+# The request commits after the view (clinic/transactions.py); objects stay loaded after a commit so that
+# code running after it (the dispatcher between its short transactions, the CLI) does not reload each row.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
+import json
 import os
 import shutil
 import uuid
@@ -28,7 +30,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from clinic import create_app
-from clinic.extensions import db
+from clinic.extensions import db, limiter
 
 BACKEND = os.environ.get("CLINIC_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -102,12 +104,22 @@ def _truncate_all(app: Flask) -> None:
 
 
 @pytest.fixture
-def database_url(database_template: str, tmp_path: Path) -> str:
+def database_url(database_template: str, tmp_path: Path, tmp_path_factory) -> str:
+    """The test's empty database.
+
+    SQLite: a fresh copy of the template for each test, reached through one symbolic link whose path stays
+    the same for the whole run, so the app (whose configuration names that path) can be shared between
+    tests; a connection the last test left open keeps its own file.
+    """
     if BACKEND == "postgres":
         return database_template
     target = tmp_path / "clinic.db"
     shutil.copyfile(database_template, target)
-    return f"sqlite:///{target}"
+    link = tmp_path_factory.getbasetemp() / "clinic.db"
+    staged = link.with_name(f"clinic.db.{uuid.uuid4().hex}")
+    staged.symlink_to(target)
+    staged.replace(link)
+    return f"sqlite:///{link}"
 
 
 @pytest.fixture
@@ -116,10 +128,50 @@ def app_config(database_url: str) -> dict:
     return base_config(database_url)
 
 
+class _AppCache:
+    """Apps by configuration, reused between tests.
+
+    Building the app costs about half a second (mostly compiling some 170 URL rules); most tests use the same
+    configuration. Before each reuse the app is put back as it was built: its configuration, rate-limit
+    counters and local mail outbox. An app that a test changed in ways that cannot be put back (a route
+    added) is dropped.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.apps: dict[str, tuple[Flask, dict, int]] = {}
+
+    def get(self, config: dict) -> Flask:
+        key = json.dumps(config, sort_keys=True, default=repr)
+        if key in self.apps:
+            app, pristine, _ = self.apps.pop(key)
+            app.config.clear()
+            app.config.update(copy.deepcopy(pristine))
+            app._got_first_request = False
+            limiter.reset()
+            app.extensions["mailman"].__dict__.pop("outbox", None)
+        else:
+            app = create_app(config)
+            app.test_client_class = IsolatedClient
+            pristine = copy.deepcopy(dict(app.config))
+        self.apps[key] = (app, pristine, len(app.url_map._rules))  # newest last
+        while len(self.apps) > self.size:
+            self.apps.pop(next(iter(self.apps)))
+        return app
+
+    def release(self, config: dict, app: Flask) -> None:
+        key = json.dumps(config, sort_keys=True, default=repr)
+        entry = self.apps.get(key)
+        if entry is not None and len(app.url_map._rules) != entry[2]:
+            del self.apps[key]
+
+
+_apps = _AppCache()
+
+
 @pytest.fixture
 def app(app_config: dict) -> Iterator[Flask]:
-    app = create_app(app_config)
-    app.test_client_class = IsolatedClient
+    app = _apps.get(app_config)
     ctx = app.app_context()
     ctx.push()
     try:
@@ -130,6 +182,7 @@ def app(app_config: dict) -> Iterator[Flask]:
             _truncate_all(app)
         db.engine.dispose()
         ctx.pop()
+        _apps.release(app_config, app)
 
 
 class IsolatedClient(FlaskClient):
