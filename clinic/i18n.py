@@ -34,6 +34,15 @@ def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by defaul
     return message
 
 
+#: How a role reads to a patient (translated where shown: `_(ROLE_WORDS[role])`).
+ROLE_WORDS: dict[str, str] = {
+    Role.ADMIN.value: N_("Administrator"),
+    Role.DERMATOLOGIST.value: N_("Dermatologist"),
+    Role.AESTHETICIAN.value: N_("Aesthetician"),
+    Role.PATIENT.value: N_("Patient"),
+}
+
+
 def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
     """Build each messages.mo that is missing or older than its .po; returns the files written."""
     written = []
@@ -69,6 +78,14 @@ def select_locale() -> str:
         if patient is not None and patient.language in LANGUAGES:
             return patient.language
     return request.accept_languages.best_match(LANGUAGES.keys()) or default_language()
+
+
+def reader_language(patient) -> str:
+    """The language a document for `patient` is written in: the page's own when the patient is the reader
+    (their saved choice or their browser), else their saved choice, else the clinic default."""
+    if has_request_context() and current_user.is_authenticated and current_user.patient_id == patient.id:
+        return str(get_locale() or default_language())
+    return patient.language if patient.language in LANGUAGES else default_language()
 
 
 def select_timezone() -> str:
@@ -122,4 +139,5 @@ def register(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     app.add_template_global(LANGUAGES, "LANGUAGES")
+    app.add_template_global(ROLE_WORDS, "ROLE_WORDS")
     app.add_template_global(get_locale, "current_locale")

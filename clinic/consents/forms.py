@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
@@ -49,21 +50,22 @@ class ConsentFormVersionForm(FlaskForm):
 
 
 class PortalSignConsentForm(SignConsentForm):
-    """The same signing form, worded for the patient signing on their own phone."""
+    """The same signing form, worded for the patient signing on their own phone (in their language)."""
 
     agree = BooleanField(
-        "I have read this consent and agree to it",
-        validators=[DataRequired(message="Tick the box to confirm you have read and agree to this consent.")],
+        _l("I have read this consent and agree to it"),
+        validators=[DataRequired(message=_l("Tick the box to confirm you have read and agree to this consent."))],
     )
     signer_name = StringField(
-        "Your full name",
-        validators=[DataRequired(message="Type your full name."), Length(max=120)],
+        _l("Your full name"),
+        validators=[DataRequired(message=_l("Type your full name.")), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
     signature_method = RadioField(
-        "How do you want to sign?",
-        choices=[("typed", "Type my name as my signature"), ("drawn", "Draw my signature")],
+        _l("How do you want to sign?"),
+        choices=[("typed", _l("Type my name as my signature")), ("drawn", _l("Draw my signature"))],
         default="typed",
     )
-    typed_agree = BooleanField("I agree that my typed name above is my signature")
-    submit = SubmitField("Sign consent")
+    typed_agree = BooleanField(_l("I agree that my typed name above is my signature"))
+    signature = HiddenField(_l("Signature"))
+    submit = SubmitField(_l("Sign consent"))

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
@@ -18,6 +19,9 @@ from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.validation import Invalid
 
+#: The language a consent is offered in when the reader's has no text of the newest version.
+FALLBACK_LANGUAGE = "en"
+
 
 class ConsentMissing(Exception):
     """The procedure needs a valid signed consent and the patient has none."""
@@ -27,30 +31,25 @@ class ConsentMissing(Exception):
         self.procedure = procedure
 
 
-def current_forms(clinic_id: int) -> Sequence[ConsentForm]:
-    """The newest active version of each form (per kind and procedure)."""
-    newest = (
-        sa.select(ConsentForm.kind, ConsentForm.procedure_id, sa.func.max(ConsentForm.version).label("version"))
-        .where(ConsentForm.clinic_id == clinic_id, ConsentForm.active)
-        .group_by(ConsentForm.kind, ConsentForm.procedure_id)
-        .subquery()
-    )
-    return db.session.scalars(
+def current_forms(clinic_id: int, language: str = "en") -> list[ConsentForm]:
+    """The newest active version of each form (per kind and procedure), in `language` when that version has
+    it, else in English (else in whichever language it has). A reader is never offered an older text in their
+    language while a newer version exists: a new version is signed in English until it is translated."""
+    forms = db.session.scalars(
         sa.select(ConsentForm)
-        .join(
-            newest,
-            sa.and_(
-                ConsentForm.kind == newest.c.kind,
-                ConsentForm.version == newest.c.version,
-                sa.or_(
-                    ConsentForm.procedure_id == newest.c.procedure_id,
-                    sa.and_(ConsentForm.procedure_id.is_(None), newest.c.procedure_id.is_(None)),
-                ),
-            ),
-        )
         .where(ConsentForm.clinic_id == clinic_id, ConsentForm.active)
-        .order_by(ConsentForm.kind.desc(), ConsentForm.title)
+        .order_by(ConsentForm.kind, ConsentForm.procedure_id, ConsentForm.version.desc(), ConsentForm.id)
     ).all()
+    preference = {language: 0, FALLBACK_LANGUAGE: 1}
+    chosen: dict[tuple[str, int | None], ConsentForm] = {}
+    for form in forms:
+        key = (form.kind, form.procedure_id)
+        best = chosen.get(key)
+        if best is None or (
+            form.version == best.version and preference.get(form.language, 2) < preference.get(best.language, 2)
+        ):
+            chosen[key] = form
+    return sorted(chosen.values(), key=lambda f: (f.kind != "treatment", f.kind, f.title))
 
 
 def product_sources(clinic_id: int) -> str:
@@ -64,10 +63,9 @@ def product_sources(clinic_id: int) -> str:
         )
         .order_by(Product.brand, Product.name)
     )
-    return (
-        "; ".join(f"{p.display_name}: {EXOSOME_SOURCES.get(p.exosome_source, p.exosome_source)}" for p in products)
-        or "no in-office exosome product is listed"
-    )
+    return "; ".join(
+        f"{p.display_name}: {EXOSOME_SOURCES.get(p.exosome_source, p.exosome_source)}" for p in products
+    ) or _("no in-office exosome product is listed")
 
 
 def digest(text: str) -> str:
@@ -105,21 +103,21 @@ def sign_consent(
     problems = {}
     name = " ".join((signer_name or "").split())
     if len(name) < 3:
-        problems["signer_name"] = "Type the signer's full name."
+        problems["signer_name"] = _("Type the signer's full name.")
     png: bytes | None = None
     if signature_method == "typed":
         if not typed_agreed:
-            problems["typed_agree"] = "Tick the box to sign with the typed name."
+            problems["typed_agree"] = _("Tick the box to sign with the typed name.")
     elif signature_method == "drawn":
         try:
             png = decode_signature(signature_data_url)
         except BadSignature as error:
             problems["signature"] = str(error)
     else:
-        problems["signature_method"] = "Choose how to sign: type the name or draw the signature."
+        problems["signature_method"] = _("Choose how to sign: type the name or draw the signature.")
     text = render_text(form)
     if text_digest != digest(text):
-        problems["agree"] = "The consent text changed while it was open; read it again and sign."
+        problems["agree"] = _("The consent text changed while it was open; read it again and sign.")
     if problems:
         raise Invalid(problems)
     evidence = png if png is not None else typed_signature(name, text_digest).encode()
@@ -132,6 +130,7 @@ def sign_consent(
         procedure_id=form.procedure_id,
         title=form.title,
         form_version=form.version,
+        language=form.language,
         text=text,
         signer_name=name,
         signature_png=png,
@@ -150,7 +149,7 @@ def sign_consent(
         patient_id=patient.id,
         object_type="consent",
         object_id=consent.id,
-        detail=f"{form.kind} v{form.version} {signature_method}",
+        detail=f"{form.kind} v{form.version} {form.language} {signature_method}",
     )
     return consent
 

@@ -17,6 +17,7 @@ from clinic.consents.forms import ConsentFormVersionForm, RevokeConsentForm, Sig
 from clinic.consents.models import SIGNATURE_METHODS, SIGNING_METHODS, Consent, ConsentForm
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.i18n import LANGUAGES, reader_language
 from clinic.patients.access import get_patient
 from clinic.roles import CLINICAL_STAFF, Role
 from clinic.validation import Invalid, attach_problems
@@ -39,7 +40,8 @@ def patient_consents(patient_id: int):
         methods=SIGNING_METHODS,
         signature_methods=SIGNATURE_METHODS,
         now=now_utc(),
-        forms=services.current_forms(current_user.clinic_id),
+        forms=services.current_forms(current_user.clinic_id, reader_language(patient)),
+        languages=LANGUAGES,
     )
 
 

@@ -92,7 +92,10 @@ def payload_as_p(row: OutboxMessage) -> dict:
 
 register_topic(
     Topic(
-        "aftercare", "Aftercare check-ins (day 1, 3 and 7 after a treatment)", N_("Stop aftercare check-ins"), order=30
+        "aftercare",
+        N_("Aftercare check-ins (day 1, 3 and 7 after a treatment)"),
+        N_("Stop aftercare check-ins"),
+        order=30,
     )
 )
 register_kind(

@@ -126,7 +126,9 @@ def _reorder_context(row: OutboxMessage) -> dict:
     return {"runs_out_on": step.runs_out_on if step else None}  # the product is named in the portal only
 
 
-register_topic(Topic(TOPIC, "Routine reminders (AM/PM steps, time to reorder)", N_("Stop routine reminders"), order=10))
+register_topic(
+    Topic(TOPIC, N_("Routine reminders (AM/PM steps, time to reorder)"), N_("Stop routine reminders"), order=10)
+)
 for _slot in ("am", "pm"):
     register_kind(
         f"routine_{_slot}",

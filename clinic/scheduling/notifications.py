@@ -259,7 +259,7 @@ def _waitlist_offer_gone(row: OutboxMessage, now: datetime) -> str | None:
 register_topic(
     Topic(
         TOPIC,
-        "Appointment reminders (24 hours and 2 hours before)",
+        N_("Appointment reminders (24 hours and 2 hours before)"),
         N_("Stop appointment reminders"),
         defaults={"email": False, "sms": False},
         order=20,
