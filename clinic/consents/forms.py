@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from clinic.i18n import LANGUAGES
 
 
 class SignConsentForm(FlaskForm):
@@ -35,7 +46,15 @@ class RevokeConsentForm(FlaskForm):
 
 
 class ConsentFormVersionForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    language = SelectField(
+        _l("Language of the text"),
+        choices=list(LANGUAGES.items()),
+        description=_l(
+            "A language the newest version has no text in yet gets this version number (a translation of it); "
+            "otherwise the text is a new version."
+        ),
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
     body = TextAreaField(
         "Text",
         validators=[DataRequired(), Length(max=20000)],

@@ -52,6 +52,35 @@ def current_forms(clinic_id: int, language: str = "en") -> list[ConsentForm]:
     return sorted(chosen.values(), key=lambda f: (f.kind != "treatment", f.kind, f.title))
 
 
+def publish_version(base: ConsentForm, *, language: str, title: str, body: str, valid_months: int) -> ConsentForm:
+    """A new row of `base`'s form in `language`: the newest version's number when that version has no text in
+    `language` yet (a translation of it), else the next number (a new text, English-first until translated)."""
+    rows = db.session.execute(
+        sa.select(ConsentForm.version, ConsentForm.language).where(
+            ConsentForm.clinic_id == base.clinic_id,
+            ConsentForm.kind == base.kind,
+            ConsentForm.procedure_id.is_(None)
+            if base.procedure_id is None
+            else ConsentForm.procedure_id == base.procedure_id,
+        )
+    ).all()
+    newest = max(version for version, _language in rows)
+    version = newest if (newest, language) not in set(rows) else newest + 1
+    form = ConsentForm(
+        clinic_id=base.clinic_id,
+        kind=base.kind,
+        procedure_id=base.procedure_id,
+        version=version,
+        language=language,
+        title=title,
+        body=body,
+        valid_months=valid_months,
+    )
+    db.session.add(form)
+    db.session.flush()
+    return form
+
+
 def product_sources(clinic_id: int) -> str:
     products = db.session.scalars(
         sa.select(Product)
