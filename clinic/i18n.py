@@ -43,11 +43,13 @@ ROLE_WORDS: dict[str, str] = {
 }
 
 
-def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
-    """Build each messages.mo that is missing or older than its .po; returns the files written."""
+def compile_catalogues(folder: Path = TRANSLATIONS, out: Path | None = None) -> list[Path]:
+    """Build each messages.mo that is missing or older than its .po (beside it, or under `out` in the same
+    layout); returns the files written."""
     written = []
     for po_path in sorted(folder.glob("*/LC_MESSAGES/messages.po")):
-        mo_path = po_path.with_suffix(".mo")
+        mo_path = po_path.with_suffix(".mo") if out is None else out / po_path.relative_to(folder).with_suffix(".mo")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as po_file:
@@ -130,13 +132,25 @@ def format_local(value: date | datetime, fmt: str) -> str:
     return format_date(value, pattern, locale=get_locale())
 
 
+def translation_directory(app: Flask) -> Path:
+    """Where the compiled catalogues are: beside the .po files, or, when the package folder is read-only (a
+    non-editable install whose wheel had no .mo), built into the instance folder."""
+    try:
+        compile_catalogues()
+        return TRANSLATIONS
+    except OSError:
+        fallback = Path(app.instance_path) / "translations"
+        compile_catalogues(TRANSLATIONS, out=fallback)
+        app.logger.warning("translations: %s is read-only; catalogues compiled into %s", TRANSLATIONS, fallback)
+        return fallback
+
+
 def register(app: Flask) -> None:
-    compile_catalogues()
     babel.init_app(
         app,
         locale_selector=select_locale,
         timezone_selector=select_timezone,
-        default_translation_directories=str(TRANSLATIONS),
+        default_translation_directories=str(translation_directory(app)),
     )
     app.add_template_global(LANGUAGES, "LANGUAGES")
     app.add_template_global(ROLE_WORDS, "ROLE_WORDS")
