@@ -255,6 +255,7 @@ def _seed_spanish_patient(clinic: Clinic, today: date) -> str:
         patient_id=patient.id,
     )
     routine_demo.seed(clinic, [patient], today)
+    treatments_demo.sign_spanish_consents(clinic, patient)
     return email
 
 

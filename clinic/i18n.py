@@ -34,11 +34,22 @@ def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by defaul
     return message
 
 
-def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
-    """Build each messages.mo that is missing or older than its .po; returns the files written."""
+#: How a role reads to a patient (translated where shown: `_(ROLE_WORDS[role])`).
+ROLE_WORDS: dict[str, str] = {
+    Role.ADMIN.value: N_("Administrator"),
+    Role.DERMATOLOGIST.value: N_("Dermatologist"),
+    Role.AESTHETICIAN.value: N_("Aesthetician"),
+    Role.PATIENT.value: N_("Patient"),
+}
+
+
+def compile_catalogues(folder: Path = TRANSLATIONS, out: Path | None = None) -> list[Path]:
+    """Build each messages.mo that is missing or older than its .po (beside it, or under `out` in the same
+    layout); returns the files written."""
     written = []
     for po_path in sorted(folder.glob("*/LC_MESSAGES/messages.po")):
-        mo_path = po_path.with_suffix(".mo")
+        mo_path = po_path.with_suffix(".mo") if out is None else out / po_path.relative_to(folder).with_suffix(".mo")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as po_file:
@@ -69,6 +80,14 @@ def select_locale() -> str:
         if patient is not None and patient.language in LANGUAGES:
             return patient.language
     return request.accept_languages.best_match(LANGUAGES.keys()) or default_language()
+
+
+def reader_language(patient) -> str:
+    """The language a document for `patient` is written in: the page's own when the patient is the reader
+    (their saved choice or their browser), else their saved choice, else the clinic default."""
+    if has_request_context() and current_user.is_authenticated and current_user.patient_id == patient.id:
+        return str(get_locale() or default_language())
+    return patient.language if patient.language in LANGUAGES else default_language()
 
 
 def select_timezone() -> str:
@@ -113,13 +132,26 @@ def format_local(value: date | datetime, fmt: str) -> str:
     return format_date(value, pattern, locale=get_locale())
 
 
+def translation_directory(app: Flask) -> Path:
+    """Where the compiled catalogues are: beside the .po files, or, when the package folder is read-only (a
+    non-editable install whose wheel had no .mo), built into the instance folder."""
+    try:
+        compile_catalogues()
+        return TRANSLATIONS
+    except OSError:
+        fallback = Path(app.instance_path) / "translations"
+        compile_catalogues(TRANSLATIONS, out=fallback)
+        app.logger.warning("translations: %s is read-only; catalogues compiled into %s", TRANSLATIONS, fallback)
+        return fallback
+
+
 def register(app: Flask) -> None:
-    compile_catalogues()
     babel.init_app(
         app,
         locale_selector=select_locale,
         timezone_selector=select_timezone,
-        default_translation_directories=str(TRANSLATIONS),
+        default_translation_directories=str(translation_directory(app)),
     )
     app.add_template_global(LANGUAGES, "LANGUAGES")
+    app.add_template_global(ROLE_WORDS, "ROLE_WORDS")
     app.add_template_global(get_locale, "current_locale")

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from clinic.i18n import LANGUAGES
 
 
 class SignConsentForm(FlaskForm):
@@ -34,7 +46,15 @@ class RevokeConsentForm(FlaskForm):
 
 
 class ConsentFormVersionForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    language = SelectField(
+        _l("Language of the text"),
+        choices=list(LANGUAGES.items()),
+        description=_l(
+            "A language the newest version has no text in yet gets this version number (a translation of it); "
+            "otherwise the text is a new version."
+        ),
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
     body = TextAreaField(
         "Text",
         validators=[DataRequired(), Length(max=20000)],
@@ -49,21 +69,22 @@ class ConsentFormVersionForm(FlaskForm):
 
 
 class PortalSignConsentForm(SignConsentForm):
-    """The same signing form, worded for the patient signing on their own phone."""
+    """The same signing form, worded for the patient signing on their own phone (in their language)."""
 
     agree = BooleanField(
-        "I have read this consent and agree to it",
-        validators=[DataRequired(message="Tick the box to confirm you have read and agree to this consent.")],
+        _l("I have read this consent and agree to it"),
+        validators=[DataRequired(message=_l("Tick the box to confirm you have read and agree to this consent."))],
     )
     signer_name = StringField(
-        "Your full name",
-        validators=[DataRequired(message="Type your full name."), Length(max=120)],
+        _l("Your full name"),
+        validators=[DataRequired(message=_l("Type your full name.")), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
     signature_method = RadioField(
-        "How do you want to sign?",
-        choices=[("typed", "Type my name as my signature"), ("drawn", "Draw my signature")],
+        _l("How do you want to sign?"),
+        choices=[("typed", _l("Type my name as my signature")), ("drawn", _l("Draw my signature"))],
         default="typed",
     )
-    typed_agree = BooleanField("I agree that my typed name above is my signature")
-    submit = SubmitField("Sign consent")
+    typed_agree = BooleanField(_l("I agree that my typed name above is my signature"))
+    signature = HiddenField(_l("Signature"))
+    submit = SubmitField(_l("Sign consent"))

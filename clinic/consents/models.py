@@ -11,16 +11,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from clinic.db import Base, UTCDateTime, now_utc
+from clinic.i18n import N_
 
-CONSENT_KINDS: dict[str, str] = {"treatment": "Treatment", "photo": "Photographs"}
+CONSENT_KINDS: dict[str, str] = {"treatment": N_("Treatment"), "photo": N_("Photographs")}
 SIGNING_METHODS: dict[str, str] = {
-    "staff_tablet": "Signed on a staff tablet",
-    "portal": "Signed in the portal",
+    "staff_tablet": N_("Signed on a staff tablet"),
+    "portal": N_("Signed in the portal"),
 }
 #: How the signature itself was given. Equal methods: the typed name works by keyboard and without JavaScript.
 SIGNATURE_METHODS: dict[str, str] = {
-    "typed": "Typed name, agreed as the signature",
-    "drawn": "Drawn signature",
+    "typed": N_("Typed name, agreed as the signature"),
+    "drawn": N_("Drawn signature"),
 }
 
 
@@ -34,6 +35,8 @@ class ConsentForm(Base):
     kind: Mapped[str] = mapped_column(sa.String(10))
     procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
     version: Mapped[int] = mapped_column(default=1)
+    #: The language of the text ('en', 'es'). A version number is one text; each language is a row of it.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     title: Mapped[str] = mapped_column(sa.String(160))
     #: May contain {product_sources}: replaced at signing by the in-office exosome products and their sources.
     body: Mapped[str] = mapped_column(sa.Text)
@@ -44,7 +47,7 @@ class ConsentForm(Base):
     procedure = relationship("Procedure")
 
     __table_args__ = (
-        sa.UniqueConstraint("clinic_id", "kind", "procedure_id", "version", name="uq_consent_form_version"),
+        sa.UniqueConstraint("clinic_id", "kind", "procedure_id", "version", "language", name="uq_consent_form_version"),
         sa.CheckConstraint("kind IN ('treatment', 'photo')", name="kind"),
         sa.CheckConstraint("kind = 'photo' OR procedure_id IS NOT NULL", name="treatment_has_procedure"),
         sa.CheckConstraint("valid_months > 0", name="valid_months_positive"),
@@ -64,6 +67,8 @@ class Consent(Base):
     procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
     title: Mapped[str] = mapped_column(sa.String(160))
     form_version: Mapped[int] = mapped_column()
+    #: The language of the text signed (the form version's).
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     text: Mapped[str] = mapped_column(sa.Text)
     signer_name: Mapped[str] = mapped_column(sa.String(120))
     #: The drawn signature; None when the signer adopted their typed name as the signature.

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
@@ -18,6 +19,9 @@ from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.validation import Invalid
 
+#: The language a consent is offered in when the reader's has no text of the newest version.
+FALLBACK_LANGUAGE = "en"
+
 
 class ConsentMissing(Exception):
     """The procedure needs a valid signed consent and the patient has none."""
@@ -27,30 +31,54 @@ class ConsentMissing(Exception):
         self.procedure = procedure
 
 
-def current_forms(clinic_id: int) -> Sequence[ConsentForm]:
-    """The newest active version of each form (per kind and procedure)."""
-    newest = (
-        sa.select(ConsentForm.kind, ConsentForm.procedure_id, sa.func.max(ConsentForm.version).label("version"))
-        .where(ConsentForm.clinic_id == clinic_id, ConsentForm.active)
-        .group_by(ConsentForm.kind, ConsentForm.procedure_id)
-        .subquery()
-    )
-    return db.session.scalars(
+def current_forms(clinic_id: int, language: str = "en") -> list[ConsentForm]:
+    """The newest active version of each form (per kind and procedure), in `language` when that version has
+    it, else in English (else in whichever language it has). A reader is never offered an older text in their
+    language while a newer version exists: a new version is signed in English until it is translated."""
+    forms = db.session.scalars(
         sa.select(ConsentForm)
-        .join(
-            newest,
-            sa.and_(
-                ConsentForm.kind == newest.c.kind,
-                ConsentForm.version == newest.c.version,
-                sa.or_(
-                    ConsentForm.procedure_id == newest.c.procedure_id,
-                    sa.and_(ConsentForm.procedure_id.is_(None), newest.c.procedure_id.is_(None)),
-                ),
-            ),
-        )
         .where(ConsentForm.clinic_id == clinic_id, ConsentForm.active)
-        .order_by(ConsentForm.kind.desc(), ConsentForm.title)
+        .order_by(ConsentForm.kind, ConsentForm.procedure_id, ConsentForm.version.desc(), ConsentForm.id)
     ).all()
+    preference = {language: 0, FALLBACK_LANGUAGE: 1}
+    chosen: dict[tuple[str, int | None], ConsentForm] = {}
+    for form in forms:
+        key = (form.kind, form.procedure_id)
+        best = chosen.get(key)
+        if best is None or (
+            form.version == best.version and preference.get(form.language, 2) < preference.get(best.language, 2)
+        ):
+            chosen[key] = form
+    return sorted(chosen.values(), key=lambda f: (f.kind != "treatment", f.kind, f.title))
+
+
+def publish_version(base: ConsentForm, *, language: str, title: str, body: str, valid_months: int) -> ConsentForm:
+    """A new row of `base`'s form in `language`: the newest version's number when that version has no text in
+    `language` yet (a translation of it), else the next number (a new text, English-first until translated)."""
+    rows = db.session.execute(
+        sa.select(ConsentForm.version, ConsentForm.language).where(
+            ConsentForm.clinic_id == base.clinic_id,
+            ConsentForm.kind == base.kind,
+            ConsentForm.procedure_id.is_(None)
+            if base.procedure_id is None
+            else ConsentForm.procedure_id == base.procedure_id,
+        )
+    ).all()
+    newest = max(version for version, _language in rows)
+    version = newest if (newest, language) not in set(rows) else newest + 1
+    form = ConsentForm(
+        clinic_id=base.clinic_id,
+        kind=base.kind,
+        procedure_id=base.procedure_id,
+        version=version,
+        language=language,
+        title=title,
+        body=body,
+        valid_months=valid_months,
+    )
+    db.session.add(form)
+    db.session.flush()
+    return form
 
 
 def _offered_products(clinic_id: int) -> list[tuple[Product, list[str]]]:
@@ -95,7 +123,7 @@ def product_sources(clinic_id: int) -> str:
             f"{p.display_name}: " + ", ".join(EXOSOME_SOURCES.get(s, s) for s in sources)
             for p, sources in _offered_products(clinic_id)
         )
-        or "no in-office exosome product is listed"
+        or _("no in-office exosome product is listed")
     )
 
 
@@ -134,21 +162,21 @@ def sign_consent(
     problems = {}
     name = " ".join((signer_name or "").split())
     if len(name) < 3:
-        problems["signer_name"] = "Type the signer's full name."
+        problems["signer_name"] = _("Type the signer's full name.")
     png: bytes | None = None
     if signature_method == "typed":
         if not typed_agreed:
-            problems["typed_agree"] = "Tick the box to sign with the typed name."
+            problems["typed_agree"] = _("Tick the box to sign with the typed name.")
     elif signature_method == "drawn":
         try:
             png = decode_signature(signature_data_url)
         except BadSignature as error:
             problems["signature"] = str(error)
     else:
-        problems["signature_method"] = "Choose how to sign: type the name or draw the signature."
+        problems["signature_method"] = _("Choose how to sign: type the name or draw the signature.")
     text = render_text(form)
     if text_digest != digest(text):
-        problems["agree"] = "The consent text changed while it was open; read it again and sign."
+        problems["agree"] = _("The consent text changed while it was open; read it again and sign.")
     if problems:
         raise Invalid(problems)
     evidence = png if png is not None else typed_signature(name, text_digest).encode()
@@ -161,6 +189,7 @@ def sign_consent(
         procedure_id=form.procedure_id,
         title=form.title,
         form_version=form.version,
+        language=form.language,
         text=text,
         signer_name=name,
         signature_png=png,
@@ -180,7 +209,7 @@ def sign_consent(
         patient_id=patient.id,
         object_type="consent",
         object_id=consent.id,
-        detail=f"{form.kind} v{form.version} {signature_method}",
+        detail=f"{form.kind} v{form.version} {form.language} {signature_method}",
     )
     return consent
 

@@ -9,6 +9,7 @@ import base64
 import binascii
 import io
 
+from flask_babel import gettext as _
 from PIL import Image, ImageChops, UnidentifiedImageError
 
 PREFIX = "data:image/png;base64,"
@@ -33,22 +34,22 @@ def _ink_pixels(image: Image.Image) -> int:
 def decode_signature(data_url: str | None) -> bytes:
     """The PNG bytes of a non-blank signature, or BadSignature saying what is wrong."""
     if not data_url or not data_url.startswith(PREFIX):
-        raise BadSignature("The signature is empty. Please sign in the box.")
+        raise BadSignature(_("The signature is empty. Please sign in the box."))
     try:
         raw = base64.b64decode(data_url[len(PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
-        raise BadSignature("The signature could not be read; clear it and sign again.") from None
+        raise BadSignature(_("The signature could not be read; clear it and sign again.")) from None
     if len(raw) > MAX_BYTES:
-        raise BadSignature("The signature image is too large.")
+        raise BadSignature(_("The signature image is too large."))
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             probe.verify()
         image = Image.open(io.BytesIO(raw))
         if image.format != "PNG" or max(image.size) > MAX_SIDE:
-            raise BadSignature("The signature must be a PNG from the signing box.")
+            raise BadSignature(_("The signature must be a PNG from the signing box."))
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-        raise BadSignature("The signature could not be read; clear it and sign again.") from None
+        raise BadSignature(_("The signature could not be read; clear it and sign again.")) from None
     if _ink_pixels(image) < MIN_INK_PIXELS:
-        raise BadSignature("The signature is empty. Please sign in the box.")
+        raise BadSignature(_("The signature is empty. Please sign in the box."))
     return raw

@@ -17,6 +17,7 @@ from clinic.consents.forms import ConsentFormVersionForm, RevokeConsentForm, Sig
 from clinic.consents.models import SIGNATURE_METHODS, SIGNING_METHODS, Consent, ConsentForm
 from clinic.db import now_utc
 from clinic.extensions import db
+from clinic.i18n import LANGUAGES, reader_language
 from clinic.patients.access import get_patient
 from clinic.roles import CLINICAL_STAFF, Role
 from clinic.validation import Invalid, attach_problems
@@ -39,7 +40,8 @@ def patient_consents(patient_id: int):
         methods=SIGNING_METHODS,
         signature_methods=SIGNATURE_METHODS,
         now=now_utc(),
-        forms=services.current_forms(current_user.clinic_id),
+        forms=services.current_forms(current_user.clinic_id, reader_language(patient)),
+        languages=LANGUAGES,
     )
 
 
@@ -129,27 +131,16 @@ def new_version(form_id: int):
     base = get_consent_form(form_id, active_only=False)
     form = ConsentFormVersionForm(obj=base)
     if form.validate_on_submit():
-        newest = db.session.scalar(
-            sa.select(sa.func.max(ConsentForm.version)).where(
-                ConsentForm.clinic_id == base.clinic_id,
-                ConsentForm.kind == base.kind,
-                ConsentForm.procedure_id.is_(None)
-                if base.procedure_id is None
-                else ConsentForm.procedure_id == base.procedure_id,
-            )
-        )
-        version = ConsentForm(
-            clinic_id=base.clinic_id,
-            kind=base.kind,
-            procedure_id=base.procedure_id,
-            version=newest + 1,
+        version = services.publish_version(
+            base,
+            language=form.language.data,
             title=form.title.data,
             body=form.body.data,
             valid_months=form.valid_months.data,
         )
-        db.session.add(version)
         flash(
-            f"Published version {version.version}. Signed consents keep the text they were signed with.",
+            f"Published version {version.version} in {LANGUAGES[version.language]}. "
+            "Signed consents keep the text they were signed with.",
             "success",
         )
         return redirect(url_for("consents.list_forms"))

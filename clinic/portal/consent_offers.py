@@ -8,16 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from clinic.catalog.models import Procedure
 from clinic.consents.models import Consent, ConsentForm
 from clinic.consents.services import current_forms
 from clinic.extensions import db
+from clinic.i18n import N_, reader_language
 from clinic.scheduling.models import Appointment, AppointmentType, Series
 
 #: A valid consent this close to its expiry is shown as "expiring" and offered for renewal.
 EXPIRING_WITHIN = timedelta(days=30)
 PLANNED_APPOINTMENT_STATUSES = ("booked", "checked_in")
+#: How each standing reads to the patient.
+STANDINGS = {"valid": N_("Valid"), "expiring": N_("Expiring"), "expired": N_("Expired"), "revoked": N_("Revoked")}
 
 
 def standing(consent: Consent, at: datetime) -> str:
@@ -76,16 +80,17 @@ def needed_forms(patient, consents: Sequence[Consent], at: datetime) -> list[Nee
     )
     covered = {(c.kind, c.procedure_id) for c in consents if standing(c, at) == "valid"}
     result = []
-    for form in current_forms(patient.clinic_id):
+    for form in current_forms(patient.clinic_id, reader_language(patient)):
         if (form.kind, form.procedure_id) in covered:
             continue
         if form.kind == "photo":
-            result.append(NeededForm(form, "Lets the clinic take before and after photographs."))
+            result.append(NeededForm(form, _("Lets the clinic take before and after photographs.")))
         elif form.procedure_id in needing:
-            result.append(NeededForm(form, "Needed before your booked or planned treatment."))
+            result.append(NeededForm(form, _("Needed before your booked or planned treatment.")))
     return result
 
 
 def signable_form(patient, form_id: int) -> ConsentForm | None:
-    """A current form of the patient's own clinic, or None (the page answers 404)."""
-    return next((f for f in current_forms(patient.clinic_id) if f.id == form_id), None)
+    """A current form of the patient's own clinic in the language they read, or None (the page answers 404):
+    the English row of a version is not signable by a Spanish reader when the Spanish row exists."""
+    return next((f for f in current_forms(patient.clinic_id, reader_language(patient)) if f.id == form_id), None)

@@ -6,15 +6,18 @@ Topics are registered by features at app start, so the form class is built when 
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
+from clinic.i18n import N_
 from clinic.reminders.kinds import topics
 from clinic.reminders.models import CHANNELS
 from clinic.reminders.preferences import PreferenceError, Preferences, normalise_phone
 
-CHANNEL_LABELS = {"email": "e-mail", "sms": "text message (SMS)"}
+CHANNEL_LABELS = {"email": N_("e-mail"), "sms": N_("text message (SMS)")}
 
 
 def want_field(topic: str, channel: str) -> str:
@@ -46,11 +49,11 @@ class ChoicesMixin:
                 self.sms_number.errors.append(str(error))
                 ok = False
         if self.sms_enabled.data and not raw:
-            self.sms_number.errors.append("Give a mobile number to get text messages.")
+            self.sms_number.errors.append(gettext("Give a mobile number to get text messages."))
             ok = False
         wants_sms = any(getattr(self, want_field(t.name, "sms")).data for t in topics())
         if wants_sms and not self.sms_enabled.data:
-            self.sms_enabled.errors.append("Turn on text messages to get reminders by SMS.")
+            self.sms_enabled.errors.append(gettext("Turn on text messages to get reminders by SMS."))
             ok = False
         return ok
 
@@ -68,16 +71,17 @@ def choices_form(base: type[FlaskForm], submit_label: str) -> type[FlaskForm]:
     """`base` with the SMS fields and one switch per registered topic and channel, then a submit button."""
     fields = {
         "sms_number": StringField(
-            "Mobile number for text messages",
+            _l("Mobile number for text messages"),
             validators=[Optional(), Length(max=40)],
-            description="With the country code if it is not a local number, e.g. +44 7700 900123.",
+            description=_l("With the country code if it is not a local number, e.g. +44 7700 900123."),
             render_kw={"type": "tel", "autocomplete": "tel"},
         ),
-        "sms_enabled": BooleanField("Text messages (SMS) may be sent to this number"),
+        "sms_enabled": BooleanField(_l("Text messages (SMS) may be sent to this number")),
     }
     for topic in topics():
         for channel in CHANNELS:
-            fields[want_field(topic.name, channel)] = BooleanField(f"{topic.label} by {CHANNEL_LABELS[channel]}")
+            label = _l("%(topic)s by %(channel)s", topic=_l(topic.label), channel=_l(CHANNEL_LABELS[channel]))
+            fields[want_field(topic.name, channel)] = BooleanField(label)
     fields["submit"] = SubmitField(submit_label)
     return type(f"{base.__name__}WithChoices", (ChoicesMixin, base), fields)
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 
 from clinic.auth.invitations import link_context, link_unwanted
-from clinic.i18n import N_
+from clinic.i18n import N_, format_local
 from clinic.reminders.models import OutboxMessage
 
 
@@ -82,7 +83,8 @@ def topics() -> list[Topic]:
 
 
 def subject_for(kind: Kind, row: OutboxMessage, context: dict) -> str:
-    return kind.subject(row, context) if callable(kind.subject) else kind.subject
+    """A fixed subject is marked with N_ where the kind is registered and translated here, at send time."""
+    return kind.subject(row, context) if callable(kind.subject) else gettext(kind.subject)
 
 
 def payload_as_p(row: OutboxMessage) -> dict:
@@ -90,9 +92,22 @@ def payload_as_p(row: OutboxMessage) -> dict:
     return {"p": dict(row.payload or {})}
 
 
+def patient_payload_as_p(row: OutboxMessage) -> dict:
+    """`payload_as_p`, with the appointment's `local_time` written again at send time in the recipient's
+    language (the payload's own was written in English when the row was queued)."""
+    p = dict(row.payload or {})
+    if p.get("starts_at") and p.get("timezone"):
+        local = datetime.fromisoformat(p["starts_at"]).astimezone(ZoneInfo(p["timezone"]))
+        p["local_time"] = format_local(local, "%A %d %B %Y, %H:%M") + " " + (local.tzname() or "")
+    return {"p": p}
+
+
 register_topic(
     Topic(
-        "aftercare", "Aftercare check-ins (day 1, 3 and 7 after a treatment)", N_("Stop aftercare check-ins"), order=30
+        "aftercare",
+        N_("Aftercare check-ins (day 1, 3 and 7 after a treatment)"),
+        N_("Stop aftercare check-ins"),
+        order=30,
     )
 )
 register_kind(
@@ -116,7 +131,7 @@ register_kind(
     "password_reset",
     Kind(
         "password_reset",
-        lambda row, ctx: f"Reset your password at {ctx['clinic'].name}",
+        lambda row, ctx: gettext("Reset your password at %(clinic)s", clinic=ctx["clinic"].name),
         lambda row: link_context("password_reset", row.user_id),
         lambda row, now: link_unwanted("password_reset", row.user_id),
     ),
@@ -125,7 +140,7 @@ register_kind(
     "invitation",
     Kind(
         "invitation",
-        lambda row, ctx: f"Your account at {ctx['clinic'].name}",
+        lambda row, ctx: gettext("Your account at %(clinic)s", clinic=ctx["clinic"].name),
         lambda row: link_context("invitation", row.user_id),
         lambda row, now: link_unwanted("invitation", row.user_id),
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from clinic.auth.models import User
 from clinic.extensions import db
 from clinic.i18n import LANGUAGES, default_language
 from clinic.patients.models import Patient
@@ -23,11 +24,16 @@ def remember_languages(rows: list[OutboxMessage]) -> None:
 
 
 def recipient_language(row: OutboxMessage) -> str:
-    """'es' for a patient who chose Spanish; the clinic default for others and for staff messages."""
+    """'es' for a patient who chose Spanish (also for their account e-mails, queued for their user); the clinic
+    default for others and for staff messages."""
     language = None
     if row.patient_id is not None:
         language = memoized(
             ("patient_language", row.patient_id),
             lambda: db.session.scalar(sa.select(Patient.language).where(Patient.id == row.patient_id)),
+        )
+    elif row.user_id is not None:
+        language = db.session.scalar(
+            sa.select(Patient.language).join(User, User.patient_id == Patient.id).where(User.id == row.user_id)
         )
     return language if language in LANGUAGES else default_language()

@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 
 from clinic.audit.services import record
 from clinic.db import now_utc
@@ -59,9 +60,9 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as error:
-        raise PreferenceError("That is not a phone number.") from error
+        raise PreferenceError(gettext("That is not a phone number.")) from error
     if not phonenumbers.is_valid_number(number):
-        raise PreferenceError("That phone number is not valid; include the country code if it is abroad.")
+        raise PreferenceError(gettext("That phone number is not valid; include the country code if it is abroad."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic.audit.services import record
@@ -19,11 +20,11 @@ BACKFILL_DAYS = 2
 def log_step(step: RoutineStep, *, day: date, status: str, today: date, now: datetime, user=None) -> None:
     """Record `status` (done|skipped) for `step` on local date `day`; ticking again just updates it."""
     if status not in ("done", "skipped"):
-        raise RoutineError("Unknown status.")
+        raise RoutineError(gettext("Unknown status."))
     if day > today:
-        raise RoutineError("You cannot tick a step for a day that has not come yet.")
+        raise RoutineError(gettext("You cannot tick a step for a day that has not come yet."))
     if day < today - timedelta(days=BACKFILL_DAYS):
-        raise RoutineError("That day is too far back to change.")
+        raise RoutineError(gettext("That day is too far back to change."))
     patient_id = step.routine.patient_id
     values = dict(step_id=step.id, patient_id=patient_id, local_date=day, slot=step.slot, status=status, at=now)
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -45,7 +46,7 @@ def log_step(step: RoutineStep, *, day: date, status: str, today: date, now: dat
 
 def undo_step(step: RoutineStep, *, day: date, today: date, user=None) -> None:
     if day > today or day < today - timedelta(days=BACKFILL_DAYS):
-        raise RoutineError("That day cannot be changed.")
+        raise RoutineError(gettext("That day cannot be changed."))
     db.session.execute(sa.delete(AdherenceLog).where(AdherenceLog.step_id == step.id, AdherenceLog.local_date == day))
     record(
         "routine.step_undo",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -81,5 +82,5 @@ class PauseForm(FlaskForm):
 class ProblemReplyForm(FlaskForm):
     """A message in a problem report's thread (staff or patient)."""
 
-    message = TextAreaField("Your reply", validators=[DataRequired(), Length(max=4000)])
-    submit = SubmitField("Send reply")
+    message = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=4000)])
+    submit = SubmitField(_l("Send reply"))

@@ -21,6 +21,7 @@ from clinic.auth.models import User
 from clinic.clinics.models import Clinic
 from clinic.db import Base, UTCDateTime, now_utc
 from clinic.extensions import db
+from clinic.i18n import N_
 from clinic.patients.models import Patient
 from clinic.reminders import outbox
 from clinic.reminders.kinds import Kind, payload_as_p, register_kind
@@ -211,5 +212,5 @@ def for_patient(patient: Patient) -> list[ProblemReport]:
 # A link only, no message text and no patient name (staff and patient notices of a thread).
 register_kind("problem_report_notice", Kind("problem_report_notice", "A patient has sent you a message", payload_as_p))
 register_kind(
-    "problem_reply_notice", Kind("problem_reply_notice", "Your clinic has replied to your message", payload_as_p)
+    "problem_reply_notice", Kind("problem_reply_notice", N_("Your clinic has replied to your message"), payload_as_p)
 )

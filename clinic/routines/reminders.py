@@ -101,9 +101,17 @@ def prepare_batch(rows: list[OutboxMessage]) -> None:
                 remember(("routine_steps_left", patient_id, day, slot), counts.get((patient_id, slot), 0))
 
 
+#: A slot as a reminder names it ("Your PM routine"; Spanish "Su rutina de la noche").
+SLOT_WORDS = {"am": N_("AM"), "pm": N_("PM")}
+
+
 def _routine_context(row: OutboxMessage) -> dict:
     slot, day = routine_slot(row)
-    return {"slot": slot.upper(), "steps": steps_left(row), "day": day}
+    return {
+        "slot": gettext(SLOT_WORDS[slot]) if slot in SLOT_WORDS else slot.upper(),
+        "steps": steps_left(row),
+        "day": day,
+    }
 
 
 def _routine_subject(row: OutboxMessage, context: dict) -> str:
@@ -126,7 +134,9 @@ def _reorder_context(row: OutboxMessage) -> dict:
     return {"runs_out_on": step.runs_out_on if step else None}  # the product is named in the portal only
 
 
-register_topic(Topic(TOPIC, "Routine reminders (AM/PM steps, time to reorder)", N_("Stop routine reminders"), order=10))
+register_topic(
+    Topic(TOPIC, N_("Routine reminders (AM/PM steps, time to reorder)"), N_("Stop routine reminders"), order=10)
+)
 for _slot in ("am", "pm"):
     register_kind(
         f"routine_{_slot}",

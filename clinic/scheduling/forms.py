@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -171,22 +173,22 @@ class SeriesBookingForm(FlaskForm):
 
 
 class WaitlistForm(FlaskForm):
-    appointment_type_id = SelectField("Treatment", coerce=int, validators=[InputRequired()])
-    earliest = DateField("From", validators=[DataRequired()])
-    latest = DateField("To", validators=[DataRequired()])
-    submit = SubmitField("Add to the waitlist")
+    appointment_type_id = SelectField(_l("Treatment"), coerce=int, validators=[InputRequired()])
+    earliest = DateField(_l("From"), validators=[DataRequired()])
+    latest = DateField(_l("To"), validators=[DataRequired()])
+    submit = SubmitField(_l("Add to the waitlist"))
 
     def validate_latest(self, field) -> None:
         if self.earliest.data and field.data and field.data < self.earliest.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(gettext("The end date is before the start date."))
 
 
 class PortalWaitlistForm(WaitlistForm):
     """A patient joins the waitlist: the same fields, in the patient's words."""
 
-    earliest = DateField("From", validators=[DataRequired()], description="The first day you could come.")
-    latest = DateField("To", validators=[DataRequired()], description="The last day you could come.")
-    submit = SubmitField("Join the waitlist")
+    earliest = DateField(_l("From"), validators=[DataRequired()], description=_l("The first day you could come."))
+    latest = DateField(_l("To"), validators=[DataRequired()], description=_l("The last day you could come."))
+    submit = SubmitField(_l("Join the waitlist"))
 
 
 class ClinicSchedulingForm(FlaskForm):

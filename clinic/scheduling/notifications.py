@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 
 from clinic.clinics.models import Clinic
@@ -35,7 +36,15 @@ from clinic.i18n import N_
 from clinic.patients.models import Patient
 from clinic.reminders import outbox
 from clinic.reminders.checkins import enqueue_checkins
-from clinic.reminders.kinds import Kind, Topic, payload_as_p, register_kind, register_planner, register_topic
+from clinic.reminders.kinds import (
+    Kind,
+    Topic,
+    patient_payload_as_p,
+    payload_as_p,
+    register_kind,
+    register_planner,
+    register_topic,
+)
 from clinic.reminders.models import CHANNELS, OutboxMessage
 from clinic.reminders.planner import CATCH_UP_MINUTES, audience
 from clinic.reminders.preferences import sms_number, wants
@@ -235,15 +244,26 @@ def plan_appointment_reminders(now: datetime) -> int:
     return added
 
 
+#: When the appointment is, as a reminder says it ("Reminder: your appointment tomorrow").
+REMINDER_WHEN = {"24h": N_("tomorrow"), "2h": N_("in 2 hours")}
+
+
+def _reminder_when(p: dict) -> str:
+    return gettext(REMINDER_WHEN.get(p.get("hours_before"), N_("soon")))
+
+
 def _reminder_subject(row: OutboxMessage, ctx: dict) -> str:
-    when = {"24h": "tomorrow", "2h": "in 2 hours"}.get(ctx["p"].get("hours_before"), "soon")
-    return f"Reminder: your appointment {when}"
+    return gettext("Reminder: your appointment %(when)s", when=_reminder_when(ctx["p"]))
 
 
 def _reminder_sms(row: OutboxMessage, ctx: dict) -> str:
     p = ctx["p"]
-    when = {"24h": "tomorrow", "2h": "in 2 hours"}.get(p.get("hours_before"), "soon")
-    return f"{p.get('clinic_name') or 'Your clinic'}: reminder of your appointment {when}, {p.get('local_time')}."
+    return gettext(
+        "%(clinic)s: reminder of your appointment %(when)s, %(time)s.",
+        clinic=p.get("clinic_name") or gettext("Your clinic"),
+        when=_reminder_when(p),
+        time=p.get("local_time"),
+    )
 
 
 def _waitlist_offer_gone(row: OutboxMessage, now: datetime) -> str | None:
@@ -259,18 +279,27 @@ def _waitlist_offer_gone(row: OutboxMessage, now: datetime) -> str | None:
 register_topic(
     Topic(
         TOPIC,
-        "Appointment reminders (24 hours and 2 hours before)",
+        N_("Appointment reminders (24 hours and 2 hours before)"),
         N_("Stop appointment reminders"),
         defaults={"email": False, "sms": False},
         order=20,
     )
 )
-register_kind("appointment_confirmation", Kind("appointment_confirmation", "Your appointment is booked", payload_as_p))
-register_kind("appointment_rescheduled", Kind("appointment_rescheduled", "Your appointment has moved", payload_as_p))
-register_kind("appointment_cancelled", Kind("appointment_cancelled", "Your appointment is cancelled", payload_as_p))
+register_kind(
+    "appointment_confirmation",
+    Kind("appointment_confirmation", N_("Your appointment is booked"), patient_payload_as_p),
+)
+register_kind(
+    "appointment_rescheduled",
+    Kind("appointment_rescheduled", N_("Your appointment has moved"), patient_payload_as_p),
+)
+register_kind(
+    "appointment_cancelled",
+    Kind("appointment_cancelled", N_("Your appointment is cancelled"), patient_payload_as_p),
+)
 register_kind(
     "appointment_reminder",
-    Kind("appointment_reminder", _reminder_subject, payload_as_p, topic=TOPIC, sms=_reminder_sms),
+    Kind("appointment_reminder", _reminder_subject, patient_payload_as_p, topic=TOPIC, sms=_reminder_sms),
 )
 register_kind(
     "appointment_staff_notice",
@@ -281,6 +310,7 @@ register_kind(
     ),
 )
 register_kind(
-    "waitlist_match", Kind("waitlist_match", "A time has opened up at the clinic", payload_as_p, _waitlist_offer_gone)
+    "waitlist_match",
+    Kind("waitlist_match", N_("A time has opened up at the clinic"), patient_payload_as_p, _waitlist_offer_gone),
 )
 register_planner("scheduling", plan_appointment_reminders)

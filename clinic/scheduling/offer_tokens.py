@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from clinic.auth.models import User
@@ -62,18 +63,20 @@ def load_offer(token: str, now: datetime | None = None) -> Offer:
     try:
         data = _serializer().loads(token, max_age=OFFER_VALID_HOURS * 3600)
     except SignatureExpired as error:
-        raise OfferInvalid("This offer has expired. You are still on the waitlist.") from error
+        raise OfferInvalid(gettext("This offer has expired. You are still on the waitlist.")) from error
     except BadSignature as error:
-        raise OfferInvalid("This link is not valid.") from error
+        raise OfferInvalid(gettext("This link is not valid.")) from error
     entry = db.session.get(WaitlistEntry, data.get("e")) if isinstance(data, dict) else None
     if entry is None:
-        raise OfferInvalid("This link is not valid.")
+        raise OfferInvalid(gettext("This link is not valid."))
     if entry.status == "booked":
-        raise OfferInvalid("This offer has already been used.")
+        raise OfferInvalid(gettext("This offer has already been used."))
     if entry.status != "waiting" or entry.match_starts_at is None or _stamp(entry.match_starts_at) != data.get("s"):
-        raise OfferInvalid("This time is no longer offered to you (it was taken, or a newer time was offered).")
+        raise OfferInvalid(
+            gettext("This time is no longer offered to you (it was taken, or a newer time was offered).")
+        )
     if entry.match_starts_at <= now:
-        raise OfferInvalid("This time has already passed.")
+        raise OfferInvalid(gettext("This time has already passed."))
     return Offer(entry, db.session.get(Clinic, entry.clinic_id), entry.match_provider, entry.match_starts_at)
 
 

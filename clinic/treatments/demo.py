@@ -155,9 +155,11 @@ def _signature_png_url(name: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _consents(patients: Sequence[Patient], procedures: dict[str, Procedure], witness: User) -> None:
-    """Valid treatment and photo consents for the demo patients who can be treated."""
-    forms = current_forms(witness.clinic_id)
+def _consents(
+    patients: Sequence[Patient], procedures: dict[str, Procedure], witness: User, language: str = "en"
+) -> None:
+    """Valid treatment and photo consents for the demo patients who can be treated (in `language`)."""
+    forms = current_forms(witness.clinic_id, language)
     for patient in patients:
         for form in forms:
             if form.kind == "photo" or form.procedure.code in procedures:
@@ -170,6 +172,19 @@ def _consents(patients: Sequence[Patient], procedures: dict[str, Procedure], wit
                     signature_data_url=_signature_png_url(patient.full_name),
                     text_digest=digest(render_text(form)),
                 )
+
+
+def sign_spanish_consents(clinic: Clinic, patient: Patient) -> None:
+    """The Spanish-reading demo patient's microneedling and photo consents, signed in Spanish on the tablet."""
+    derm = db.session.scalar(
+        sa.select(User).where(User.clinic_id == clinic.id, User.role == "dermatologist").order_by(User.id)
+    )
+    procedures = {
+        p.code: p
+        for p in db.session.scalars(sa.select(Procedure).filter_by(clinic_id=clinic.id, code="microneedling_exosome"))
+    }
+    if derm is not None:
+        _consents([patient], procedures, derm, language="es")
 
 
 def seed(clinic: Clinic, patients: Sequence[Patient], today: date) -> None:

@@ -1,8 +1,9 @@
-// Today page: show why an htmx tick was refused (the plain-form fallback shows it as a flash message).
+// Today page: show why an htmx tick was refused (the plain-form fallback shows it as a flash message). The
+// fallback words come translated from the page (data-fallback): no inline script under the CSP.
 document.addEventListener("htmx:responseError", (event) => {
   const box = document.getElementById("routine-error");
   if (box) {
-    box.textContent = event.detail.xhr.responseText || "That did not work. Please reload the page.";
+    box.textContent = event.detail.xhr.responseText || box.dataset.fallback || "That did not work. Please reload the page.";
     box.hidden = false;
   }
 });

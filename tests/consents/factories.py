@@ -24,16 +24,16 @@ def signature_data_url(*, blank: bool = False, size=(600, 200), fmt: str = "PNG"
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def consent_form(procedure=None, kind: str = "treatment", clinic=None) -> ConsentForm:
+def consent_form(procedure=None, kind: str = "treatment", clinic=None, language: str = "en") -> ConsentForm:
     clinic = catalog(clinic)
-    query = sa.select(ConsentForm).filter_by(clinic_id=clinic.id, kind=kind)
+    query = sa.select(ConsentForm).filter_by(clinic_id=clinic.id, kind=kind, language=language)
     if procedure is not None:
         query = query.filter_by(procedure_id=procedure.id)
     return db.session.scalars(query.order_by(ConsentForm.version.desc())).first()
 
 
-def make_consent(patient, procedure, witness=None) -> Consent:
-    form = consent_form(procedure, clinic=db.session.get(Clinic, patient.clinic_id))
+def make_consent(patient, procedure, witness=None, language: str = "en") -> Consent:
+    form = consent_form(procedure, clinic=db.session.get(Clinic, patient.clinic_id), language=language)
     return sign_consent(
         patient,
         form,

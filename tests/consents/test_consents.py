@@ -245,7 +245,10 @@ def test_view_and_revoke_through_the_pages(world, login_as):
 def test_admin_publishes_a_new_version(world, login_as):
     client, _ = login_as("admin")
     url = f"/admin/consent-forms/{world['form'].id}/new-version"
-    response = client.post(url, data={"title": "Consent v2", "body": "New text {product_sources}", "valid_months": 6})
+    response = client.post(
+        url,
+        data={"language": "en", "title": "Consent v2", "body": "New text {product_sources}", "valid_months": 6},
+    )
     assert response.status_code == 302
     newest = consent_form(procedure())
     assert (newest.version, newest.valid_months) == (2, 6)

@@ -4,11 +4,13 @@ here), then Today and Appointments are in Spanish with Spanish dates; no page sc
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pypdf
 from babel.dates import format_date
 
 from tests.e2e.conftest import axe_violations, log_in
@@ -91,3 +93,74 @@ def test_spanish_patient_sees_today_and_appointments_in_spanish(phone_page, seed
     _open_menu(phone_page)
     with phone_page.expect_navigation(url="**/login**"):
         phone_page.get_by_role("button", name="Cerrar sesión").click()
+
+
+def _seed_treated_spanish_patient(seed) -> tuple[str, int]:
+    """Lucía after a signed microneedling, with the Spanish consent she signed in the portal."""
+
+    def fn():
+        from clinic.consents.services import digest, render_text, sign_consent
+        from tests.consents.factories import consent_form
+        from tests.factories import default_clinic, make_clinic
+        from tests.treatments.factories import catalog, exosome_product, make_lot, procedure, signed_session
+
+        default_clinic()  # exists first, so the other journeys keep using it
+        clinic = catalog(make_clinic("Clínica del Viaje"))
+        clinic.phone = "+1 212 555 0142"
+        patient = make_patient(clinic, first_name="Lucía", last_name="Herrera", timezone=ZONE, language="es")
+        make_routine(patient, AGING_STEPS)
+        form = consent_form(procedure(clinic=clinic), clinic=clinic, language="es")
+        sign_consent(
+            patient,
+            form,
+            signer_name="Lucía Herrera",
+            signature_method="typed",
+            typed_agreed=True,
+            witness=None,
+            ip="127.0.0.1",
+            method="portal",
+            text_digest=digest(render_text(form)),
+        )
+        derm = make_user("dermatologist", clinic=clinic, email="viaje.derm@example.test")
+        session = signed_session(patient, derm, make_lot(exosome_product(clinic)))
+        return make_user("patient", patient=patient, email="lucia.viaje@example.test").email, session.id
+
+    return seed(fn)
+
+
+def _pdf_text(download, tmp_path) -> str:
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    reader = pypdf.PdfReader(io.BytesIO(target.read_bytes()))
+    return " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+
+
+def test_spanish_patient_downloads_her_aftercare_sheet_and_sees_her_consents(phone_page, seed, tmp_path):
+    email, session_id = _seed_treated_spanish_patient(seed)
+    log_in(phone_page, email, PASSWORD)
+    phone_page.goto("/portal/aftercare")
+    link = phone_page.get_by_role("link", name="Descargar la hoja de cuidados posteriores (PDF)")
+    link.scroll_into_view_if_needed()
+    assert _no_sideways_scroll(phone_page)
+    with phone_page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename == f"aftercare-{session_id}.pdf"
+    text = _pdf_text(info.value, tmp_path)
+    assert "Hoja de cuidados posteriores" in text and "Día a día" in text and "Lucía Herrera" in text
+    assert "Aftercare sheet" not in text and "+1 212 555 0142" in text
+
+    phone_page.goto("/portal/consents")
+    phone_page.get_by_role("heading", name="Mis consentimientos").wait_for()
+    phone_page.get_by_role("heading", name="Firmados").wait_for()
+    assert _english_left(phone_page) == []
+    assert axe_violations(phone_page) == []
+    _shoot(phone_page, "consents")
+    phone_page.get_by_role("link", name="Consentimiento: Microneedling + topical exosome", exact=True).click()
+    phone_page.get_by_role("heading", name="Consentimiento: Microneedling + topical exosome").wait_for()
+    assert phone_page.get_by_text("Acepto recibir").first.is_visible()
+    assert axe_violations(phone_page) == []
+    _shoot(phone_page, "consent")
+    with phone_page.expect_download() as info:
+        phone_page.get_by_role("link", name="Descargar PDF").click()
+    text = _pdf_text(info.value, tmp_path)
+    assert "Consentimiento firmado" in text and "Firmado en el portal" in text and "Signed by" not in text

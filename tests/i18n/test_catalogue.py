@@ -78,3 +78,24 @@ def test_strftime_layouts_become_cldr_patterns():
     assert cldr_pattern("%a %d %b %Y, %H:%M") == "EEE dd MMM y, HH:mm"
     assert cldr_pattern("%a %-d %b") == "EEE d MMM"
     assert cldr_pattern("%d %b at %H:%M") == "dd MMM' at 'HH:mm"
+
+
+def test_catalogues_are_package_data_for_non_editable_installs():
+    """A wheel must carry the .po files (and any .mo built before it): setuptools' package-data globs."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["clinic"]
+    package = root / "clinic"
+    shipped = {path for pattern in patterns for path in package.glob(pattern)}
+    assert PO in shipped
+    assert TRANSLATIONS / "messages.pot" in shipped
+    assert PO.with_suffix(".mo") in shipped
+
+
+def test_a_read_only_package_compiles_into_the_instance_folder(tmp_path):
+    out = tmp_path / "instance" / "translations"
+    (mo,) = compile_catalogues(TRANSLATIONS, out=out)
+    assert mo == out / "es" / "LC_MESSAGES" / "messages.mo"
+    with mo.open("rb") as f:
+        assert read_mo(f).get("Log out").string == "Cerrar sesión"

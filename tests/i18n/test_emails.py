@@ -22,9 +22,9 @@ def test_spanish_patients_routine_email_is_in_spanish_and_english_one_is_not(mai
     assert dispatch(PM_LONDON).sent == 2
     by_recipient = {m["To"]: m for m in mailbox}
     es, en = by_recipient[spanish.email], by_recipient[english.email]
-    assert es["Subject"] == "Su rutina PM: 2 pasos"
+    assert es["Subject"] == "Su rutina de la noche: 2 pasos"
     text = body_text(es)
-    assert "Su rutina PM: 2 pasos pendientes hoy." in text and "Abra su rutina" in text
+    assert "Su rutina de la noche: 2 pasos pendientes hoy." in text and "PM" not in text and "Abra su rutina" in text
     assert "Dejar de recibir recordatorios de rutina" in text
     assert [w for w in ENGLISH if w in text] == []
     html = es.get_body(preferencelist=("html",)).get_content()
@@ -42,10 +42,10 @@ def test_spanish_patients_sms_is_in_spanish(sms_provider, mailbox):
     assert dispatch(PM_LONDON).sent == 2
     (request,) = sms_provider.requests
     assert request["form"]["Body"].startswith(
-        "Su rutina PM: 2 pasos pendientes hoy. Abra el portal de su clinica para verlos."  # í is not GSM-7
+        "Su rutina de la noche: 2 pasos pendientes hoy. Abra el portal de su clinica para verlos."  # í is not GSM-7
     )
     (message,) = mailbox
-    assert message["Subject"] == "Su rutina PM: 2 pasos"
+    assert message["Subject"] == "Su rutina de la noche: 2 pasos"
 
 
 def test_a_staff_request_does_not_decide_the_patients_language(app, mailbox):
@@ -54,7 +54,7 @@ def test_a_staff_request_does_not_decide_the_patients_language(app, mailbox):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert dispatch(PM_LONDON).sent == 1
     (message,) = mailbox
-    assert message["Subject"] == "Su rutina PM: 2 pasos"
+    assert message["Subject"] == "Su rutina de la noche: 2 pasos"
 
 
 def test_spanish_patients_day_1_aftercare_check_in_is_in_spanish(mailbox):

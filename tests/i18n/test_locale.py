@@ -4,11 +4,14 @@ in Spanish with Spanish dates and no English left, the English portal unchanged,
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
+from clinic.audit.services import record
+from clinic.auth.models import User
 from clinic.extensions import db
 from tests.factories import make_patient
 from tests.patients.test_views import VALID, version_in
@@ -16,8 +19,16 @@ from tests.routines.factories import AGING_STEPS, make_routine
 
 NOW = datetime(2026, 11, 27, 3, 30, tzinfo=UTC)  # Thu 26 Nov in New York
 #: English words that must not be left on a portal page shown in Spanish.
-ENGLISH = ("Today", "Appointments", "Settings", "Log out", "Morning routine", "Upcoming", "History", "Password")
-PORTAL_PAGES = ("/portal/today", "/portal/appointments", "/portal/history", "/portal/aftercare", "/portal/reminders")
+ENGLISH = (
+    "Today", "Appointments", "Settings", "Log out", "Morning routine", "Upcoming", "History", "Password",
+    "Consent", "Sign", "Signed", "Valid", "Download", "Waitlist", "waitlist", "Report a problem", "reply",
+    "Back to", "When", "Who", "What", "Your", "reminders by", "Text messages", "Mobile number", "Treatment",
+    "Nothing to sign", "Version", "Join", "Times between", "Now:", "With", "Opened your record", "Thank you",
+)  # fmt: skip
+PORTAL_PAGES = (
+    "/portal/today", "/portal/appointments", "/portal/history", "/portal/aftercare", "/portal/reminders",
+    "/portal/consents", "/portal/problems", "/portal/report-problem", "/portal/waitlist", "/portal/access-log",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -85,6 +96,48 @@ def test_portal_pages_in_spanish_have_no_english_left(login_as, frozen, path):
     assert "Cerrar sesión" in text and "Hoy" in text
     left = [word for word in ENGLISH if re.search(rf"\b{word}\b", text)]
     assert left == [], f"English left on {path}: {left}"
+
+
+def _pages_with_data(patient) -> list[str]:
+    """Pages that need something of the patient's: a consent to sign and one signed, a problem thread, an
+    appointment to move and a series session to book, an access-log row."""
+    from clinic.routines.problems import report_problem
+    from clinic.scheduling.models import Series
+    from tests.consents.factories import consent_form, make_consent
+    from tests.factories import make_user
+    from tests.treatments.factories import catalog, make_appointment, procedure
+
+    catalog()
+    derm = make_user("dermatologist")
+    appointment = make_appointment(patient, derm, starts_at=NOW + timedelta(days=5))
+    signed = make_consent(patient, procedure(), language="es")
+    user = db.session.scalar(sa.select(User).where(User.patient_id == patient.id))
+    report = report_problem(patient, "Me pica la piel.", by=user)
+    record("patient.view", patient_id=patient.id, object_type="patient", object_id=patient.id, user=derm)
+    db.session.commit()
+    pages = [
+        f"/portal/consents/forms/{consent_form(kind='photo', language='es').id}/sign",
+        f"/portal/consents/{signed.id}",
+        f"/portal/problems/{report.id}",
+        f"/portal/appointments/{appointment.id}/move",
+    ]
+    series = db.session.scalar(sa.select(Series).where(Series.patient_id == patient.id))
+    if series is not None:
+        pages.append(f"/portal/appointments/series/{series.id}/book")
+    return pages
+
+
+def test_portal_pages_with_data_in_spanish_have_no_english_left(login_as, frozen):
+    client, patient = _patient(login_as, language="es")
+    for path in _pages_with_data(patient):
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        text = _visible(page.text)
+        assert "Cerrar sesión" in text
+        left = [word for word in ENGLISH if re.search(rf"\b{word}\b", text)]
+        assert left == [], f"English left on {path}: {left}"
+    log = _visible(client.get("/portal/access-log").text)
+    assert "Abrió su historia" in log and "Dermatólogo/a" in log
 
 
 def test_spanish_dates_in_the_patients_zone(login_as, frozen):

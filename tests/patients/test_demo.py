@@ -8,6 +8,7 @@ import pyotp
 import sqlalchemy as sa
 
 from clinic.auth.models import User
+from clinic.consents.models import Consent
 from clinic.demo import DEMO_PASSWORD
 from clinic.extensions import db
 from clinic.patients.models import MedicalHistory, Patient
@@ -27,7 +28,11 @@ def test_seed_demo_twice_gives_fifty_patients_and_working_logins(app):
     assert count(Patient) == 50 + 1  # and Lucía, who reads the portal in Spanish
     assert count(MedicalHistory) == 50 + 1
     assert count(User) == 5 + 6 + 1
-    assert db.session.scalar(sa.select(Patient.language).where(Patient.first_name == "Lucía")) == "es"
+    lucia = db.session.scalar(sa.select(Patient).where(Patient.first_name == "Lucía"))
+    assert lucia.language == "es"
+    signed = db.session.scalars(sa.select(Consent).where(Consent.patient_id == lucia.id)).all()
+    assert sorted(c.kind for c in signed) == ["photo", "treatment"]  # once, though seeded twice
+    assert {c.language for c in signed} == {"es"} and all(c.title.startswith("Consentimiento") for c in signed)
     logins = re.findall(r"^\s+(\w+)\s+(\S+@\S+)$", second.output, flags=re.M)
     assert logins == re.findall(r"^\s+(\w+)\s+(\S+@\S+)$", first.output, flags=re.M)
     roles = {role for role, _ in logins}

@@ -16,13 +16,19 @@ import sqlalchemy as sa
 
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
+from clinic.i18n import format_local
 from clinic.interop.documents.model import WORDS, Document, Section, day_text, when
 from clinic.routines.models import Routine, RoutineStep
-from clinic.routines.windows import last_paused_day, patient_windows, pause_at, until_text
+from clinic.routines.windows import last_paused_day, patient_windows, pause_at
 from clinic.treatments.models import SessionAftercare, TreatmentSession
 
 ACTION_WORDS = {"pause_tag": "avoid", "add_step": "do", "advise": "note"}
-SLOT_WORDS = {"am": "morning", "pm": "evening"}
+SLOT_WORDS = {"am": "morning", "pm": "evening"}  # keys of WORDS
+
+
+def until_text(ends_at: datetime, zone: ZoneInfo) -> str:
+    """'Tue 1 Dec' ('mar 1 dic'): the last day of a pause, as the Today page states it, in the current locale."""
+    return format_local(last_paused_day(ends_at, zone), "%a %-d %b")
 
 
 def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -97,7 +103,7 @@ def paused_steps(session: TreatmentSession, zone: ZoneInfo) -> list[tuple[str, s
         name = step.product.display_name if step.product else (step.label or "")
         rows.append(
             (
-                f"{name} ({SLOT_WORDS.get(step.slot, step.slot)})",
+                f"{name} ({WORDS[SLOT_WORDS[step.slot]] if step.slot in SLOT_WORDS else step.slot})",
                 f"{WORDS['paused_until']} {until_text(last.ends_at, zone)} ({last.reason})",
             )
         )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
 from clinic.clinics.models import Clinic
 from clinic.consents.models import SIGNATURE_METHODS, SIGNING_METHODS, Consent
 from clinic.consents.services import digest
 from clinic.extensions import db
+from clinic.i18n import reader_language
 from clinic.interop.documents.model import WORDS, Document, Section, when
 from clinic.patients.models import Patient
 
@@ -20,6 +23,11 @@ def signed_when(consent: Consent, clinic_zone: ZoneInfo, patient_zone: ZoneInfo)
     return text
 
 
+def consent_language(consent: Consent) -> str:
+    """The language the signed consent's document is written in: its reader's (see `reader_language`)."""
+    return reader_language(db.session.get(Patient, consent.patient_id))
+
+
 def consent_document(consent: Consent) -> Document:
     patient = db.session.get(Patient, consent.patient_id)
     clinic = db.session.get(Clinic, consent.clinic_id)
@@ -27,8 +35,8 @@ def consent_document(consent: Consent) -> Document:
     signature_rows = [
         (WORDS["signed_by"], consent.signer_name),
         (WORDS["signed_at"], signed_when(consent, clinic_zone, patient_zone)),
-        (WORDS["method"], SIGNING_METHODS.get(consent.method, consent.method)),
-        (WORDS["signature_kind"], SIGNATURE_METHODS.get(consent.signature_method, consent.signature_method)),
+        (WORDS["method"], gettext(SIGNING_METHODS.get(consent.method, consent.method))),
+        (WORDS["signature_kind"], gettext(SIGNATURE_METHODS.get(consent.signature_method, consent.signature_method))),
         (WORDS["content_hash"], digest(consent.text)),
         (WORDS["signature_hash"], consent.signature_sha256),
     ]

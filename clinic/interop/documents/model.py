@@ -2,75 +2,103 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-#: Every fixed word of the documents, in English for now (one place to wrap with gettext later).
-WORDS: dict[str, str] = {
-    "aftercare_title": "Aftercare sheet",
-    "consent_title": "Signed consent",
-    "summary_title": "Visit summary",
-    "patient": "Patient",
-    "date_of_birth": "Date of birth",
-    "procedure": "Procedure",
-    "date": "Date",
-    "session_ended": "Treatment ended",
-    "day_by_day": "Day by day",
-    "day": "Day",
-    "days": "Days",
-    "avoid": "Avoid",
-    "do": "Do",
-    "instructions": "How to look after your skin",
-    "note": "Note",
-    "paused_steps": "Home steps paused",
-    "paused_until": "paused until",
-    "no_paused_steps": "None of your home steps is paused.",
-    "no_aftercare": "No special aftercare after this procedure.",
-    "problems": "Problems or questions",
-    "call_us": "If anything worries you (spreading redness, swelling, pain, fever, blisters), call the clinic",
-    "call_us_no_phone": "If anything worries you (spreading redness, swelling, pain, fever, blisters), "
-    "contact the clinic.",
-    "consent": "Consent",
-    "version": "Version",
-    "form_text": "Text agreed to",
-    "product_source": "Products and their source",
-    "signature": "Signature",
-    "signed_by": "Signed by",
-    "signed_at": "Signed at",
-    "method": "Method",
-    "signature_kind": "Signature given as",
-    "typed_signature": 'Signed by typing the name "{name}" and agreeing that it is the signature.',
-    "content_hash": "Text hash (SHA-256 of the text agreed to)",
-    "signature_hash": "Signature hash (SHA-256)",
-    "status": "Status",
-    "revoked": "REVOKED",
-    "revoked_on": "Revoked on {when}: {reason}",
-    "valid_until": "Valid until",
-    "record": "Session record",
-    "provider": "Provider",
-    "time": "Time",
-    "device": "Device",
-    "anaesthetic": "Anaesthetic",
-    "areas": "Areas and settings",
-    "injections": "Injection sites",
-    "products": "Products and lots",
-    "lot": "lot",
-    "expires": "exp.",
-    "skin_response": "Skin response",
-    "adverse_events": "Adverse events",
-    "none_recorded": "none recorded",
-    "notes": "Notes",
-    "scores": "Outcome scores",
-    "amendments": "Amendments",
-    "amended": "AMENDED",
-    "no_amendments": "No amendments.",
-    "reason": "Reason",
-    "signed_note": "Signed electronically by {name}, {when}",
-    "signature_line": "Dermatologist's signature",
-    "not_signed": "Not signed",
-    "clinic_phone": "Clinic phone",
-}
+from flask_babel import gettext
+
+from clinic.i18n import N_, format_local
+
+
+class Words(Mapping[str, str]):
+    """The documents' fixed words, marked for the catalogue and translated into the current locale when read
+    (a document is built inside `force_locale(<its reader's language>)`)."""
+
+    def __init__(self, english: dict[str, str]):
+        self._english = english
+
+    def __getitem__(self, key: str) -> str:
+        return gettext(self._english[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._english)
+
+    def __len__(self) -> int:
+        return len(self._english)
+
+
+#: Every fixed word of the documents (English as written here; gettext translates them when read).
+WORDS = Words(
+    {
+        "aftercare_title": N_("Aftercare sheet"),
+        "consent_title": N_("Signed consent"),
+        "summary_title": N_("Visit summary"),
+        "patient": N_("Patient"),
+        "date_of_birth": N_("Date of birth"),
+        "procedure": N_("Procedure"),
+        "date": N_("Date"),
+        "session_ended": N_("Treatment ended"),
+        "day_by_day": N_("Day by day"),
+        "day": N_("Day"),
+        "days": N_("Days"),
+        "avoid": N_("Avoid"),
+        "do": N_("Do"),
+        "instructions": N_("How to look after your skin"),
+        "note": N_("Note"),
+        "paused_steps": N_("Home steps paused"),
+        "paused_until": N_("paused until"),
+        "no_paused_steps": N_("None of your home steps is paused."),
+        "no_aftercare": N_("No special aftercare after this procedure."),
+        "problems": N_("Problems or questions"),
+        "call_us": N_("If anything worries you (spreading redness, swelling, pain, fever, blisters), call the clinic"),
+        "call_us_no_phone": N_(
+            "If anything worries you (spreading redness, swelling, pain, fever, blisters), contact the clinic."
+        ),
+        "consent": N_("Consent"),
+        "version": N_("Version"),
+        "form_text": N_("Text agreed to"),
+        "product_source": N_("Products and their source"),
+        "signature": N_("Signature"),
+        "signed_by": N_("Signed by"),
+        "signed_at": N_("Signed at"),
+        "method": N_("Method"),
+        "signature_kind": N_("Signature given as"),
+        "typed_signature": N_('Signed by typing the name "{name}" and agreeing that it is the signature.'),
+        "content_hash": N_("Text hash (SHA-256 of the text agreed to)"),
+        "signature_hash": N_("Signature hash (SHA-256)"),
+        "status": N_("Status"),
+        "revoked": N_("REVOKED"),
+        "revoked_on": N_("Revoked on {when}: {reason}"),
+        "valid_until": N_("Valid until"),
+        "record": N_("Session record"),
+        "provider": N_("Provider"),
+        "time": N_("Time"),
+        "device": N_("Device"),
+        "anaesthetic": N_("Anaesthetic"),
+        "areas": N_("Areas and settings"),
+        "injections": N_("Injection sites"),
+        "products": N_("Products and lots"),
+        "lot": N_("lot"),
+        "expires": N_("exp."),
+        "skin_response": N_("Skin response"),
+        "adverse_events": N_("Adverse events"),
+        "none_recorded": N_("none recorded"),
+        "notes": N_("Notes"),
+        "scores": N_("Outcome scores"),
+        "amendments": N_("Amendments"),
+        "amended": N_("AMENDED"),
+        "no_amendments": N_("No amendments."),
+        "reason": N_("Reason"),
+        "signed_note": N_("Signed electronically by {name}, {when}"),
+        "signature_line": N_("Dermatologist's signature"),
+        "not_signed": N_("Not signed"),
+        "clinic_phone": N_("Clinic phone"),
+        "morning": N_("morning"),
+        "evening": N_("evening"),
+    }
+)
 
 
 @dataclass
@@ -105,8 +133,9 @@ def when(value: datetime | None, zone: ZoneInfo) -> str:
     if value is None:
         return ""
     local = value.astimezone(zone)
-    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+    return f"{format_local(local, '%a %d %b %Y, %H:%M')} {local.tzname()}"
 
 
-def day_text(value) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
+def day_text(value: date) -> str:
+    """'Wed 2 Dec 2026' ('mié 2 dic 2026' in Spanish)."""
+    return format_local(value, "%a %-d %b %Y")

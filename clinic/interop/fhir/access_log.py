@@ -9,22 +9,23 @@ import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent, shows_patient
 from clinic.auth.models import User
+from clinic.i18n import N_
 from clinic.roles import Role
 
 #: What an audit action means, in words a patient understands.
 ACCESS_WORDS: dict[str, str] = {
-    "patient.view": "Opened your record",
-    "patient.list": "Saw your name in the patient list",
-    "routine.adherence_list": "Saw your name in the routine adherence list",
-    "user.list": "Saw your name in the clinic's list of accounts",
-    "patient.create": "Created your record",
-    "patient.update": "Changed your details",
-    "patient.history_update": "Updated your medical history",
-    "patient.archive": "Archived your record",
-    "patient.unarchive": "Restored your record",
-    "patient.portal_account_created": "Created your portal account",
-    "patient.portal_invite_resent": "Re-sent your portal invitation",
-    "auth.invitation_sent": "Sent you a portal invitation",
+    "patient.view": N_("Opened your record"),
+    "patient.list": N_("Saw your name in the patient list"),
+    "routine.adherence_list": N_("Saw your name in the routine adherence list"),
+    "user.list": N_("Saw your name in the clinic's list of accounts"),
+    "patient.create": N_("Created your record"),
+    "patient.update": N_("Changed your details"),
+    "patient.history_update": N_("Updated your medical history"),
+    "patient.archive": N_("Archived your record"),
+    "patient.unarchive": N_("Restored your record"),
+    "patient.portal_account_created": N_("Created your portal account"),
+    "patient.portal_invite_resent": N_("Re-sent your portal invitation"),
+    "auth.invitation_sent": N_("Sent you a portal invitation"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.access import deny, role_required
@@ -99,7 +100,7 @@ def book_next(series_id: int):
                 by=current_user,
                 now=_now(),
             )
-            flash("Your session is booked. A confirmation is on its way.", "success")
+            flash(_("Your session is booked. A confirmation is on its way."), "success")
             return redirect(url_for("portal.appointments"))
         except SchedulingError as error:
             db.session.rollback()
@@ -108,7 +109,7 @@ def book_next(series_id: int):
     earliest, latest, found = _slots_in(series.appointment_type, earliest, latest)
     return render_template(
         "portal/appointment_slots.html",
-        heading=f"Book your next session of {series.protocol.name}",
+        heading=_("Book your next session of %(protocol)s", protocol=series.protocol.name),
         earliest=earliest,
         latest=latest,
         found=found,
@@ -122,9 +123,10 @@ def move_appointment(appointment_id: int):
     appointment = access.get_appointment(appointment_id)
     if not _changeable(appointment):
         flash(
-            f"Appointments can be changed online until {current_user.clinic.booking_cutoff_hours} hours "
-            "before. "
-            "Please call the clinic.",
+            _(
+                "Appointments can be changed online until %(hours)s hours before. Please call the clinic.",
+                hours=current_user.clinic.booking_cutoff_hours,
+            ),
             "error",
         )
         return redirect(url_for("portal.appointments"))
@@ -141,7 +143,7 @@ def move_appointment(appointment_id: int):
                 by=current_user,
                 now=_now(),
             )
-            flash("Your appointment has been moved.", "success")
+            flash(_("Your appointment has been moved."), "success")
             return redirect(url_for("portal.appointments"))
         except SchedulingError as error:
             db.session.rollback()
@@ -150,7 +152,7 @@ def move_appointment(appointment_id: int):
     earliest, latest, found = _slots_in(appointment.appointment_type, earliest, latest)
     return render_template(
         "portal/appointment_slots.html",
-        heading="Move your appointment",
+        heading=_("Move your appointment"),
         appointment=appointment,
         earliest=earliest,
         latest=latest,
@@ -166,13 +168,14 @@ def cancel_appointment(appointment_id: int):
     form = CancelForm()
     if not _changeable(appointment):
         flash(
-            f"Appointments can be cancelled online until {current_user.clinic.booking_cutoff_hours} hours "
-            "before. "
-            "Please call the clinic.",
+            _(
+                "Appointments can be cancelled online until %(hours)s hours before. Please call the clinic.",
+                hours=current_user.clinic.booking_cutoff_hours,
+            ),
             "error",
         )
     elif not form.validate_on_submit():
-        flash("Please give a reason for cancelling.", "error")
+        flash(_("Please give a reason for cancelling."), "error")
     else:
         change_status(
             appointment,
@@ -182,7 +185,7 @@ def cancel_appointment(appointment_id: int):
             reason=form.reason.data,
             via="portal",
         )
-        flash("Your appointment is cancelled.", "success")
+        flash(_("Your appointment is cancelled."), "success")
     return redirect(url_for("portal.appointments"))
 
 
@@ -209,7 +212,7 @@ def appointment_preferences():
         object_id=patient.id,
         detail=f"email_reminders={form.email_reminders.data}",
     )
-    flash("Reminder settings saved.", "success")
+    flash(_("Reminder settings saved."), "success")
     return redirect(url_for("portal.appointments"))
 
 
@@ -233,5 +236,5 @@ def revoke_feed():
     patient = get_patient(current_user.patient_id)
     feeds.revoke_feeds(current_user.clinic_id, patient_id=patient.id)
     record("calendar.feed_revoke", patient_id=patient.id, object_type="patient", object_id=patient.id)
-    flash("Your calendar feed address no longer works.", "success")
+    flash(_("Your calendar feed address no longer works."), "success")
     return redirect(url_for("portal.appointments"))

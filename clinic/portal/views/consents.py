@@ -7,13 +7,14 @@ import base64
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
 from clinic.consents import services
 from clinic.consents.forms import PortalSignConsentForm
-from clinic.consents.models import SIGNATURE_METHODS, Consent
+from clinic.consents.models import SIGNATURE_METHODS, SIGNING_METHODS, Consent
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.access import get_patient
@@ -63,7 +64,7 @@ def sign_consent(form_id: int):
                 method="portal",
                 text_digest=form.text_digest.data or "",
             )
-            flash(f"Thank you. “{consent.title}” is signed.", "success")
+            flash(_("Thank you. “%(title)s” is signed.", title=consent.title), "success")
             return redirect(url_for("portal.consents"))
         except Invalid as problems:
             db.session.rollback()
@@ -98,5 +99,7 @@ def view_consent(consent_id: int):
         consent=consent,
         signature=signature,
         signature_methods=SIGNATURE_METHODS,
+        signing_methods=SIGNING_METHODS,
         standing=portal.standing(consent, now_utc()),
+        standings=portal.STANDINGS,
     )

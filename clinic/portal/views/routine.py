@@ -138,7 +138,7 @@ def report_problem():
     form = ProblemForm()
     if form.validate_on_submit():
         report = problems.report_problem(patient, form.message.data, by=current_user)
-        flash("Thank you. Your dermatologist has your message and will get back to you.", "success")
+        flash(_("Thank you. Your dermatologist has your message and will get back to you."), "success")
         return redirect(url_for(".problem_thread", report_id=report.id))
     return render_template("portal/report_problem.html", form=form), 422 if form.errors else 200
 
@@ -161,7 +161,7 @@ def problem_thread(report_id: int):
     form = ProblemReplyForm()
     if form.validate_on_submit():
         problems.reply(report, form.message.data, by=current_user)
-        flash("Your message is sent.", "success")
+        flash(_("Your message is sent."), "success")
         return redirect(url_for(".problem_thread", report_id=report.id))
     record("problem.view", patient_id=report.patient_id, object_type="problem_report", object_id=report.id)
     html = render_template("portal/problem_thread.html", report=report, form=form)

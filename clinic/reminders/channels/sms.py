@@ -18,13 +18,16 @@ from typing import Protocol
 
 import requests
 from flask import current_app
+from flask_babel import gettext
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from clinic.i18n import N_
 from clinic.reminders.models import OutboxMessage
 from clinic.urls import external_url
 
-STOP_FOOTER = "Reply STOP to opt out."
+#: The opt-out footer, in the recipient's language; the keyword stays STOP (the provider and the webhook read it).
+STOP_FOOTER = N_("Reply STOP to opt out.")
 SEGMENT = 160
 MULTIPART_SEGMENT = 153
 
@@ -72,7 +75,7 @@ def split_gsm7(text: str) -> list[str]:
 
 def compose(body: str) -> str:
     """`body` + the STOP footer in at most one 160-septet GSM-7 segment (a long body is shortened)."""
-    body, footer = to_gsm7(" ".join(body.split())), " " + STOP_FOOTER
+    body, footer = to_gsm7(" ".join(body.split())), " " + to_gsm7(gettext(STOP_FOOTER))
     room = SEGMENT - septets(footer)
     if septets(body) > room:
         while septets(body) > room - 3:
