@@ -5,7 +5,7 @@ is allowed only when an audit_archive row covers it. On PostgreSQL, when CLINIC_
 role may SELECT and INSERT audit_event_patient and only SELECT audit_archive.
 
 Revision ID: 0100_audit_patients
-Revises: 0080_language
+Revises: 0090_consent_language
 Create Date: 2026-12-08 01:40:00
 
 """
@@ -19,7 +19,7 @@ import clinic.db
 
 # revision identifiers, used by Alembic.
 revision = "0100_audit_patients"
-down_revision = "0080_language"
+down_revision = "0090_consent_language"
 branch_labels = None
 depends_on = None
 

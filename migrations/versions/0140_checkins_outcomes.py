@@ -2,7 +2,7 @@
 check-ins), and photos staff share with the patient.
 
 Revision ID: 0140_checkins_outcomes
-Revises: 0080_language
+Revises: 0120_lot_safety
 Create Date: 2026-12-08 01:29:04.329765
 
 """
@@ -16,7 +16,7 @@ from clinic.db import sqlite_rebuild
 
 # revision identifiers, used by Alembic.
 revision = "0140_checkins_outcomes"
-down_revision = "0080_language"
+down_revision = "0120_lot_safety"
 branch_labels = None
 depends_on = None
 
