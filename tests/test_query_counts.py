@@ -9,6 +9,7 @@ from clinic.audit.models import AuditEvent, AuditEventPatient
 from clinic.audit.services import record
 from clinic.auth.models import User
 from clinic.extensions import db
+from clinic.pagination import LOOKAHEAD_PAGES
 from clinic.scheduling.booking import book_appointment
 from clinic.scheduling.models import Appointment, AppointmentType, TimeOff, WorkingHours
 from clinic.scheduling.series import start_series
@@ -16,7 +17,6 @@ from clinic.treatments.models import TreatmentSession
 from tests.factories import default_clinic, make_patient, make_user
 from tests.scheduling.conftest import MONDAY
 from tests.scheduling.factories import at, make_provider, make_room, make_time_off, make_type, protocol_for
-from clinic.pagination import LOOKAHEAD_PAGES
 
 
 @contextmanager

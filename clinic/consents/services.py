@@ -118,13 +118,10 @@ def consented_sources(clinic_id: int) -> list[str]:
 
 
 def product_sources(clinic_id: int) -> str:
-    return (
-        "; ".join(
-            f"{p.display_name}: " + ", ".join(EXOSOME_SOURCES.get(s, s) for s in sources)
-            for p, sources in _offered_products(clinic_id)
-        )
-        or _("no in-office exosome product is listed")
-    )
+    return "; ".join(
+        f"{p.display_name}: " + ", ".join(EXOSOME_SOURCES.get(s, s) for s in sources)
+        for p, sources in _offered_products(clinic_id)
+    ) or _("no in-office exosome product is listed")
 
 
 def digest(text: str) -> str:
