@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_timezone_location, get_timezone_name
 from flask import Flask, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from clinic.clinics.services import viewer_zone
@@ -35,6 +38,15 @@ def measure(value) -> str:
     if value is None:
         return ""
     return format(Decimal(value).normalize(), "f")
+
+
+def zone_name(zone: ZoneInfo | str) -> str:
+    """A time zone as people say it, from CLDR: "Eastern Time (New York)", not "America/New_York"."""
+    key = zone if isinstance(zone, str) else zone.key
+    if key in ("UTC", "Etc/UTC"):
+        return gettext("Coordinated Universal Time")
+    locale = get_locale() or "en"
+    return f"{get_timezone_name(key, locale=locale)} ({get_timezone_location(key, locale=locale, return_city=True)})"
 
 
 def nav_items() -> list[tuple[str, str, str]]:
@@ -77,5 +89,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(localdate)
     app.add_template_filter(format_money, "money")
     app.add_template_filter(measure)
+    app.add_template_filter(zone_name)
     app.add_template_global(nav_items)
     app.add_template_global(Role)

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"photos"},
     {"treatments"},
     {"scheduling", "routines"},
-    {"interop"},  # FHIR mapping, whole-record export, imports: served by portal and api
+    {"interop", "chart"},  # interop: FHIR mapping, export, imports; chart: the summary across features
     {"portal", "api", "backups"},  # backups: copies the database and the photo folder
 ]
 #: Modules at the top of the package that wire everything together (they may import any feature).

@@ -7,11 +7,14 @@ provider's hours and time off, the room, and that the patient is not booked else
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from clinic.auth.models import User
 from clinic.clinics.models import Clinic
 from clinic.patients.models import Patient
+from clinic.scheduling.availability import Slot
 from clinic.scheduling.booking import book_appointment, reschedule
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.models import Appointment, Series
@@ -106,3 +109,43 @@ def move_appointment(
         )
     starts_at, provider = _check_choice(clinic, starts_at, provider, move_window(appointment, clinic, today), now)
     return reschedule(appointment, clinic=clinic, starts_at=starts_at, provider=provider, by=by, via="portal", now=now)
+
+
+@dataclass(frozen=True)
+class OfferedTime:
+    """One button in the portal's time list: a start and the provider it is with."""
+
+    starts_at: datetime
+    provider: User
+
+
+@dataclass(frozen=True)
+class OfferedDay:
+    day: date  # in the patient's zone
+    times: list[OfferedTime]
+
+
+def offered_days(found: dict[User, list[Slot]], zone: ZoneInfo) -> list[OfferedDay]:
+    """The free slots grouped by the patient's local day, each day's times in order, one per start and
+    provider (several rooms free at the same time are one offer: the booking service picks the room)."""
+    seen: set[tuple[datetime, int]] = set()
+    by_day: dict[date, list[OfferedTime]] = {}
+    for provider, slots in found.items():
+        for slot in slots:
+            if (slot.starts_at, provider.id) in seen:
+                continue
+            seen.add((slot.starts_at, provider.id))
+            by_day.setdefault(slot.starts_at.astimezone(zone).date(), []).append(OfferedTime(slot.starts_at, provider))
+    return [
+        OfferedDay(day, sorted(times, key=lambda t: (t.starts_at, t.provider.full_name)))
+        for day, times in sorted(by_day.items())
+    ]
+
+
+def chosen_day(days: list[OfferedDay], raw: str | None) -> OfferedDay | None:
+    """The day the patient picked (`?day=YYYY-MM-DD`), else the first day with a free time."""
+    try:
+        wanted = date.fromisoformat(raw or "")
+    except ValueError:
+        wanted = None
+    return next((d for d in days if d.day == wanted), days[0] if days else None)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
-from clinic.clinics.services import clinic_today, clinic_zone
+from clinic.clinics.services import clinic_today, clinic_zone, viewer_zone
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal.views.blueprint import bp
@@ -69,6 +69,20 @@ def _slots_in(kind, earliest, latest):
     return earliest, latest, found
 
 
+def _slot_page(heading: str, found, action: str, **extra):
+    """The slot picker: the days with free times, then the chosen day's times (`?day=`, no JavaScript)."""
+    days = portal_booking.offered_days(found, viewer_zone())
+    return render_template(
+        "portal/appointment_slots.html",
+        heading=heading,
+        days=days,
+        chosen=portal_booking.chosen_day(days, request.args.get("day")),
+        action=action,
+        zone=viewer_zone(),
+        **extra,
+    )
+
+
 def _parse_choice():
     """The slot the patient clicked: a UTC start and a provider, both checked again by the booking service."""
     try:
@@ -105,14 +119,9 @@ def book_next(series_id: int):
             db.session.rollback()
             flash(str(error), "error")
             series = access.get_series(series_id)
-    earliest, latest, found = _slots_in(series.appointment_type, earliest, latest)
-    return render_template(
-        "portal/appointment_slots.html",
-        heading=f"Book your next session of {series.protocol.name}",
-        earliest=earliest,
-        latest=latest,
-        found=found,
-        action=url_for("portal.book_next", series_id=series.id),
+    _, _, found = _slots_in(series.appointment_type, earliest, latest)
+    return _slot_page(
+        f"Book your next session of {series.protocol.name}", found, url_for("portal.book_next", series_id=series.id)
     )
 
 
@@ -147,15 +156,12 @@ def move_appointment(appointment_id: int):
             db.session.rollback()
             flash(str(error), "error")
             appointment = access.get_appointment(appointment_id)
-    earliest, latest, found = _slots_in(appointment.appointment_type, earliest, latest)
-    return render_template(
-        "portal/appointment_slots.html",
-        heading="Move your appointment",
+    _, _, found = _slots_in(appointment.appointment_type, earliest, latest)
+    return _slot_page(
+        "Move your appointment",
+        found,
+        url_for("portal.move_appointment", appointment_id=appointment.id),
         appointment=appointment,
-        earliest=earliest,
-        latest=latest,
-        found=found,
-        action=url_for("portal.move_appointment", appointment_id=appointment.id),
     )
 
 
