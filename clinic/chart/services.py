@@ -128,8 +128,8 @@ def _history_alerts(patient: Patient, today: date) -> list[Alert]:
     alerts = [
         Alert(
             "danger" if f.is_hard_stop else "warning",
-            ("Hard stop: " if f.is_hard_stop else "") + f.label,
-            f.reason,
+            f.reason.rstrip("."),
+            "",
             "patients.chart",
             {"patient_id": patient.id, "_anchor": "history"},
         )

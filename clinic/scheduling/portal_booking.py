@@ -117,6 +117,12 @@ class OfferedTime:
 
     starts_at: datetime
     provider: User
+    zone: ZoneInfo
+
+    @property
+    def part_of_day(self) -> str:
+        hour = self.starts_at.astimezone(self.zone).hour
+        return "morning" if hour < 12 else ("afternoon" if hour < 17 else "evening")
 
 
 @dataclass(frozen=True)
@@ -125,21 +131,24 @@ class OfferedDay:
     times: list[OfferedTime]
 
 
-def offered_days(found: dict[User, list[Slot]], zone: ZoneInfo) -> list[OfferedDay]:
-    """The free slots grouped by the patient's local day, each day's times in order, one per start and
-    provider (several rooms free at the same time are one offer: the booking service picks the room)."""
-    seen: set[tuple[datetime, int]] = set()
+def offered_days(found: dict[User, list[Slot]], zone: ZoneInfo, provider_id: int | None = None) -> list[OfferedDay]:
+    """The free slots grouped by the patient's local day, each day's times in order. With `provider_id`, that
+    provider's times; without, one offer per start time (with the first free provider by name): a patient
+    choosing a time should not read the same time once per provider and room."""
+    seen: set[tuple[datetime, int | None]] = set()
     by_day: dict[date, list[OfferedTime]] = {}
-    for provider, slots in found.items():
-        for slot in slots:
-            if (slot.starts_at, provider.id) in seen:
+    for provider in sorted(found, key=lambda p: (p.full_name, p.id)):
+        if provider_id is not None and provider.id != provider_id:
+            continue
+        for slot in found[provider]:
+            key = (slot.starts_at, provider.id if provider_id is not None else None)
+            if key in seen:
                 continue
-            seen.add((slot.starts_at, provider.id))
-            by_day.setdefault(slot.starts_at.astimezone(zone).date(), []).append(OfferedTime(slot.starts_at, provider))
-    return [
-        OfferedDay(day, sorted(times, key=lambda t: (t.starts_at, t.provider.full_name)))
-        for day, times in sorted(by_day.items())
-    ]
+            seen.add(key)
+            by_day.setdefault(slot.starts_at.astimezone(zone).date(), []).append(
+                OfferedTime(slot.starts_at, provider, zone)
+            )
+    return [OfferedDay(day, sorted(times, key=lambda t: t.starts_at)) for day, times in sorted(by_day.items())]
 
 
 def chosen_day(days: list[OfferedDay], raw: str | None) -> OfferedDay | None:

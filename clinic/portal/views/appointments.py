@@ -71,11 +71,15 @@ def _slots_in(kind, earliest, latest):
 
 def _slot_page(heading: str, found, action: str, **extra):
     """The slot picker: the days with free times, then the chosen day's times (`?day=`, no JavaScript)."""
-    days = portal_booking.offered_days(found, viewer_zone())
+    providers = sorted((p for p, slots in found.items() if slots), key=lambda p: (p.full_name, p.id))
+    provider = next((p for p in providers if p.id == request.args.get("provider", type=int)), None)
+    days = portal_booking.offered_days(found, viewer_zone(), provider.id if provider else None)
     return render_template(
         "portal/appointment_slots.html",
         heading=heading,
         days=days,
+        providers=providers,
+        provider=provider,
         chosen=portal_booking.chosen_day(days, request.args.get("day")),
         action=action,
         zone=viewer_zone(),
