@@ -75,11 +75,14 @@ def nav_items() -> list[tuple[str, str, str]]:
     if current_user.role == Role.PATIENT:
         items += [
             ("portal.today", gettext("Today")),
-            ("portal.appointments", gettext("My appointments")),
-            ("portal.consents", gettext("Consents")),
+            ("portal.history", gettext("History")),
+            ("portal.aftercare", gettext("Aftercare")),
+            ("portal.appointments", gettext("Appointments")),
+            ("portal.reminder_settings", gettext("Reminders")),
+            ("portal.report_problem", gettext("Report a problem")),
             ("portal.problem_list", gettext("Messages")),
-            ("portal.home", gettext("My record")),
-            ("portal.access_log", gettext("Who viewed my record")),
+            ("portal.consents", gettext("Consents")),
+            ("portal.home", gettext("My data")),
         ]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
 
