@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_timezone_location, get_timezone_name

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -286,9 +285,7 @@ def _score_trends(patient: Patient) -> list[ScoreTrend]:
         )
         .label("rank")
     )
-    ranked = (
-        sa.select(OutcomeScore.id, rank).where(OutcomeScore.patient_id == patient.id).subquery()
-    )
+    ranked = sa.select(OutcomeScore.id, rank).where(OutcomeScore.patient_id == patient.id).subquery()
     rows = db.session.scalars(
         sa.select(OutcomeScore)
         .join(ranked, ranked.c.id == OutcomeScore.id)
