@@ -76,7 +76,7 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("portal.today", gettext("Today")),
             ("portal.history", gettext("History")),
             ("portal.aftercare", gettext("Aftercare")),
-            ("portal.appointments", gettext("Appointments")),
+            ("portal.appointments", gettext("My appointments")),
             ("portal.reminder_settings", gettext("Reminders")),
             ("portal.report_problem", gettext("Report a problem")),
             ("portal.problem_list", gettext("Messages")),

@@ -63,7 +63,12 @@ def test_chart_and_portal_pages_are_valid_html(app, login_as, tmp_path):
         make_appointment(patient, dermatologist, starts_at=now_utc() + timedelta(days=40))
         db.session.commit()
         staff, _ = login_as(user=dermatologist)
-        for url in (f"/patients/{patient.id}", "/patients"):
+        for url in (
+            f"/patients/{patient.id}",
+            "/patients",
+            f"/patients/{patient.id}/treatments",
+            f"/patients/{patient.id}/routine",
+        ):
             response = staff.get(url)
             assert response.status_code == 200, url
             pages[f"staff{url}"] = response.text
