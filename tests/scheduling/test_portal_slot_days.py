@@ -46,3 +46,22 @@ def test_chosen_day_falls_back_to_the_first():
     assert chosen_day(days, "2026-12-20").day == date(2026, 12, 14)
     assert chosen_day(days, "garbage").day == date(2026, 12, 14)
     assert chosen_day([], None) is None
+
+
+def test_days_and_parts_of_day_across_the_autumn_clock_change():
+    """New York leaves daylight time on 1 Nov 2026: 13:30 UTC is 09:30 on the 31st and 08:30 on the 1st."""
+    ana = Provider(1, "Ana")
+    found = {
+        ana: [
+            Slot(1, 1, datetime(2026, 10, 31, 13, 30, tzinfo=UTC), datetime(2026, 10, 31, 14, 30, tzinfo=UTC)),
+            Slot(1, 1, datetime(2026, 11, 1, 3, 30, tzinfo=UTC), datetime(2026, 11, 1, 4, 30, tzinfo=UTC)),
+            Slot(1, 1, datetime(2026, 11, 1, 13, 30, tzinfo=UTC), datetime(2026, 11, 1, 14, 30, tzinfo=UTC)),
+        ]
+    }
+    days = offered_days(found, NEW_YORK)
+    assert [d.day for d in days] == [date(2026, 10, 31), date(2026, 11, 1)]
+    assert [(t.starts_at.astimezone(NEW_YORK).hour, t.part_of_day) for t in days[0].times] == [
+        (9, "morning"),
+        (23, "evening"),  # 03:30 UTC on 1 Nov is still the evening of 31 Oct in New York
+    ]
+    assert [t.starts_at.astimezone(NEW_YORK).hour for t in days[1].times] == [8]
