@@ -65,10 +65,13 @@ def test_chart_summary_query_count_does_not_grow(app, login_as):
     client, derm = login_as("dermatologist")
     patient = make_patient(history={"isotretinoin": "current"}, allergies="Lidocaine")
 
+    booked = [0]  # appointments so far: each new one on its own day (PostgreSQL refuses overlaps)
+
     def grow(n: int) -> None:
         for i in range(n):
+            booked[0] += 1
             signed_session(patient, derm)
-            make_appointment(patient, derm, starts_at=now_utc() + timedelta(days=2 + i))
+            make_appointment(patient, derm, starts_at=now_utc() + timedelta(days=1 + booked[0]))
             db.session.add(ProblemReport(clinic_id=patient.clinic_id, patient_id=patient.id, message=f"Red {i}"))
             for scale, value in (("glogau", 2), ("cea", 1)):
                 db.session.add(
