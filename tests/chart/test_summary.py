@@ -126,7 +126,7 @@ def test_dermatologist_sees_every_block_and_start_a_session(busy, login_as):
         assert heading in html
     assert "Start a session" in html
     assert "Hard stop</span>" in html and ">Pregnant</a>" in html
-    assert "2 of " in html and "next due <span class=\"text-nowrap\">11–25 Dec</span>" in html
+    assert "2 of " in html and 'next due <span class="text-nowrap">11–25 Dec</span>' in html
     assert "better than III" in html
     assert "glogau" not in html.lower().replace("glogau photoaging", "")
     assert html.index("summary-heading") < html.index("profile-heading")
