@@ -104,7 +104,9 @@ def _fits(page, name: str) -> None:
 
 def test_chart_summary_blocks_at_the_top(page, seed):
     world = seed(_demo_chart_patient)
-    log_in(page, "dr.chen@lumen.example", world["password"])
+    # Dr Okafor: no other journey logs in as him, so his first login here is the one that enrols the
+    # second factor (test_treatment_journey's Dr Chen must still be un-enrolled when it runs).
+    log_in(page, "dr.okafor@lumen.example", world["password"])
     page.goto(f"/patients/{world['patient_id']}")
     summary = page.locator("section.chart-summary")
     for block in BLOCKS:
