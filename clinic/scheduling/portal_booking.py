@@ -130,6 +130,15 @@ class OfferedDay:
     day: date  # in the patient's zone
     times: list[OfferedTime]
 
+    @property
+    def parts(self) -> list[tuple[str, list[OfferedTime]]]:
+        """The times under morning, afternoon and evening, in that order (only the parts that have times)."""
+        return [
+            (part, [t for t in self.times if t.part_of_day == part])
+            for part in ("morning", "afternoon", "evening")
+            if any(t.part_of_day == part for t in self.times)
+        ]
+
 
 def offered_days(found: dict[User, list[Slot]], zone: ZoneInfo, provider_id: int | None = None) -> list[OfferedDay]:
     """The free slots grouped by the patient's local day, each day's times in order. With `provider_id`, that

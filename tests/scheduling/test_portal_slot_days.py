@@ -35,6 +35,7 @@ def test_days_in_the_patients_zone_one_offer_per_time():
     [day] = days
     assert [(t.starts_at.hour, t.provider.full_name) for t in day.times] == [(14, "Ana"), (15, "Ana"), (3, "Ben")]
     assert [t.part_of_day for t in day.times] == ["morning", "morning", "evening"]
+    assert [part for part, _ in day.parts] == ["morning", "evening"]  # in the day's order, not alphabetical
     only_ben = offered_days(found, NEW_YORK, provider_id=2)
     assert [(t.starts_at.hour, t.provider.full_name) for t in only_ben[0].times] == [(14, "Ben"), (3, "Ben")]
 
