@@ -18,6 +18,7 @@ from clinic.auth.admin_views import bp as users_bp
 from clinic.auth.services import load_session_user
 from clinic.auth.views import bp as auth_bp
 from clinic.catalog.views import bp as catalog_bp
+from clinic.chart import views as chart_views  # noqa: F401 - puts the summary at the top of the patient chart
 from clinic.config import PROJECT_DIR, check_production, load_config
 from clinic.consents.views import bp as consents_bp
 from clinic.db import enable_sqlite_pragmas

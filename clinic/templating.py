@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location, get_timezone_name
 from flask import Flask, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from clinic.clinics.services import viewer_zone
@@ -37,6 +39,15 @@ def measure(value) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
+def zone_name(zone: ZoneInfo | str) -> str:
+    """A time zone as people say it, from CLDR: "Eastern Time (New York)", not "America/New_York"."""
+    key = zone if isinstance(zone, str) else zone.key
+    if key in ("UTC", "Etc/UTC"):
+        return gettext("Coordinated Universal Time")
+    locale = get_locale() or "en"
+    return f"{get_timezone_name(key, locale=locale)} ({get_timezone_location(key, locale=locale, return_city=True)})"
+
+
 def nav_items() -> list[tuple[str, str, str]]:
     """(endpoint, label, url) for the logged-in user's role."""
     if not current_user.is_authenticated:
@@ -65,11 +76,15 @@ def nav_items() -> list[tuple[str, str, str]]:
     if current_user.role == Role.PATIENT:
         items += [
             ("portal.today", gettext("Today")),
+            ("portal.history", gettext("History")),
+            ("portal.aftercare", gettext("Aftercare")),
             ("portal.appointments", gettext("My appointments")),
-            ("portal.consents", gettext("Consents")),
+            ("portal.reminder_settings", gettext("Reminders")),
+            ("portal.report_problem", gettext("Report a problem")),
             ("portal.problem_list", gettext("Messages")),
+            ("portal.consents", gettext("Consents")),
             ("portal.progress", gettext("My progress")),
-            ("portal.home", gettext("My record")),
+            ("portal.home", gettext("My data")),
             ("portal.access_log", gettext("Who viewed my record")),
         ]
     return [(endpoint, label, url_for(endpoint)) for endpoint, label in items]
@@ -80,5 +95,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(localdate)
     app.add_template_filter(format_money, "money")
     app.add_template_filter(measure)
+    app.add_template_filter(zone_name)
     app.add_template_global(nav_items)
     app.add_template_global(Role)

@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"treatments"},
     {"scheduling", "routines"},
     {"checkins", "outcomes"},  # aftercare answers into the problem inbox; scores next to routine adherence
-    {"interop"},  # FHIR mapping, whole-record export, imports: served by portal and api
+    {"interop", "chart"},  # interop: FHIR mapping, export, imports; chart: the summary across features
     {"safety"},  # lot recalls, adverse events, signals: reads sessions, lots, problem reports; prints via interop
     {"portal", "api", "backups"},  # backups: copies the database and the photo folder
 ]

@@ -1,22 +1,27 @@
-"""Admin list pages run a fixed number of queries however many rows they show."""
+"""Admin list pages and the patient chart run a fixed number of queries however many rows they show."""
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent, AuditEventPatient
 from clinic.audit.services import record
 from clinic.auth.models import User
+from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.pagination import LOOKAHEAD_PAGES
+from clinic.routines.problems import ProblemReport
 from clinic.scheduling.booking import book_appointment
 from clinic.scheduling.models import Appointment, AppointmentType, TimeOff, WorkingHours
 from clinic.scheduling.series import start_series
-from clinic.treatments.models import TreatmentSession
+from clinic.treatments.models import OutcomeScore, TreatmentSession
 from tests.factories import default_clinic, make_patient, make_user
 from tests.scheduling.conftest import MONDAY
 from tests.scheduling.factories import at, make_provider, make_room, make_time_off, make_type, protocol_for
+from tests.treatments.factories import catalog, make_appointment, signed_session
 
 
 @contextmanager
@@ -167,3 +172,39 @@ def test_follow_up_queue_evaluates_its_union_once(app, login_as):
     client, _ = login_as("aesthetician")
     statements = _statements_for(client, "/schedule/followups")
     assert sum("UNION" in s.upper() for s in statements) == 1
+
+
+def test_chart_summary_query_count_does_not_grow(app, login_as):
+    """The chart with its summary: more sessions, scores, appointments, reports and photos, same queries."""
+    catalog()
+    client, derm = login_as("dermatologist")
+    patient = make_patient(history={"isotretinoin": "current"}, allergies="Lidocaine")
+
+    booked = [0]  # appointments so far: each new one on its own day (PostgreSQL refuses overlaps)
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            booked[0] += 1
+            signed_session(patient, derm)
+            make_appointment(patient, derm, starts_at=now_utc() + timedelta(days=1 + booked[0]))
+            db.session.add(ProblemReport(clinic_id=patient.clinic_id, patient_id=patient.id, message=f"Red {i}"))
+            for scale, value in (("glogau", 2), ("cea", 1)):
+                db.session.add(
+                    OutcomeScore(
+                        clinic_id=patient.clinic_id,
+                        patient_id=patient.id,
+                        scale=scale,
+                        checkpoint="other",
+                        recorded_on=date.today() - timedelta(days=30 * i),
+                        value=Decimal(value),
+                        label=str(value),
+                        recorded_by_id=derm.id,
+                    )
+                )
+        db.session.commit()
+
+    grow(1)
+    _queries_for(client, f"/patients/{patient.id}")  # the first view installs the default rules
+    few = _queries_for(client, f"/patients/{patient.id}")
+    grow(6)
+    assert _queries_for(client, f"/patients/{patient.id}") == few

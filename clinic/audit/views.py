@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from clinic.access import role_required
 from clinic.audit.forms import AuditFilterForm
-from clinic.audit.people import staff_choices
+from clinic.audit.people import patient_names, staff_choices
 from clinic.audit.services import AuditFilter, audit_query, named_counts, record
 from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
@@ -46,5 +46,8 @@ def list_events():
     page_args = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
     record("audit.list", detail=" ".join(f"{k}={v}" for k, v in sorted(page_args.items())))
     named = named_counts(page.items)
-    html = render_template("audit/list.html", form=form, page=page, page_args=page_args, named=named)
+    names = patient_names({e.patient_id for e in page.items if e.patient_id})
+    html = render_template(
+        "audit/list.html", form=form, page=page, page_args=page_args, named=named, patient_names=names
+    )
     return html

@@ -12,6 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from clinic.audit.people import register_patient_namer
 from clinic.audit.services import record, record_each
 from clinic.auth.models import User
 from clinic.auth.services import AccountError, create_user, find_user_by_email
@@ -299,3 +300,13 @@ def invite_to_portal(patient: Patient) -> User:
         raise PortalInviteError(str(error)) from error
     record("patient.portal_account_created", patient_id=patient.id, object_type="user", object_id=account.id)
     return account
+
+
+def _audit_names(ids: set[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Patient.id, Patient.first_name, Patient.last_name, Patient.record_number).where(Patient.id.in_(ids))
+    )
+    return {row.id: f"{row.first_name} {row.last_name} ({row.record_number})" for row in rows}
+
+
+register_patient_namer(_audit_names)

@@ -66,8 +66,13 @@ class StepForm(FlaskForm):
             raise ValidationError("Choose a product or describe the step.")
 
 
+def _id_or_none(value) -> int | None:
+    """A select's id; None for its empty placeholder option (required selects start with one)."""
+    return None if value in ("", None) else int(value)
+
+
 class AftercareForm(FlaskForm):
-    procedure_id = SelectField("Procedure", coerce=int, choices=[], validators=[DataRequired()])
+    procedure_id = SelectField("Procedure", coerce=_id_or_none, choices=[], validators=[DataRequired()])
     session_ended_at = DateTimeLocalField(
         "Session ended at (clinic time)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )

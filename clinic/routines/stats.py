@@ -101,6 +101,11 @@ def adherence_series(patient_id: int, today: date, days: int = 30) -> list[DayAd
     return [DayAdherence(d, expected[d], done.get(d, 0)) for d in sorted(expected)]
 
 
+def _day(day: date) -> str:
+    """A chart's date as people write it: "8 Dec"."""
+    return f"{day.day} {day:%b}"
+
+
 def adherence_svg(series: Sequence[DayAdherence], width: int = 600, height: int = 120) -> Markup:
     """A bar per day (done ÷ expected), paused days grey, drawn on the server."""
     if not series:
@@ -118,11 +123,11 @@ def adherence_svg(series: Sequence[DayAdherence], width: int = 600, height: int 
         color = "#adb5bd" if d.status == PAUSED else ("#198754" if d.status == KEPT else "#0b4f6c")
         parts.append(
             f'<rect x="{i * bar + 1:.1f}" y="{height - h:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" '
-            f'fill="{color}"><title>{escape(d.day.isoformat())}: {d.done}/{d.expected}</title></rect>'
+            f'fill="{color}"><title>{escape(_day(d.day))}: {d.done} of {d.expected} steps</title></rect>'
         )
-    parts.append(f'<text x="0" y="{height + 16}" font-size="12">{escape(series[0].day.isoformat())}</text>')
+    parts.append(f'<text x="0" y="{height + 16}" font-size="12">{escape(_day(series[0].day))}</text>')
     parts.append(
         f'<text x="{width}" y="{height + 16}" font-size="12" text-anchor="end">'
-        f"{escape(series[-1].day.isoformat())}</text></svg>"
+        f"{escape(_day(series[-1].day))}</text></svg>"
     )
     return Markup("".join(parts))  # noqa: S704 - every interpolated value above is a number or escaped

@@ -7,11 +7,14 @@ provider's hours and time off, the room, and that the patient is not booked else
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from clinic.auth.models import User
 from clinic.clinics.models import Clinic
 from clinic.patients.models import Patient
+from clinic.scheduling.availability import Slot
 from clinic.scheduling.booking import book_appointment, reschedule
 from clinic.scheduling.errors import SchedulingError
 from clinic.scheduling.models import Appointment, Series
@@ -106,3 +109,61 @@ def move_appointment(
         )
     starts_at, provider = _check_choice(clinic, starts_at, provider, move_window(appointment, clinic, today), now)
     return reschedule(appointment, clinic=clinic, starts_at=starts_at, provider=provider, by=by, via="portal", now=now)
+
+
+@dataclass(frozen=True)
+class OfferedTime:
+    """One button in the portal's time list: a start and the provider it is with."""
+
+    starts_at: datetime
+    provider: User
+    zone: ZoneInfo
+
+    @property
+    def part_of_day(self) -> str:
+        hour = self.starts_at.astimezone(self.zone).hour
+        return "morning" if hour < 12 else ("afternoon" if hour < 17 else "evening")
+
+
+@dataclass(frozen=True)
+class OfferedDay:
+    day: date  # in the patient's zone
+    times: list[OfferedTime]
+
+    @property
+    def parts(self) -> list[tuple[str, list[OfferedTime]]]:
+        """The times under morning, afternoon and evening, in that order (only the parts that have times)."""
+        return [
+            (part, [t for t in self.times if t.part_of_day == part])
+            for part in ("morning", "afternoon", "evening")
+            if any(t.part_of_day == part for t in self.times)
+        ]
+
+
+def offered_days(found: dict[User, list[Slot]], zone: ZoneInfo, provider_id: int | None = None) -> list[OfferedDay]:
+    """The free slots grouped by the patient's local day, each day's times in order. With `provider_id`, that
+    provider's times; without, one offer per start time (with the first free provider by name): a patient
+    choosing a time should not read the same time once per provider and room."""
+    seen: set[tuple[datetime, int | None]] = set()
+    by_day: dict[date, list[OfferedTime]] = {}
+    for provider in sorted(found, key=lambda p: (p.full_name, p.id)):
+        if provider_id is not None and provider.id != provider_id:
+            continue
+        for slot in found[provider]:
+            key = (slot.starts_at, provider.id if provider_id is not None else None)
+            if key in seen:
+                continue
+            seen.add(key)
+            by_day.setdefault(slot.starts_at.astimezone(zone).date(), []).append(
+                OfferedTime(slot.starts_at, provider, zone)
+            )
+    return [OfferedDay(day, sorted(times, key=lambda t: t.starts_at)) for day, times in sorted(by_day.items())]
+
+
+def chosen_day(days: list[OfferedDay], raw: str | None) -> OfferedDay | None:
+    """The day the patient picked (`?day=YYYY-MM-DD`), else the first day with a free time."""
+    try:
+        wanted = date.fromisoformat(raw or "")
+    except ValueError:
+        wanted = None
+    return next((d for d in days if d.day == wanted), days[0] if days else None)

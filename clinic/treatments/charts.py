@@ -27,6 +27,8 @@ class Chart:
     title: str
     points: list[Point]
     y_ticks: list[tuple[float, str]]
+    y_label: str = "Score"
+    better: str = "lower"  # which way is improvement: "lower" or "higher"
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -69,7 +71,15 @@ def build_chart(scale_code: str, scores: Sequence[OutcomeScore]) -> Chart:
         for s in scores
     ]
     unit = f" ({scale.unit})" if scale.unit else ""
-    return Chart(scale_code=scale.code, title=scale.label + unit, points=points, y_ticks=ticks)
+    y_label = scale.unit or ("Grade" if scale.is_categorical else f"Score, {low:g}–{float(scale.high):g}")
+    return Chart(
+        scale_code=scale.code,
+        title=scale.label + unit,
+        points=points,
+        y_ticks=ticks,
+        y_label=y_label,
+        better="higher" if scale.unit else "lower",
+    )
 
 
 def charts_for(scores: Sequence[OutcomeScore]) -> list[Chart]:

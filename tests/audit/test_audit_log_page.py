@@ -140,4 +140,12 @@ def test_reading_the_audit_log_is_itself_audited(log):
     client, derm, patient = log
     client.get("/admin/audit", query_string={"patient_id": patient.id})
     second = client.get("/admin/audit").text
-    assert f"patient_id={patient.id}" in second and "audit.list" in second
+    assert f"patient_id={patient.id}" in second and "Audit: list" in second
+
+
+def test_events_name_the_patient_and_the_action_in_words(log):
+    client, _, patient = log
+    html = client.get("/admin/audit").text
+    assert f"{patient.full_name} ({patient.record_number})" in html
+    assert "Patient: view" in html and ">patient.view<" not in html
+    assert "Eastern Time (New York)" in html and "America/New_York" not in html

@@ -112,7 +112,7 @@ def test_patient_signs_with_a_typed_name_by_keyboard_only(page, seed):
     _tab_to(page, "#typed_agree")
     page.keyboard.press("Space")
     assert axe_violations(page) == []
-    _tab_to(page, "#submit")
+    _tab_to(page, '[name="submit"]')
     page.keyboard.press("Enter")
     page.get_by_text("is signed.").wait_for()
     [(title, method, signer, signature_method)] = seed(_consents(patient_id))

@@ -44,7 +44,7 @@ def test_dermatologist_checks_in_overrides_logs_signs_and_amends(page, seed):
     email, patient_id = seed(_world)
     log_in(page, email, PASSWORD)
     page.goto(f"/patients/{patient_id}")
-    page.get_by_role("link", name="Start a session (pre-check)").click()
+    page.get_by_role("link", name="Start a session", exact=True).click()
 
     page.get_by_label("Procedure").select_option(label="Microneedling + topical exosome")
     page.get_by_label("DP Derm Exo-Skin Exosome Therapy").check()
@@ -180,7 +180,7 @@ def test_the_journey_works_on_the_demo_data(page, seed):
     patient_id = seed(_demo_patient)
     log_in(page, "dr.chen@lumen.example", DEMO_PASSWORD)
     page.goto(f"/patients/{patient_id}")
-    page.get_by_role("link", name="Start a session (pre-check)").click()
+    page.get_by_role("link", name="Start a session", exact=True).click()
     page.get_by_label("Procedure").select_option(label="Microneedling + topical exosome")
     page.get_by_label("I re-confirmed the medical history answers with the patient today").check()
     page.get_by_role("button", name="Run the pre-check").click()

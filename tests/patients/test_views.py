@@ -131,7 +131,7 @@ def test_create_patient(staff):
     assert len(events("patient.create", patient.id)) == 1
     chart = staff.get(response.headers["Location"])
     assert chart.status_code == 200
-    for text in ("Nadia Okoro", patient.record_number, "Europe/London", "IV", "Pigmentation", "Latex"):
+    for text in ("Nadia Okoro", patient.record_number, "British Time (London)", "IV", "Pigmentation", "Latex"):
         assert text in chart.text
     assert len(events("patient.view", patient.id)) == 1
 

@@ -171,3 +171,16 @@ def test_staff_see_chart_and_lowest_adherence_in_their_clinic(login_as):
 def test_staff_lists_refuse_patients_and_admins(login_as, url, role):
     client, _ = login_as(role)
     assert client.get(url).status_code == 403
+
+
+def test_today_is_open_not_missed_until_the_day_ends(login_as):
+    patient = make_patient(timezone="America/New_York")
+    routine = make_routine(patient, [dict(product="Daily Serum", slot="pm")], starts_on=date(2026, 10, 1))
+    _log_days(patient, routine, [1])
+    with time_machine.travel(NOW, tick=False):
+        client, _ = login_as("patient", patient=patient)
+        page = client.get("/portal/history").text
+    today_cell = page[page.index(f">{TODAY.day}<span") - 40 : page.index(f">{TODAY.day}<span")]
+    assert "day-open" in today_cell and "day-missed" not in today_cell
+    yesterday = page[page.index(f">{TODAY.day - 1}<span") - 40 : page.index(f">{TODAY.day - 1}<span")]
+    assert "day-kept" in yesterday

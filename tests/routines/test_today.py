@@ -206,8 +206,8 @@ def test_htmx_tick_updates_the_slot_counter_out_of_band(login_as, frozen):
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert '<small class="text-body-secondary" id="count-am" hx-swap-oob="true">1 of 3</small>' in response.text
+    assert '<small class="text-body-secondary" id="count-am" data-hx-swap-oob="true">1 of 3</small>' in response.text
     undo = client.post(f"/portal/steps/{step.id}/undo", data={"day": "2026-11-26"}, headers={"HX-Request": "true"})
-    assert 'id="count-am" hx-swap-oob="true">0 of 3</small>' in undo.text
+    assert 'id="count-am" data-hx-swap-oob="true">0 of 3</small>' in undo.text
     plain = client.post(f"/portal/steps/{step.id}/log", data={"status": "done", "day": "2026-11-26"})
     assert plain.status_code == 302 and "hx-swap-oob" not in client.get("/portal/today").text

@@ -42,7 +42,8 @@ def test_patient_books_next_session_inside_window(series_world, world):
     client, series = series_world
     url = f"/portal/appointments/series/{series.id}/book"
     page = client.get(url)
-    assert "Mon 04 Jan 09:00" in page.text  # day 28 is the first day offered
+    assert "Free times from Mon 04 Jan" in page.text  # day 28 is the first day offered
+    assert "Choose a time on Monday 04 January" in page.text and "09:00</span>" in page.text
     assert "Sun 03 Jan" not in page.text and "Fri 01 Jan" not in page.text
     too_soon = _choose(client, url, at(MONDAY + timedelta(days=21), 9), world[1].id)
     assert "inside the window of your series" in too_soon.text
@@ -52,6 +53,22 @@ def test_patient_books_next_session_inside_window(series_world, world):
     assert appointment.series_id == series.id
     notice = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "appointment_staff_notice"))
     assert notice.recipient == world[1].email
+
+
+def test_slot_picker_lists_days_then_that_days_times(series_world, world):
+    """One link per day with its count, then the chosen day's times (no JavaScript: `?day=`)."""
+    client, series = series_world
+    url = f"/portal/appointments/series/{series.id}/book"
+    first = client.get(url).text
+    assert first.count('class="slot-day') >= 5  # several days, each once
+    assert first.count('class="btn btn-outline-primary slot-time"') < 40  # one day's times, not a wall
+    assert "Times are in Eastern Time (New York)" in first and "America/New_York" not in first
+    day = (MONDAY + timedelta(days=29)).isoformat()
+    chosen = client.get(f"{url}?day={day}").text
+    assert "Choose a time on Tuesday 05 January" in chosen
+    assert f'value="{at(MONDAY + timedelta(days=29), 9).isoformat()}"' in chosen
+    assert f'value="{at(MONDAY + timedelta(days=28), 9).isoformat()}"' not in chosen
+    assert "Choose a time on Monday 04 January" in client.get(f"{url}?day=nonsense").text
 
 
 def test_patient_moves_inside_window_and_cancels(series_world, world):

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from clinic.access import deny, role_required
 from clinic.audit.services import record
-from clinic.clinics.services import clinic_today, clinic_zone
+from clinic.clinics.services import clinic_today, clinic_zone, viewer_zone
 from clinic.extensions import db
 from clinic.patients.access import get_patient
 from clinic.portal.views.blueprint import bp
@@ -70,6 +70,24 @@ def _slots_in(kind, earliest, latest):
     return earliest, latest, found
 
 
+def _slot_page(heading: str, found, action: str, **extra):
+    """The slot picker: the days with free times, then the chosen day's times (`?day=`, no JavaScript)."""
+    providers = sorted((p for p, slots in found.items() if slots), key=lambda p: (p.full_name, p.id))
+    provider = next((p for p in providers if p.id == request.args.get("provider", type=int)), None)
+    days = portal_booking.offered_days(found, viewer_zone(), provider.id if provider else None)
+    return render_template(
+        "portal/appointment_slots.html",
+        heading=heading,
+        days=days,
+        providers=providers,
+        provider=provider,
+        chosen=portal_booking.chosen_day(days, request.args.get("day")),
+        action=action,
+        zone=viewer_zone(),
+        **extra,
+    )
+
+
 def _parse_choice():
     """The slot the patient clicked: a UTC start and a provider, both checked again by the booking service."""
     try:
@@ -106,14 +124,11 @@ def book_next(series_id: int):
             db.session.rollback()
             flash(str(error), "error")
             series = access.get_series(series_id)
-    earliest, latest, found = _slots_in(series.appointment_type, earliest, latest)
-    return render_template(
-        "portal/appointment_slots.html",
-        heading=_("Book your next session of %(protocol)s", protocol=series.protocol.name),
-        earliest=earliest,
-        latest=latest,
-        found=found,
-        action=url_for("portal.book_next", series_id=series.id),
+    found = _slots_in(series.appointment_type, earliest, latest)[2]
+    return _slot_page(
+        _("Book your next session of %(protocol)s", protocol=series.protocol.name),
+        found,
+        url_for("portal.book_next", series_id=series.id),
     )
 
 
@@ -149,15 +164,12 @@ def move_appointment(appointment_id: int):
             db.session.rollback()
             flash(str(error), "error")
             appointment = access.get_appointment(appointment_id)
-    earliest, latest, found = _slots_in(appointment.appointment_type, earliest, latest)
-    return render_template(
-        "portal/appointment_slots.html",
-        heading=_("Move your appointment"),
+    found = _slots_in(appointment.appointment_type, earliest, latest)[2]
+    return _slot_page(
+        _("Move your appointment"),
+        found,
+        url_for("portal.move_appointment", appointment_id=appointment.id),
         appointment=appointment,
-        earliest=earliest,
-        latest=latest,
-        found=found,
-        action=url_for("portal.move_appointment", appointment_id=appointment.id),
     )
 
 

@@ -64,6 +64,7 @@ def history():
         pct7=adherence_pct(recent[-7:]),
         pct30=adherence_pct(recent),
         streak=current_streak(recent, today),
+        today=today,
     )
 
 

@@ -82,7 +82,7 @@ def patient_routine(patient_id: int):
     today = local_today(patient, now)
     new_form = NewRoutineForm(starts_on=today)
     aftercare_form = AftercareForm()
-    aftercare_form.procedure_id.choices = _procedure_choices()
+    aftercare_form.procedure_id.choices = [("", "Choose a procedure")] + _procedure_choices()
     series = adherence_series(patient.id, today, days=30)
     windows = patient_windows(patient.id, now)
     record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
