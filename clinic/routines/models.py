@@ -46,6 +46,9 @@ class Routine(TimestampMixin, Base):
 
     __table_args__ = (sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_order"),)
 
+    #: Template steps the home-product rules refused when the template was copied (not stored).
+    refused_steps = ()
+
     def is_active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
@@ -72,6 +75,8 @@ class RoutineStep(TimestampMixin, Base):
     aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
     #: Estimated run-out of the product (recomputed when the step is saved or refilled).
     opened_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: Warnings of the home-product rules staff added the step despite: {rule code: reason} (routines/safety.py).
+    safety_overrides: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     runs_out_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
     routine: Mapped[Routine] = relationship(back_populates="steps")
@@ -142,6 +147,10 @@ class RoutineWindow(Base):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
+    #: Set on a pause before a booked procedure: the window follows that appointment (routines/preparation.py).
+    appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    #: The procedure of that appointment (what the portal names: "Paused before your microneedling ...").
+    procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
     action: Mapped[str] = mapped_column(sa.String(12))
     ingredient_tag: Mapped[str | None] = mapped_column(sa.String(30))
     label: Mapped[str] = mapped_column(sa.String(160))
@@ -153,6 +162,7 @@ class RoutineWindow(Base):
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     aftercare: Mapped[AftercareRecord | None] = relationship(back_populates="windows", lazy="joined")
+    procedure: Mapped[Procedure | None] = relationship(lazy="joined")
 
     __table_args__ = (
         sa.CheckConstraint("ends_at >= starts_at", name="window_order"),

@@ -99,18 +99,24 @@ def _attempt(action, success: str, **forms):
 @bp.post("/settings")
 @role_required(Role.ADMIN)
 def settings():
-    """The clinic's online-change cutoff and fixed-day protocol tolerance."""
+    """The clinic's online-change cutoff, fixed-day protocol tolerance and before-a-procedure defaults."""
     form = ClinicSchedulingForm()
     if not form.validate_on_submit():
         return _overview(settings_form=form, status=422)
     clinic = current_user.clinic
     clinic.booking_cutoff_hours = form.booking_cutoff_hours.data
     clinic.series_tolerance_days = form.series_tolerance_days.data
+    clinic.prep_pause_days = form.prep_pause_days.data
+    clinic.prep_pause_tags = " ".join(form.prep_pause_tags.data.replace(",", " ").lower().split())
+    clinic.prep_recent_laser_days = form.prep_recent_laser_days.data
+    clinic.prep_antiviral_days = form.prep_antiviral_days.data
     record(
         "schedule.settings",
         object_type="clinic",
         object_id=clinic.id,
-        detail=f"cutoff={clinic.booking_cutoff_hours}h tolerance={clinic.series_tolerance_days}d",
+        detail=f"cutoff={clinic.booking_cutoff_hours}h tolerance={clinic.series_tolerance_days}d "
+        f"prep={clinic.prep_pause_days}d [{clinic.prep_pause_tags}] laser={clinic.prep_recent_laser_days}d "
+        f"antiviral={clinic.prep_antiviral_days}d",
     )
     flash("Scheduling settings saved.", "success")
     return redirect(url_for("scheduling_admin.overview"))
