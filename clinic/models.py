@@ -4,7 +4,7 @@ from clinic.api.models import ApiToken  # noqa: F401
 from clinic.audit.models import AuditEvent  # noqa: F401
 from clinic.auth.models import LoginSession, OneTimeToken, RecoveryCode, User  # noqa: F401
 from clinic.catalog.limits import TreatmentLimit  # noqa: F401
-from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
+from clinic.catalog.models import AftercareRule, PrepSettings, Procedure, Product, ProductTag, Protocol  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents
 from clinic.interop.imports.models import ImportUpload  # noqa: F401
@@ -15,7 +15,14 @@ from clinic.reminders.models import (
     ReminderOptIn,  # noqa: F401
     ReminderPreference,  # noqa: F401
 )
-from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep, RoutineWindow  # noqa: F401
+from clinic.routines.models import (  # noqa: F401
+    AdherenceLog,
+    AftercareRecord,
+    Routine,
+    RoutineStep,
+    RoutineWindow,
+    StepOverride,
+)
 from clinic.routines.problems import ProblemReply, ProblemReport  # noqa: F401
 from clinic.scheduling.contacts import ContactAttempt  # noqa: F401
 from clinic.scheduling.models import (  # noqa: F401

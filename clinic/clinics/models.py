@@ -26,23 +26,10 @@ class Clinic(TimestampMixin, Base):
     # (scalp: days 1, 15, 45...) accept a session this many days either side of its planned day.
     booking_cutoff_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     series_tolerance_days: Mapped[int] = mapped_column(default=3, server_default="3")
-    # Before a procedure (DOMAIN.md defaults): home steps with these ingredient tags pause this many days
-    # before it; a laser/IPL session or sunburn this many days before warns the booker; with a cold-sore
-    # history the antiviral prophylaxis reminder starts this many days before.
-    prep_pause_days: Mapped[int] = mapped_column(default=7, server_default="7")
-    prep_pause_tags: Mapped[str] = mapped_column(
-        sa.String(200), default="retinoid aha bha", server_default="retinoid aha bha"
-    )
-    prep_recent_laser_days: Mapped[int] = mapped_column(default=14, server_default="14")
-    prep_antiviral_days: Mapped[int] = mapped_column(default=2, server_default="2")
     # Staff roles that must log in with a second factor (comma-separated); patients may opt in.
     totp_required_roles: Mapped[str] = mapped_column(
         sa.String(100), default="dermatologist,admin", server_default="dermatologist,admin"
     )
-
-    @property
-    def prep_tags(self) -> list[str]:
-        return [tag for tag in (self.prep_pause_tags or "").replace(",", " ").split() if tag]
 
     @property
     def zone(self) -> ZoneInfo:

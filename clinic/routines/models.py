@@ -75,12 +75,14 @@ class RoutineStep(TimestampMixin, Base):
     aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
     #: Estimated run-out of the product (recomputed when the step is saved or refilled).
     opened_on: Mapped[date | None] = mapped_column(sa.Date)
-    #: Warnings of the home-product rules staff added the step despite: {rule code: reason} (routines/safety.py).
-    safety_overrides: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     runs_out_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
     routine: Mapped[Routine] = relationship(back_populates="steps")
     product: Mapped[Product | None] = relationship(lazy="joined")
+    #: Warnings of the home-product rules staff added the step despite, with their reasons (routines/safety.py).
+    overrides: Mapped[list[StepOverride]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="StepOverride.code"
+    )
     logs: WriteOnlyMapped[AdherenceLog] = relationship(
         back_populates="step", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -110,6 +112,22 @@ class RoutineStep(TimestampMixin, Base):
     @property
     def is_recovery(self) -> bool:
         return self.aftercare_id is not None
+
+
+class StepOverride(Base):
+    """A home-product warning (catalog.rules code) staff kept a step despite, and why: like the pre-check's
+    override reasons. A hard stop can never be overridden."""
+
+    __tablename__ = "routine_step_override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("routine_step.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (sa.UniqueConstraint("step_id", "code", name="uq_routine_step_override_step_code"),)
 
 
 class AftercareRecord(Base):

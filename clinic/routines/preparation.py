@@ -9,9 +9,9 @@ The windows are ordinary pause windows, so everything that reads pauses (the Tod
 honours them and the steps resume by themselves when the window ends (at the appointment's start; the
 session's own aftercare windows take over from there).
 
-Defaults (DOMAIN.md) are clinic settings an admin changes on the scheduling settings page:
-`prep_pause_days` (7), `prep_pause_tags` (retinoid aha bha), `prep_recent_laser_days` (14) and
-`prep_antiviral_days` (2).
+Defaults (DOMAIN.md) are the clinic's `catalog.models.PrepSettings`, which an admin changes on the scheduling
+settings page: pause 7 days before, tags retinoid aha bha, laser/IPL or sunburn within 14 days, antiviral
+from 2 days before.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from clinic.audit.services import record
-from clinic.catalog.models import Procedure
+from clinic.catalog.models import PrepSettings, Procedure
+from clinic.catalog.services import prep_settings
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.i18n import N_, format_local
@@ -59,16 +60,16 @@ def prep_windows(appointment_id: int) -> list[RoutineWindow]:
     return list(db.session.scalars(sa.select(RoutineWindow).where(RoutineWindow.appointment_id == appointment_id)))
 
 
-def _sync_windows(change: hooks.AppointmentChange, patient: Patient, clinic: Clinic, procedure: Procedure) -> int:
+def _sync_windows(change: hooks.AppointmentChange, patient: Patient, prep: PrepSettings, procedure: Procedure) -> int:
     for window in prep_windows(change.id):
         db.session.delete(window)
     db.session.flush()
-    if not change.active or change.starts_at <= change.now or clinic.prep_pause_days <= 0:
+    if not change.active or change.starts_at <= change.now or prep.pause_days <= 0:
         return 0
-    starts_at = pause_start(change.starts_at, clinic.prep_pause_days, ZoneInfo(patient.timezone))
+    starts_at = pause_start(change.starts_at, prep.pause_days, ZoneInfo(patient.timezone))
     windows = [
         RoutineWindow(
-            clinic_id=clinic.id,
+            clinic_id=patient.clinic_id,
             patient_id=patient.id,
             appointment_id=change.id,
             procedure_id=procedure.id,
@@ -79,7 +80,7 @@ def _sync_windows(change: hooks.AppointmentChange, patient: Patient, clinic: Cli
             starts_at=min(starts_at, change.starts_at),
             ends_at=change.starts_at,
         )
-        for position, tag in enumerate(clinic.prep_tags)
+        for position, tag in enumerate(prep.tags)
     ]
     db.session.add_all(windows)
     db.session.flush()
@@ -97,7 +98,7 @@ def _cancel_other_messages(appointment_id: int, keep: str | None) -> None:
     db.session.execute(query.values(status="cancelled").execution_options(synchronize_session=False))
 
 
-def _queue_messages(change: hooks.AppointmentChange, patient: Patient, clinic: Clinic) -> int:
+def _queue_messages(change: hooks.AppointmentChange, patient: Patient, clinic: Clinic, prep: PrepSettings) -> int:
     """The preparation e-mail (a day before the pause starts, or now) and, with a cold-sore history, the
     antiviral reminder (from `prep_antiviral_days` before). One of each per appointment time (dedupe key)."""
     key = prep_key(change.id, change.starts_at)
@@ -105,8 +106,8 @@ def _queue_messages(change: hooks.AppointmentChange, patient: Patient, clinic: C
     if not (change.active and change.notify and patient.email and change.starts_at > change.now):
         return 0
     zone = ZoneInfo(patient.timezone)
-    stop_from = pause_start(change.starts_at, clinic.prep_pause_days, zone)
-    antiviral_from = pause_start(change.starts_at, clinic.prep_antiviral_days, zone)
+    stop_from = pause_start(change.starts_at, prep.pause_days, zone)
+    antiviral_from = pause_start(change.starts_at, prep.antiviral_days, zone)
     hsv = bool(patient.history is not None and patient.history.hsv_history)
     payload = {
         "appointment_id": change.id,
@@ -115,7 +116,7 @@ def _queue_messages(change: hooks.AppointmentChange, patient: Patient, clinic: C
         "patient_first_name": patient.first_name,
         "starts_at": change.starts_at.isoformat(),
         "stop_from": stop_from.isoformat(),
-        "tags": clinic.prep_tags,
+        "tags": prep.tags,
         "antiviral_from": antiviral_from.isoformat() if hsv else None,
         "timezone": patient.timezone,
     }
@@ -133,10 +134,10 @@ def _queue_messages(change: hooks.AppointmentChange, patient: Patient, clinic: C
     return int(added)
 
 
-def recent_skin_events(patient: Patient, clinic: Clinic, starts_at: datetime) -> list[str]:
+def recent_skin_events(patient: Patient, prep: PrepSettings, starts_at: datetime) -> list[str]:
     """Why a procedure at `starts_at` is early: a laser/IPL session (recorded in the history or logged here)
     or a sunburn within `prep_recent_laser_days` before it. Warnings only: the pre-check decides on the day."""
-    days = clinic.prep_recent_laser_days
+    days = prep.recent_laser_days
     zone = ZoneInfo(patient.timezone)
     day = starts_at.astimezone(zone).date()
     since = day - timedelta(days=days)
@@ -178,8 +179,9 @@ def appointment_changed(change: hooks.AppointmentChange, user) -> list[str]:
     patient = db.session.get(Patient, change.patient_id)
     clinic = db.session.get(Clinic, change.clinic_id)
     procedure = db.session.get(Procedure, change.procedure_id)
-    paused = _sync_windows(change, patient, clinic, procedure)
-    queued = _queue_messages(change, patient, clinic)
+    prep = prep_settings(clinic.id)
+    paused = _sync_windows(change, patient, prep, procedure)
+    queued = _queue_messages(change, patient, clinic, prep)
     record(
         "routine.prep_sync",
         patient_id=patient.id,
@@ -191,7 +193,7 @@ def appointment_changed(change: hooks.AppointmentChange, user) -> list[str]:
     )
     if not change.active or change.starts_at <= change.now:
         return []
-    return recent_skin_events(patient, clinic, change.starts_at)
+    return recent_skin_events(patient, prep, change.starts_at)
 
 
 def prep_pause_text(window: RoutineWindow, zone: ZoneInfo) -> str:

@@ -1,8 +1,8 @@
 """Home products checked against the patient: the pre-check's rules engine over a routine step's product.
 
 Adding or changing a step runs `catalog.rules.evaluate_home` with the clinic's rule rows: a hard stop refuses
-the step, a warning needs a written reason (kept on the step as `safety_overrides`, like the pre-check keeps
-its override reasons). Nothing about a conflict is stored: `routine_conflicts` re-runs the rules over the
+the step, a warning needs a written reason (kept with the step as `StepOverride` rows, like the pre-check
+keeps its override reasons). Nothing about a conflict is stored: `routine_conflicts` re-runs the rules over the
 active routine whenever it is asked, so a change to the medical history shows up on the routine page and the
 chart the next time they are read.
 """
@@ -18,9 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from clinic.catalog.models import Product
 from clinic.catalog.rules import Finding, evaluate_home, hard_stops, missing_overrides
+from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.routines.models import Routine, RoutineStep
+from clinic.routines.models import Routine, RoutineStep, StepOverride
 from clinic.treatments.precheck import clinic_rules
 from clinic.validation import Invalid
 
@@ -32,16 +33,20 @@ def product_findings(patient: Patient, product: Product, on: date, rules: Sequen
     return evaluate_home(rules, history=patient.history, patient=patient, product=product, on=on)
 
 
-def check_product(patient: Patient, product: Product | None, on: date, reason: str | None) -> dict[str, str]:
+def check_product(
+    patient: Patient, product: Product | None, on: date, reason: str | None, kept: dict[str, str] | None = None
+) -> dict[str, str]:
     """The override reasons to keep on the step ({rule code: reason}); raises Invalid beside the product field
-    for a hard stop, beside the reason field for a warning without a reason."""
+    for a hard stop, beside the reason field for a warning without a reason. `kept`: the reasons the step
+    already has (an edit need not repeat them)."""
     if product is None:
         return {}
     findings = product_findings(patient, product, on)
     stops = hard_stops(findings)
     if stops:
         raise Invalid({"product_id": "Not for this patient: " + " ".join(f.reason for f in stops)})
-    reasons = {f.code: (reason or "").strip() for f in findings}
+    kept = kept or {}
+    reasons = {f.code: (reason or "").strip() or kept.get(f.code, "") for f in findings}
     if missing_overrides(findings, reasons, REASON_MIN_LENGTH):
         raise Invalid(
             {
@@ -51,6 +56,20 @@ def check_product(patient: Patient, product: Product | None, on: date, reason: s
             }
         )
     return reasons
+
+
+def keep_overrides(step: RoutineStep, reasons: dict[str, str], user) -> None:
+    """The step's override rows become exactly `reasons` (a code no longer warning loses its row)."""
+    have = {o.code: o for o in step.overrides}
+    for code, override in have.items():
+        if code not in reasons:
+            step.overrides.remove(override)
+    for code, reason in reasons.items():
+        if code in have:
+            if have[code].reason != reason[:500]:
+                have[code].reason, have[code].by_id, have[code].at = reason[:500], getattr(user, "id", None), now_utc()
+        else:
+            step.overrides.append(StepOverride(code=code, reason=reason[:500], by_id=getattr(user, "id", None)))
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,7 @@ def step_conflicts(patient: Patient, step: RoutineStep, on: date, rules: Sequenc
     """Findings for a step that still need attention: hard stops, and warnings nobody gave a reason for."""
     if step.product is None or step.is_recovery or (step.ends_on is not None and step.ends_on < on):
         return []
-    overridden = step.safety_overrides or {}
+    overridden = {o.code for o in step.overrides}
     findings = product_findings(patient, step.product, on, rules)
     return [f for f in findings if f.is_hard_stop or f.code not in overridden]
 

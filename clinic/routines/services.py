@@ -20,7 +20,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep
-from clinic.routines.safety import check_product, product_findings
+from clinic.routines.safety import check_product, keep_overrides, product_findings
 from clinic.routines.schedule import conflicts_in_slot, parse_weekdays, slot_moment
 from clinic.routines.supplies import refresh_product_run_out, refresh_run_out
 from clinic.routines.windows import Pause, next_pause, patient_windows, planned_steps
@@ -175,7 +175,8 @@ def save_step(
     validate_step(data, routine.clinic_id)
     patient = routine.patient_ref
     product = db.session.get(Product, data.product_id) if data.product_id else None
-    overrides = check_product(patient, product, today or local_today(patient, now_utc()), safety_reason)
+    kept = {o.code: o.reason for o in step.overrides} if step is not None and step.product is product else {}
+    overrides = check_product(patient, product, today or local_today(patient, now_utc()), safety_reason, kept)
     previous = step.product if step is not None else None
     if step is None:
         step = RoutineStep(routine=routine)
@@ -184,7 +185,7 @@ def save_step(
         setattr(step, key, value)
     if data.frequency != "weekdays":
         step.weekdays = None
-    step.safety_overrides = overrides or None
+    keep_overrides(step, overrides, user)
     step.product = db.session.get(Product, data.product_id) if data.product_id else None
     refresh_run_out(step, routine)
     if previous is not None and previous is not step.product:

@@ -200,19 +200,19 @@ class ClinicSchedulingForm(FlaskForm):
     )
     prep_pause_days = IntegerField(
         "Before a procedure: pause home steps this many days before (0: no pause)",
-        validators=[InputRequired(), NumberRange(0, 30)],
+        validators=[Optional(), NumberRange(0, 30)],
     )
     prep_pause_tags = StringField(
         "Ingredient tags paused before a procedure (separated by spaces)",
-        validators=[InputRequired(), Length(max=200)],
+        validators=[Optional(), Length(max=200)],
     )
     prep_recent_laser_days = IntegerField(
         "Warn when a laser/IPL session or sunburn is this many days before a procedure",
-        validators=[InputRequired(), NumberRange(0, 90)],
+        validators=[Optional(), NumberRange(0, 90)],
     )
     prep_antiviral_days = IntegerField(
         "Cold-sore history: antiviral reminder this many days before",
-        validators=[InputRequired(), NumberRange(0, 14)],
+        validators=[Optional(), NumberRange(0, 14)],
     )
     submit = SubmitField("Save settings")
 
