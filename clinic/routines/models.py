@@ -81,7 +81,7 @@ class RoutineStep(TimestampMixin, Base):
     product: Mapped[Product | None] = relationship(lazy="joined")
     #: Warnings of the home-product rules staff added the step despite, with their reasons (routines/safety.py).
     overrides: Mapped[list[StepOverride]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="StepOverride.code"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="StepOverride.code"
     )
     logs: WriteOnlyMapped[AdherenceLog] = relationship(
         back_populates="step", cascade="all, delete-orphan", passive_deletes=True

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from clinic.audit.services import record
 from clinic.catalog.models import PrepSettings, Procedure
 from clinic.catalog.services import prep_settings
 from clinic.clinics.models import Clinic
@@ -180,17 +179,8 @@ def appointment_changed(change: hooks.AppointmentChange, user) -> list[str]:
     clinic = db.session.get(Clinic, change.clinic_id)
     procedure = db.session.get(Procedure, change.procedure_id)
     prep = prep_settings(clinic.id)
-    paused = _sync_windows(change, patient, prep, procedure)
-    queued = _queue_messages(change, patient, clinic, prep)
-    record(
-        "routine.prep_sync",
-        patient_id=patient.id,
-        object_type="appointment",
-        object_id=change.id,
-        detail=f"{'active' if change.active else 'inactive'}: {paused} pause windows, {queued} messages queued",
-        user=user,
-        clinic_id=clinic.id,
-    )
+    _sync_windows(change, patient, prep, procedure)
+    _queue_messages(change, patient, clinic, prep)
     if not change.active or change.starts_at <= change.now:
         return []
     return recent_skin_events(patient, prep, change.starts_at)

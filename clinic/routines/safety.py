@@ -86,8 +86,10 @@ def step_conflicts(patient: Patient, step: RoutineStep, on: date, rules: Sequenc
     """Findings for a step that still need attention: hard stops, and warnings nobody gave a reason for."""
     if step.product is None or step.is_recovery or (step.ends_on is not None and step.ends_on < on):
         return []
-    overridden = {o.code for o in step.overrides}
     findings = product_findings(patient, step.product, on, rules)
+    if not findings:
+        return []
+    overridden = {o.code for o in step.overrides}
     return [f for f in findings if f.is_hard_stop or f.code not in overridden]
 
 
@@ -110,6 +112,8 @@ def patient_routine_conflicts(patient: Patient, on: date) -> list[StepConflict]:
     routines = db.session.scalars(
         sa.select(Routine)
         .where(Routine.patient_id == patient.id, sa.or_(Routine.ends_on.is_(None), Routine.ends_on >= on))
-        .options(selectinload(Routine.steps).selectinload(RoutineStep.product))
+        .options(
+            selectinload(Routine.steps).options(selectinload(RoutineStep.product), selectinload(RoutineStep.overrides))
+        )
     ).all()
     return routine_conflicts(patient, routines, on)
