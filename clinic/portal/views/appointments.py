@@ -144,6 +144,8 @@ def move_appointment(appointment_id: int):
                 now=_now(),
             )
             flash("Your appointment has been moved.", "success")
+            for warning in appointment.prep_warnings:
+                flash(warning, "warning")
             return redirect(url_for("portal.appointments"))
         except SchedulingError as error:
             db.session.rollback()
