@@ -120,6 +120,13 @@ def _queue_messages(change: hooks.AppointmentChange, patient: Patient, clinic: C
         "timezone": patient.timezone,
     }
     common = dict(clinic_id=clinic.id, patient_id=patient.id, recipient=patient.email, payload=payload)
+    # Moved away and back again: the messages of this time were cancelled by the first move; they count again.
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key.in_([key, f"{key}:antiviral"]), OutboxMessage.status == "cancelled")
+        .values(status="pending")
+        .execution_options(synchronize_session=False)
+    )
     added = outbox.enqueue(
         kind=PREP_KIND,
         dedupe_key=key,

@@ -128,6 +128,9 @@ def test_preparation_message_is_queued_exactly_once_and_follows_a_move(prep_worl
     rows = _prep_rows()
     assert rows[key].status == "cancelled"
     assert rows[f"prep:{appointment.id}:20261112T1500Z"].status == "pending"
+    reschedule(appointment, clinic=clinic, starts_at=at(THURSDAY, 10), now=NOW)  # and back again
+    rows = _prep_rows()
+    assert [k for k, m in rows.items() if m.status == "pending"] == [key] and len(rows) == 2
     change_status(appointment, "cancelled", clinic=clinic, reason="Patient unwell", now=NOW)
     assert {m.status for m in _prep_rows().values()} == {"cancelled"}
 
