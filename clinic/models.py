@@ -4,7 +4,7 @@ from clinic.api.models import ApiToken  # noqa: F401
 from clinic.audit.models import AuditEvent  # noqa: F401
 from clinic.auth.models import LoginSession, OneTimeToken, RecoveryCode, User  # noqa: F401
 from clinic.catalog.limits import TreatmentLimit  # noqa: F401
-from clinic.catalog.models import AftercareRule, Procedure, Product, ProductTag, Protocol  # noqa: F401
+from clinic.catalog.models import AftercareRule, PrepSettings, Procedure, Product, ProductTag, Protocol  # noqa: F401
 from clinic.checkins.models import Checkin  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents
@@ -16,7 +16,14 @@ from clinic.reminders.models import (
     ReminderOptIn,  # noqa: F401
     ReminderPreference,  # noqa: F401
 )
-from clinic.routines.models import AdherenceLog, AftercareRecord, Routine, RoutineStep, RoutineWindow  # noqa: F401
+from clinic.routines.models import (  # noqa: F401
+    AdherenceLog,
+    AftercareRecord,
+    Routine,
+    RoutineStep,
+    RoutineWindow,
+    StepOverride,
+)
 from clinic.routines.problems import ProblemReply, ProblemReport  # noqa: F401
 from clinic.safety import models as safety_models  # noqa: F401 - adverse events, signals, safety inbox
 from clinic.scheduling.contacts import ContactAttempt  # noqa: F401

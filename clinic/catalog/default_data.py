@@ -208,6 +208,14 @@ PROCEDURES = [
             min_interval_days=28,
             max_interval_days=42,
         ),
+        more_protocols=[
+            dict(
+                name="Acne scars (mild), microneedling: 3–4 sessions",
+                induction_count=4,
+                min_interval_days=28,
+                max_interval_days=42,
+            ),
+        ],
     ),
     dict(
         code="laser_exosome",
@@ -218,6 +226,20 @@ PROCEDURES = [
         protocol=dict(
             name="Laser + exosome: 4 sessions", induction_count=4, min_interval_days=28, max_interval_days=42
         ),
+        more_protocols=[
+            dict(
+                name="Acne scars (moderate), laser: 4–6 sessions",
+                induction_count=6,
+                min_interval_days=28,
+                max_interval_days=42,
+            ),
+            dict(
+                name="Acne scars (severe), laser: 6–8 sessions",
+                induction_count=8,
+                min_interval_days=28,
+                max_interval_days=42,
+            ),
+        ],
     ),
     dict(
         code="scalp_exosome_topical",

@@ -55,7 +55,8 @@ def _ensure_procedure(clinic: Clinic, spec: dict) -> Procedure:
     procedure.aftercare_rules = [AftercareRule(position=i, **rule) for i, rule in enumerate(spec["aftercare"])]
     db.session.add(procedure)
     db.session.flush()
-    db.session.add(Protocol(clinic_id=clinic.id, procedure_id=procedure.id, **spec["protocol"]))
+    for protocol in [spec["protocol"], *spec.get("more_protocols", [])]:
+        db.session.add(Protocol(clinic_id=clinic.id, procedure_id=procedure.id, **protocol))
     return procedure
 
 

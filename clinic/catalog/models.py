@@ -256,6 +256,30 @@ class ContraindicationRule(TimestampMixin, Base):
     )
 
 
+class PrepSettings(TimestampMixin, Base):
+    """Before a procedure (DOMAIN.md defaults, one row per clinic once an admin saves them): home steps with
+    `pause_tags` pause `pause_days` before it; a laser/IPL session or sunburn within `recent_laser_days`
+    warns the booker; with a cold-sore history the antiviral reminder starts `antiviral_days` before."""
+
+    __tablename__ = "prep_settings"
+
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), primary_key=True)
+    pause_days: Mapped[int] = mapped_column(default=7)
+    pause_tags: Mapped[str] = mapped_column(sa.String(200), default="retinoid aha bha")
+    recent_laser_days: Mapped[int] = mapped_column(default=14)
+    antiviral_days: Mapped[int] = mapped_column(default=2)
+
+    __table_args__ = (
+        sa.CheckConstraint("pause_days >= 0", name="pause_days_not_negative"),
+        sa.CheckConstraint("recent_laser_days >= 0", name="laser_days_not_negative"),
+        sa.CheckConstraint("antiviral_days >= 0", name="antiviral_days_not_negative"),
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [tag for tag in (self.pause_tags or "").replace(",", " ").split() if tag]
+
+
 class ProductLot(TimestampMixin, Base):
     """A delivered lot of an in-office product; sessions draw units from it (see treatments.stock)."""
 

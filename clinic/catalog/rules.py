@@ -212,6 +212,42 @@ def evaluate(
     return sorted(findings, key=lambda f: (not f.is_hard_stop,))
 
 
+#: Home-product rules: the same rule rows (label, severity, window) as the pre-check, but each fires only
+#: when the product carries one of these ingredient tags (an allergy fires on any listed ingredient).
+HOME_RULE_TAGS: dict[str, frozenset[str]] = {
+    "pregnancy": frozenset({"retinoid", "hydroquinone", "bha"}),
+    "isotretinoin": frozenset({"retinoid", "aha", "bha"}),
+    "skin_flare": frozenset({"aha", "bha"}),
+}
+HOME_RULE_CODES = ("ingredient_allergy", *HOME_RULE_TAGS)
+
+
+def _tag_words(tags: Iterable[str]) -> str:
+    return ", ".join(sorted(t.replace("_", " ") for t in tags))
+
+
+def evaluate_home(rules: Iterable[RuleLike], *, history: Any, patient: Any, product: Any, on: date) -> list[Finding]:
+    """The pre-check's rules over one home product: allergies against its ingredients, and pregnancy or
+    breastfeeding, isotretinoin and an active flare against the ingredient tags listed in HOME_RULE_TAGS.
+    No history on file means only the allergy list is read."""
+    ctx = Context(history=history, patient=patient, products=(product,), on=on)
+    tags = set(getattr(product, "tags", None) or ())
+    findings = []
+    for rule in rules:
+        if not rule.enabled or rule.code not in HOME_RULE_CODES:
+            continue
+        if rule.code != "ingredient_allergy":
+            hit = tags & HOME_RULE_TAGS[rule.code]
+            if not hit or history is None:
+                continue
+        reason = CHECKS[rule.code](rule, ctx)
+        if reason and rule.code != "ingredient_allergy":
+            reason = f"{reason[:-1]}: {product.display_name} contains {_tag_words(hit)}."
+        if reason:
+            findings.append(Finding(code=rule.code, label=rule.label, severity=rule.severity, reason=reason))
+    return sorted(findings, key=lambda f: (not f.is_hard_stop,))
+
+
 def hard_stops(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.is_hard_stop]
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from clinic.catalog.models import Product, ProductLot, ProductTag, Protocol
+from clinic.catalog.models import PrepSettings, Product, ProductLot, ProductTag, Protocol
 from clinic.extensions import db
 from clinic.validation import Invalid
 
@@ -61,3 +61,15 @@ def check_lot_unique(lot: ProductLot, product_id: int, lot_number: str) -> None:
     )
     if clash:
         raise Invalid({"lot_number": "This product already has a lot with that number."})
+
+
+def prep_settings(clinic_id: int, *, for_update: bool = False) -> PrepSettings:
+    """The clinic's before-a-procedure settings; DOMAIN.md's defaults until an admin saves them (the row is
+    added only `for_update`)."""
+    settings = db.session.get(PrepSettings, clinic_id)
+    if settings is None:
+        settings = PrepSettings(clinic_id=clinic_id, pause_days=7, pause_tags="retinoid aha bha")
+        settings.recent_laser_days, settings.antiviral_days = 14, 2
+        if for_update:
+            db.session.add(settings)
+    return settings

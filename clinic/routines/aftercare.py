@@ -21,6 +21,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.reminders.checkins import enqueue_checkins
 from clinic.routines.models import AftercareRecord, Routine, RoutineStep, RoutineWindow
+from clinic.routines.preparation import prep_pause_text
 from clinic.routines.services import patient_routine
 from clinic.routines.windows import Pause, patient_windows, pause_at, until_text
 
@@ -203,7 +204,10 @@ def end_window(window: RoutineWindow, *, now: datetime, user=None) -> None:
 
 
 def pause_message(pause: Pause, zone: ZoneInfo) -> str:
-    """'Paused until Thu 3 Dec, after your microneedling on 26 Nov (no retinoids)', in the patient's zone."""
+    """'Paused until Thu 3 Dec, after your microneedling on 26 Nov (no retinoids)', in the patient's zone;
+    a pause before a booked procedure says so: 'Paused before your microneedling on Thu 3 Dec'."""
+    if pause.window.appointment_id is not None:
+        return prep_pause_text(pause.window, zone)
     text = f"Paused until {until_text(pause.ends_at, zone)}"
     if pause.aftercare is not None:
         when = pause.aftercare.session_ended_at.astimezone(zone).date()

@@ -1,4 +1,8 @@
-"""Routine templates per concern, built from the article's products and the clinic basics.
+"""Routine templates per concern, built from the article's home products and the clinic basics.
+
+The concern templates hold home products only. DP Derm Exo-Skin ($299) is an in-office product used after
+microneedling, so it appears in the post-microneedling aftercare template and nowhere else; the hair-loss
+template holds scalp care, not a face serum.
 
 Staff copy a template into a patient's routine and then adjust it; a product is referred to by
 (brand, name) and looked up in the clinic's catalog when copied (missing products become free-text steps).
@@ -76,10 +80,10 @@ TEMPLATES: dict[str, dict] = {
         goal="Calmer skin, fewer flushes",
         steps=[
             _s("am", CLEANSER, instructions="Lukewarm water only."),
-            _s("am", DP_DERM),
+            _s("am", HYALURONIC),
             _s("am", SPF),
             _s("pm", CLEANSER),
-            _s("pm", DP_DERM),
+            _s("pm", PLATED, instructions="Apply to clean, dry skin; stop and call us if it stings."),
             _s("pm", HYALURONIC),
         ],
     ),
@@ -95,7 +99,11 @@ TEMPLATES: dict[str, dict] = {
                 frequency="every_other_day",
                 instructions="Mild shampoo, lukewarm water.",
             ),
-            _s("pm", PLATED, instructions="A few drops along the parting, massage in."),
+            _s(
+                "pm",
+                label="Scalp serum from your dermatologist",
+                instructions="A few drops along the parting on a dry scalp, massage in; not a face serum.",
+            ),
         ],
     ),
     "post_microneedling": dict(

@@ -55,6 +55,11 @@ class StepForm(FlaskForm):
     start_offset_days = IntegerField("Start after (days)", default=0, validators=[Optional(), NumberRange(0, 365)])
     ends_on = DateField("Ends on", validators=[Optional()])
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=1000)])
+    safety_reason = TextAreaField(
+        "Reason to add it despite a warning",
+        validators=[Optional(), Length(max=500)],
+        description="Needed only when the product raises a warning for this patient (kept with the step).",
+    )
     submit = SubmitField("Save step")
 
     def validate_weekdays(self, field) -> None:

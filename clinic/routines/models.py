@@ -46,6 +46,9 @@ class Routine(TimestampMixin, Base):
 
     __table_args__ = (sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_order"),)
 
+    #: Template steps the home-product rules refused when the template was copied (not stored).
+    refused_steps = ()
+
     def is_active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
@@ -76,6 +79,10 @@ class RoutineStep(TimestampMixin, Base):
 
     routine: Mapped[Routine] = relationship(back_populates="steps")
     product: Mapped[Product | None] = relationship(lazy="joined")
+    #: Warnings of the home-product rules staff added the step despite, with their reasons (routines/safety.py).
+    overrides: Mapped[list[StepOverride]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="StepOverride.code"
+    )
     logs: WriteOnlyMapped[AdherenceLog] = relationship(
         back_populates="step", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -105,6 +112,22 @@ class RoutineStep(TimestampMixin, Base):
     @property
     def is_recovery(self) -> bool:
         return self.aftercare_id is not None
+
+
+class StepOverride(Base):
+    """A home-product warning (catalog.rules code) staff kept a step despite, and why: like the pre-check's
+    override reasons. A hard stop can never be overridden."""
+
+    __tablename__ = "routine_step_override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(sa.ForeignKey("routine_step.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (sa.UniqueConstraint("step_id", "code", name="uq_routine_step_override_step_code"),)
 
 
 class AftercareRecord(Base):
@@ -142,6 +165,10 @@ class RoutineWindow(Base):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
     aftercare_id: Mapped[int | None] = mapped_column(sa.ForeignKey("aftercare_record.id"), index=True)
+    #: Set on a pause before a booked procedure: the window follows that appointment (routines/preparation.py).
+    appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    #: The procedure of that appointment (what the portal names: "Paused before your microneedling ...").
+    procedure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("procedure.id"))
     action: Mapped[str] = mapped_column(sa.String(12))
     ingredient_tag: Mapped[str | None] = mapped_column(sa.String(30))
     label: Mapped[str] = mapped_column(sa.String(160))
@@ -153,6 +180,7 @@ class RoutineWindow(Base):
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     aftercare: Mapped[AftercareRecord | None] = relationship(back_populates="windows", lazy="joined")
+    procedure: Mapped[Procedure | None] = relationship(lazy="joined")
 
     __table_args__ = (
         sa.CheckConstraint("ends_at >= starts_at", name="window_order"),

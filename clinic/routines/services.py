@@ -14,10 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from clinic.audit.services import record
 from clinic.catalog.models import Product
+from clinic.catalog.rules import hard_stops
+from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.routines.defaults import TEMPLATES
 from clinic.routines.models import AdherenceLog, Routine, RoutineStep
+from clinic.routines.safety import check_product, keep_overrides, product_findings
 from clinic.routines.schedule import conflicts_in_slot, parse_weekdays, slot_moment
 from clinic.routines.supplies import refresh_product_run_out, refresh_run_out
 from clinic.routines.windows import Pause, next_pause, patient_windows, planned_steps
@@ -94,8 +97,13 @@ def copy_template(patient: Patient, template_key: str, *, starts_on: date, user)
         slot: max((s.position for s in routine.steps if s.slot == slot and not s.is_recovery), default=0)
         for slot in ("am", "pm")
     }
+    routine.refused_steps = []
     for spec in template["steps"]:
         product = products.get(spec["product"]) if spec["product"] else None
+        stops = hard_stops(product_findings(patient, product, starts_on)) if product else []
+        if stops:
+            routine.refused_steps.append(f"{product.display_name}: " + " ".join(f.reason for f in stops))
+            continue
         label = spec["label"] or (None if product else " ".join(spec["product"]))
         if any(
             not s.is_recovery
@@ -153,9 +161,22 @@ def validate_step(data: StepData, clinic_id: int) -> None:
             raise RoutineError("Unknown product.")
 
 
-def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None = None) -> RoutineStep:
-    """Add a step (or update `step`) after validating it; returns the step."""
+def save_step(
+    routine: Routine,
+    data: StepData,
+    user,
+    step: RoutineStep | None = None,
+    *,
+    safety_reason: str | None = None,
+    today: date | None = None,
+) -> RoutineStep:
+    """Add a step (or update `step`) after validating it and checking its product against the patient
+    (routines/safety.py: a hard stop refuses it, a warning needs `safety_reason`); returns the step."""
     validate_step(data, routine.clinic_id)
+    patient = routine.patient_ref
+    product = db.session.get(Product, data.product_id) if data.product_id else None
+    kept = {o.code: o.reason for o in step.overrides} if step is not None and step.product is product else {}
+    overrides = check_product(patient, product, today or local_today(patient, now_utc()), safety_reason, kept)
     previous = step.product if step is not None else None
     if step is None:
         step = RoutineStep(routine=routine)
@@ -164,6 +185,7 @@ def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None =
         setattr(step, key, value)
     if data.frequency != "weekdays":
         step.weekdays = None
+    keep_overrides(step, overrides, user)
     step.product = db.session.get(Product, data.product_id) if data.product_id else None
     refresh_run_out(step, routine)
     if previous is not None and previous is not step.product:
@@ -175,6 +197,7 @@ def save_step(routine: Routine, data: StepData, user, step: RoutineStep | None =
         object_type="routine_step",
         object_id=step.id,
         user=user,
+        detail=("overrides: " + "; ".join(f"{code}: {why}" for code, why in overrides.items())) if overrides else None,
     )
     return step
 

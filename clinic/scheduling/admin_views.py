@@ -11,6 +11,7 @@ from flask_login import current_user
 from clinic.access import role_required
 from clinic.audit.services import record
 from clinic.catalog.models import Procedure
+from clinic.catalog.services import prep_settings
 from clinic.clinics.services import clinic_zone
 from clinic.extensions import db
 from clinic.roles import Role
@@ -75,8 +76,16 @@ def _overview(room_form=None, type_form=None, off_form=None, settings_form=None,
         room_form=room_form,
         type_form=type_form,
         off_form=off_form,
-        settings_form=settings_form or ClinicSchedulingForm(obj=current_user.clinic),
+        settings_form=settings_form or _settings_form(),
     ), status
+
+
+def _settings_form() -> ClinicSchedulingForm:
+    prep = prep_settings(current_user.clinic_id)
+    form = ClinicSchedulingForm(obj=current_user.clinic)
+    form.prep_pause_days.data, form.prep_pause_tags.data = prep.pause_days, prep.pause_tags
+    form.prep_recent_laser_days.data, form.prep_antiviral_days.data = prep.recent_laser_days, prep.antiviral_days
+    return form
 
 
 @bp.get("")
@@ -99,18 +108,26 @@ def _attempt(action, success: str, **forms):
 @bp.post("/settings")
 @role_required(Role.ADMIN)
 def settings():
-    """The clinic's online-change cutoff and fixed-day protocol tolerance."""
+    """The clinic's online-change cutoff, fixed-day protocol tolerance and before-a-procedure defaults."""
     form = ClinicSchedulingForm()
     if not form.validate_on_submit():
         return _overview(settings_form=form, status=422)
     clinic = current_user.clinic
     clinic.booking_cutoff_hours = form.booking_cutoff_hours.data
     clinic.series_tolerance_days = form.series_tolerance_days.data
+    prep = prep_settings(clinic.id, for_update=True)
+    for name in ("pause_days", "recent_laser_days", "antiviral_days"):
+        if form[f"prep_{name}"].data is not None:  # left out: kept as it was
+            setattr(prep, name, form[f"prep_{name}"].data)
+    if form.prep_pause_tags.data is not None:
+        prep.pause_tags = " ".join(form.prep_pause_tags.data.replace(",", " ").lower().split())
     record(
         "schedule.settings",
         object_type="clinic",
         object_id=clinic.id,
-        detail=f"cutoff={clinic.booking_cutoff_hours}h tolerance={clinic.series_tolerance_days}d",
+        detail=f"cutoff={clinic.booking_cutoff_hours}h tolerance={clinic.series_tolerance_days}d "
+        f"prep={prep.pause_days}d [{prep.pause_tags}] laser={prep.recent_laser_days}d "
+        f"antiviral={prep.antiviral_days}d",
     )
     flash("Scheduling settings saved.", "success")
     return redirect(url_for("scheduling_admin.overview"))

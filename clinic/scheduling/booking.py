@@ -19,8 +19,26 @@ from clinic.scheduling.locking import flush_booking, take_write_lock
 from clinic.scheduling.models import CAPABILITIES, Appointment, AppointmentType, Room, Series
 from clinic.scheduling.series_rules import check_series_position, refresh_series
 from clinic.scheduling.statuses import status_change_problem
+from clinic.treatments import hooks
 
 MAX_DAYS_AHEAD = 730
+
+
+def tell_routines(appointment: Appointment, *, by: User | None, now: datetime, notify: bool) -> list[str]:
+    """Let routines move the home-routine pause before this appointment (and queue its preparation message);
+    the warnings it returns (a recent laser/IPL session or sunburn) are kept on the appointment for the view."""
+    change = hooks.AppointmentChange(
+        id=appointment.id,
+        clinic_id=appointment.clinic_id,
+        patient_id=appointment.patient_id,
+        procedure_id=appointment.appointment_type.procedure_id,
+        starts_at=appointment.starts_at,
+        active=appointment.status != "cancelled",
+        now=now,
+        notify=notify,
+    )
+    appointment.prep_warnings = hooks.appointment_changed(change, by)
+    return appointment.prep_warnings
 
 
 def _validate_parties(clinic: Clinic, patient: Patient, appointment_type: AppointmentType, provider: User) -> None:
@@ -162,6 +180,7 @@ def book_appointment(
         refresh_series(series, clinic)
     if notify:
         notifications.appointment_booked(appointment, clinic, now=now)
+    tell_routines(appointment, by=by, now=now, notify=notify)
     return appointment
 
 
@@ -221,6 +240,7 @@ def reschedule(
     if appointment.series is not None:
         refresh_series(appointment.series, clinic)
     notifications.appointment_rescheduled(appointment, clinic, via=via, now=now)
+    tell_routines(appointment, by=by, now=now, notify=True)
     return appointment
 
 
@@ -271,6 +291,8 @@ def change_status(
         notifications.appointment_cancelled(appointment, clinic, via=via, now=now)
     elif notify and new_status == "completed":
         notifications.aftercare_checkins(appointment, clinic, now=now)
+    if new_status == "cancelled" or old == "cancelled":
+        tell_routines(appointment, by=by, now=now, notify=notify)
     return appointment
 
 

@@ -187,6 +187,8 @@ def book_plan(patient_id: int):
             ]
             series = book_series(current_user.clinic, patient, protocol, kind, sessions, by=current_user)
             flash(f"Series booked: {len(sessions)} sessions of {protocol.name}.", "success")
+            for warning in dict.fromkeys(w for a in series.appointments for w in a.prep_warnings):
+                flash(warning, "warning")
             return redirect(url_for("scheduling.patient_appointments", patient_id=patient.id, series=series.id))
         except (SchedulingError, ValueError) as refused:
             db.session.rollback()

@@ -200,6 +200,22 @@ class ClinicSchedulingForm(FlaskForm):
         "Fixed-day protocols: days either side of the planned day",
         validators=[InputRequired(), NumberRange(0, 14)],
     )
+    prep_pause_days = IntegerField(
+        "Before a procedure: pause home steps this many days before (0: no pause)",
+        validators=[Optional(), NumberRange(0, 30)],
+    )
+    prep_pause_tags = StringField(
+        "Ingredient tags paused before a procedure (separated by spaces)",
+        validators=[Optional(), Length(max=200)],
+    )
+    prep_recent_laser_days = IntegerField(
+        "Warn when a laser/IPL session or sunburn is this many days before a procedure",
+        validators=[Optional(), NumberRange(0, 90)],
+    )
+    prep_antiviral_days = IntegerField(
+        "Cold-sore history: antiviral reminder this many days before",
+        validators=[Optional(), NumberRange(0, 14)],
+    )
     submit = SubmitField("Save settings")
 
 

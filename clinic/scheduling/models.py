@@ -232,6 +232,9 @@ class Appointment(TimestampMixin, Base):
         sa.Index("ix_appointment_provider_time", "provider_id", "starts_at"),
     )
 
+    #: Warnings from booking or moving it (a recent laser/IPL session or sunburn); not stored.
+    prep_warnings = ()
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES

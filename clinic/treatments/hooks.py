@@ -33,12 +33,32 @@ class AppointmentStart:
     problem: str | None
 
 
+@dataclass(frozen=True)
+class AppointmentChange:
+    """A procedure appointment was booked, moved, cancelled or otherwise changed (scheduling tells
+    routines, which keeps the pause before it in step). `active` is False once it will not take place."""
+
+    id: int
+    clinic_id: int
+    patient_id: int
+    procedure_id: int
+    starts_at: datetime
+    active: bool
+    #: When the change happened (the booking's `now`), and whether to queue the patient's messages.
+    now: datetime
+    notify: bool = True
+
+
+#: (change, user) after an appointment's time or status changed; returns warnings for the booker.
+AppointmentListener = Callable[[AppointmentChange, object], list[str]]
+
 #: (appointment id) -> the appointment in the user's scope; the provider answers 404 for one out of scope.
 AppointmentSource = Callable[[int], AppointmentStart]
 
 _recorded: list[SessionListener] = []
 _signed: list[SignedListener] = []
 _appointment_source: list[AppointmentSource] = []
+_appointment_changed: list[AppointmentListener] = []
 
 
 def on_session_recorded(listener: SessionListener) -> None:
@@ -49,6 +69,15 @@ def on_session_recorded(listener: SessionListener) -> None:
 def on_session_signed(listener: SignedListener) -> None:
     if listener not in _signed:
         _signed.append(listener)
+
+
+def on_appointment_changed(listener: AppointmentListener) -> None:
+    if listener not in _appointment_changed:
+        _appointment_changed.append(listener)
+
+
+def appointment_changed(change: AppointmentChange, user) -> list[str]:
+    return [warning for listener in _appointment_changed for warning in listener(change, user)]
 
 
 def provide_appointments(source: AppointmentSource) -> None:

@@ -2,7 +2,7 @@
 settings and inbox, structured adverse events with their products and lots, and signals.
 
 Revision ID: 0120_lot_safety
-Revises: 0100_audit_patients
+Revises: 0110_procedure_prep
 Create Date: 2026-12-08 01:31:53
 
 """
@@ -16,7 +16,7 @@ from clinic.db import sqlite_rebuild
 
 # revision identifiers, used by Alembic.
 revision = "0120_lot_safety"
-down_revision = "0100_audit_patients"
+down_revision = "0110_procedure_prep"
 branch_labels = None
 depends_on = None
 

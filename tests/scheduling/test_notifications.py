@@ -33,8 +33,9 @@ def _book(world, hour=9, via="staff"):
 
 
 def test_confirmation_only_without_opt_in(world):
+    """No reminders without an opt-in; the confirmation and the preparation message (transactional) go."""
     appointment = _book(world)
-    assert set(_rows()) == {f"appt:{appointment.id}:booked"}
+    assert set(_rows()) == {f"appt:{appointment.id}:booked", f"prep:{appointment.id}:20261207T1400Z"}
 
 
 def test_opted_in_gets_24h_and_2h_reminders(world):

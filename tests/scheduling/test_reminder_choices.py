@@ -65,7 +65,11 @@ def test_opting_out_stops_reminders_already_queued(world, login_as, mailbox):
     client, _ = login_as("patient", patient=world[4])
     assert client.post("/portal/appointments/preferences", data={}).status_code == 302  # box unticked
     dispatch(at(MONDAY, 9) - timedelta(hours=23))
-    assert [m["Subject"] for m in mailbox] == ["Your appointment is booked"]  # the confirmation, no reminder
+    # the confirmation and the preparation message (both transactional), no reminder
+    assert [m["Subject"] for m in mailbox] == [
+        "Your appointment is booked",
+        "Getting ready for your treatment on Monday 7 December",
+    ]
     day_before = _reminders()[0]
     assert (day_before.status, day_before.last_error) == ("cancelled", "not sent: patient opted out")
 

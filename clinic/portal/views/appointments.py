@@ -108,7 +108,7 @@ def book_next(series_id: int):
     if request.method == "POST":
         starts_at, provider = _parse_choice()
         try:
-            portal_booking.book_next_session(
+            booked = portal_booking.book_next_session(
                 series,
                 clinic=current_user.clinic,
                 patient=patient,
@@ -119,6 +119,8 @@ def book_next(series_id: int):
                 now=_now(),
             )
             flash(_("Your session is booked. A confirmation is on its way."), "success")
+            for warning in booked.prep_warnings:
+                flash(warning, "warning")
             return redirect(url_for("portal.appointments"))
         except SchedulingError as error:
             db.session.rollback()
@@ -159,6 +161,8 @@ def move_appointment(appointment_id: int):
                 now=_now(),
             )
             flash(_("Your appointment has been moved."), "success")
+            for warning in appointment.prep_warnings:
+                flash(warning, "warning")
             return redirect(url_for("portal.appointments"))
         except SchedulingError as error:
             db.session.rollback()

@@ -22,6 +22,7 @@ from clinic.routines import after_sessions, aftercare  # noqa: F401 - after_sess
 from clinic.routines.access import get_routine, get_step, get_window
 from clinic.routines.forms import AftercareForm, NewRoutineForm, PauseForm, StepForm
 from clinic.routines.models import AftercareRecord, Routine
+from clinic.routines.safety import patient_routine_conflicts, routine_conflicts
 from clinic.routines.schedule import reorder_due
 from clinic.routines.services import (
     RoutineError,
@@ -39,8 +40,17 @@ from clinic.routines.stats import adherence_series, adherence_svg
 from clinic.routines.supplies import monthly_cost
 from clinic.routines.views.blueprint import bp
 from clinic.routines.windows import patient_windows, pause_at, until_text
+from clinic.validation import Invalid, attach_problems
 
-register_chart_section(ChartSection("routines/_chart_routine.html", order=30))
+register_chart_section(
+    ChartSection(
+        "routines/_chart_routine.html",
+        order=30,
+        context=lambda patient: {
+            "routine_conflicts": patient_routine_conflicts(patient, local_today(patient, now_utc()))
+        },
+    )
+)
 
 
 def _procedure_choices() -> list[tuple[int, str]]:
@@ -86,8 +96,11 @@ def patient_routine(patient_id: int):
     series = adherence_series(patient.id, today, days=30)
     windows = patient_windows(patient.id, now)
     record("routine.view", patient_id=patient.id, object_type="patient", object_id=patient.id)
+    conflicts = routine_conflicts(patient, routines, today)
     return render_template(
         "routines/patient.html",
+        conflicts=conflicts,
+        step_conflicts={c.step.id: [d.finding for d in conflicts if d.step.id == c.step.id] for c in conflicts},
         patient=patient,
         routines=routines,
         has_open_routine=open_routine(patient.id, today) is not None,
@@ -121,6 +134,8 @@ def new_routine(patient_id: int):
         routine = copy_template(patient, form.template.data, starts_on=form.starts_on.data, user=current_user)
         if form.goal.data:
             routine.goal = form.goal.data
+        for refused in routine.refused_steps:
+            flash(f"Not added, not for this patient: {refused}", "error")
         if existing is not None:
             flash("The template's steps were added to the patient's routine (one routine per patient).", "info")
             return redirect(url_for(".patient_routine", patient_id=patient.id, _anchor=f"routine-{routine.id}"))
@@ -162,10 +177,13 @@ def _edit_step(routine: Routine, step=None):
         form.weekdays.data = list(step.weekdays or "")
     if form.validate_on_submit():
         try:
-            saved = save_step(routine, _step_data(form), current_user, step)
+            saved = save_step(routine, _step_data(form), current_user, step, safety_reason=form.safety_reason.data)
         except RoutineError as error:
             db.session.rollback()
             flash(str(error), "error")
+        except Invalid as error:
+            db.session.rollback()
+            attach_problems(form, error.problems)
         else:
             flash("Step saved.", "success")
             pause = pause_ahead(saved, now_utc())

@@ -63,6 +63,8 @@ def book():
                 by=current_user,
             )
             flash("Appointment booked.", "success")
+            for warning in appointment.prep_warnings:
+                flash(warning, "warning")
             return redirect(url_for("scheduling.appointment", appointment_id=appointment.id))
         except SchedulingError as error:
             db.session.rollback()
@@ -222,6 +224,8 @@ def move(appointment_id: int):
                 provider=access.get_provider(form.provider_id.data),
             )
             flash("Appointment moved.", "success")
+            for warning in appointment.prep_warnings:
+                flash(warning, "warning")
             return redirect(url_for("scheduling.appointment", appointment_id=appointment_id))
         except (SchedulingError, ValueError) as error:
             db.session.rollback()
