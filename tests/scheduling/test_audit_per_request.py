@@ -76,4 +76,4 @@ def test_the_staff_audit_log_finds_a_patient_named_by_a_list(login_as):
     staff.get("/patients")
     admin, _ = login_as("admin")
     page = admin.get(f"/admin/audit?patient_id={patient.id}")
-    assert page.status_code == 200 and "patient.list" in page.text and "1 patient<" in page.text
+    assert page.status_code == 200 and "Patient: list" in page.text and "1 patient<" in page.text

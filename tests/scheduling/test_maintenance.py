@@ -136,7 +136,8 @@ def test_patient_books_maintenance_in_the_portal(world, login_as):
         assert "maintenance due 31 May" in listing.text and "Book my next session" in listing.text
         url = f"/portal/appointments/series/{series.id}/book"
         page = client.get(url)
-        assert "Fri 28 May 09:00" in page.text  # due − tolerance is the first day offered
+        assert "Free times from Fri 28 May" in page.text  # due − tolerance is the first day offered
+        assert "Choose a time on Friday 28 May" in page.text and "09:00" in page.text
         assert "Thu 27 May" not in page.text and "Fri 04 Jun" not in page.text
         booked = client.post(
             url,
