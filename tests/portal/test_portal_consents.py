@@ -89,8 +89,8 @@ def test_sign_page_shows_the_exact_exosome_text(portal):
     form = consent_form(procedure())
     page = portal.get(f"/portal/consents/forms/{form.id}/sign").text
     assert "no FDA-approved exosome products" in page
-    assert "Human adipose stem-cell derived" in page and "MedWatch" in page
-    assert 'id="signature-pad"' in page and "js/signature.js" in page
+    assert "Not disclosed by the manufacturer" in page and "MedWatch" in page
+    assert 'id="signature-pad"' in page and "js/signature-" in page
 
 
 def test_patient_signs_in_the_portal(portal, alice):

@@ -81,8 +81,10 @@ def test_appointment_page_offers_start_session_to_dermatologists_only(setup, log
 def test_day_calendar_offers_start_session_for_today(setup, login_as):
     derm, patient, appointment = setup
     client, _ = login_as(user=derm)
-    page = client.get(f"/schedule/day?day={appointment.local_date.isoformat()}").text
-    assert f'Start session<span class="visually-hidden"> for {patient.full_name}' in page
+    day = client.get(f"/schedule/day?day={appointment.local_date.isoformat()}").text
+    assert f"/schedule/appointments/{appointment.id}" in day and patient.full_name in day  # the card opens it
+    page = client.get(f"/schedule/appointments/{appointment.id}").text
+    assert "Start session" in page
 
 
 def test_precheck_from_appointment_is_prefilled(setup, login_as):
