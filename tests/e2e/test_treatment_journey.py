@@ -223,7 +223,8 @@ def test_dermatologist_starts_a_session_from_todays_appointment_and_signing_comp
     email, appointment_id = seed(_todays_appointment)
     log_in(page, email, PASSWORD)
     page.goto("/schedule/day")
-    page.get_by_role("link", name="Start session for Ada Appointment").click()
+    page.locator(f'a[data-appointment="{appointment_id}"]').click()  # the calendar card opens the appointment
+    page.get_by_role("link", name="Start session").click()
 
     page.get_by_text("From the appointment of").wait_for()
     assert page.get_by_label("Procedure").input_value() == page.get_by_label("Procedure").locator(
