@@ -3,17 +3,21 @@ notice per patient, however often (or by how many admins at once) it is recalled
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from clinic.audit.models import AuditEvent
+from clinic.auth.models import User
 from clinic.catalog.models import ProductLot
 from clinic.catalog.stock import OutOfStock, draw, usable_lots
 from clinic.db import now_utc
 from clinic.extensions import db
 from clinic.reminders.models import OutboxMessage
+from clinic.safety import recalls
 from clinic.safety.models import InboxItem
 from clinic.safety.recalls import recall_lot, recall_report
 from clinic.treatments.services import ProductUse, SessionDetails, save_session
@@ -65,6 +69,67 @@ def test_two_admins_at_the_same_moment(world):
     with pytest.raises(Invalid):
         recall_lot(stale, "recalled", "second admin, same moment", other_admin)
     assert notices() == []  # the winner's call queues them; the loser queued none
+
+
+def test_two_admins_recall_the_same_lot_at_the_same_moment_in_two_connections(app, world, monkeypatch):
+    """A real race: two threads, each with its own session and connection, both load the lot while it is
+    active, pass the checks and meet at a barrier just before the conditional UPDATE. Exactly one changes the
+    lot and notifies; the other is told it is already recalled; each patient's notice is queued once."""
+    admins = [world["admin"].id, make_user("admin").id]
+    lot_id = world["lot"].id
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    waited = threading.local()
+    outcomes: dict[int, str] = {}
+    original_now = recalls.now_utc
+
+    def now_after_both_checked():
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait(timeout=10)  # both saw an active lot and are about to UPDATE it
+        return original_now()
+
+    def recall_as(admin_id: int, status: str) -> None:
+        with app.app_context():
+            try:
+                lot = db.session.get(ProductLot, lot_id)
+                assert lot.status == "active"
+                notified = recall_lot(lot, status, f"Recall by admin {admin_id}", db.session.get(User, admin_id))
+                db.session.commit()
+                outcomes[admin_id] = f"recalled, {notified} notified"
+            except Invalid as refused:
+                db.session.rollback()
+                outcomes[admin_id] = refused.problems["status"]
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                db.session.rollback()
+                outcomes[admin_id] = f"error: {error!r}"
+            finally:
+                db.session.remove()
+
+    monkeypatch.setattr(recalls, "now_utc", now_after_both_checked)
+    threads = [
+        threading.Thread(target=recall_as, args=(admin_id, status))
+        for admin_id, status in zip(admins, ("recalled", "quarantined"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    monkeypatch.undo()
+
+    assert len(outcomes) == 2, outcomes
+    winners = [admin_id for admin_id, outcome in outcomes.items() if outcome == "recalled, 2 notified"]
+    assert len(winners) == 1, outcomes
+    (loser,) = set(admins) - set(winners)
+    assert "is already" in outcomes[loser] and "nothing was changed" in outcomes[loser], outcomes
+    db.session.expire_all()
+    lot = db.session.get(ProductLot, lot_id)
+    assert lot.status_changed_by_id == winners[0] and lot.status_reason == f"Recall by admin {winners[0]}"
+    rows = notices()
+    assert sorted(m.patient_id for m in rows) == sorted(p.id for p in world["patients"])
+    assert db.session.scalar(sa.select(sa.func.count(InboxItem.id))) == 1
+    recall_audits = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "lot.recall")).all()
+    assert [a.user_id for a in recall_audits] == winners
 
 
 def test_notices_are_unique_per_lot_and_patient_even_if_queued_twice(world):
