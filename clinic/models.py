@@ -5,7 +5,7 @@ from clinic.audit.models import AuditEvent  # noqa: F401
 from clinic.auth.models import LoginSession, OneTimeToken, RecoveryCode, User  # noqa: F401
 from clinic.catalog.limits import TreatmentLimit  # noqa: F401
 from clinic.catalog.models import AftercareRule, PrepSettings, Procedure, Product, ProductTag, Protocol  # noqa: F401
-from clinic.checkins.models import Checkin  # noqa: F401
+from clinic.checkins.models import Checkin, CheckinSettings  # noqa: F401
 from clinic.clinics.models import Clinic  # noqa: F401
 from clinic.consents import models as consent_models  # noqa: F401 - consent forms and signed consents
 from clinic.interop.imports.models import ImportUpload  # noqa: F401

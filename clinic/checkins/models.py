@@ -54,3 +54,29 @@ class Checkin(Base):
     @property
     def total(self) -> int:
         return self.redness + self.swelling + self.pain + self.itch
+
+
+#: DOMAIN.md's defaults, used until an admin saves the clinic's own (checkins.settings).
+DEFAULT_RED_FLAG_PAIN = 7
+DEFAULT_OPEN_DAYS = 14
+#: What an admin may choose: below 4 nearly every day-1 answer would be urgent; the window must reach day 7.
+RED_FLAG_PAIN_RANGE = (4, 10)
+OPEN_DAYS_RANGE = (7, 30)
+
+
+class CheckinSettings(Base):
+    """Per-clinic check-in defaults an admin can change (Safety settings page): the pain score that is a red
+    flag and how many days after the treatment a check-in can still be answered. One row once saved."""
+
+    __tablename__ = "checkin_settings"
+
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), primary_key=True)
+    red_flag_pain: Mapped[int] = mapped_column(default=DEFAULT_RED_FLAG_PAIN)
+    open_days: Mapped[int] = mapped_column(default=DEFAULT_OPEN_DAYS)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"red_flag_pain BETWEEN {RED_FLAG_PAIN_RANGE[0]} AND {RED_FLAG_PAIN_RANGE[1]}", name="red_flag_pain_range"
+        ),
+        sa.CheckConstraint(f"open_days BETWEEN {OPEN_DAYS_RANGE[0]} AND {OPEN_DAYS_RANGE[1]}", name="open_days_range"),
+    )

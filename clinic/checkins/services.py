@@ -1,6 +1,7 @@
 """Answering an aftercare check-in, and the red flags that put it in the dermatologist's inbox at once.
 
-Red flags (DOMAIN.md aftercare; ISSUE 12): fever, pus, spreading redness, pain of 7 or more out of 10, or, on
+Red flags (DOMAIN.md aftercare; ISSUE 12): fever, pus, spreading redness, pain at or above the clinic's threshold
+(7 out of 10 unless an admin changed it, `checkins.settings`), or, on
 day 3 and day 7, a skin that is worse than at the previous answered check-in of the same procedure ("worse"
 = the sum of redness, swelling, pain and itch went up). A red flag files an urgent problem report to the
 treating dermatologist (the existing inbox and its e-mail notice) and the portal tells the patient to call.
@@ -15,7 +16,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from clinic.audit.services import record
-from clinic.checkins.models import CHECKIN_DAYS, SCORES, SIGNS, Checkin
+from clinic.checkins.models import CHECKIN_DAYS, SCORES, SIGNS, Checkin, CheckinSettings
+from clinic.checkins.settings import checkin_settings
 from clinic.extensions import db
 from clinic.patients.chart import ChartSection, register_chart_section
 from clinic.patients.models import Patient
@@ -24,15 +26,10 @@ from clinic.routines import problems
 from clinic.routines.models import AftercareRecord
 from clinic.validation import Invalid
 
-#: Pain at or above this (0–10) is a red flag.
-RED_FLAG_PAIN = 7
-#: A check-in can still be answered this many days after the treatment.
-OPEN_DAYS = 14
 FLAG_TEXT = {
     "fever": "fever",
     "pus": "pus",
     "spreading_redness": "spreading redness",
-    "pain": f"pain {RED_FLAG_PAIN}/10 or more",
     "worse": "worse than the previous check-in",
 }
 
@@ -65,10 +62,10 @@ def treatment_day(record_: AftercareRecord, patient: Patient) -> date:
     return record_.session_ended_at.astimezone(ZoneInfo(patient.timezone)).date()
 
 
-def red_flags(answers: Answers, day: int, previous: Checkin | None) -> list[str]:
-    """The red-flag codes of an answer, in a fixed order."""
+def red_flags(answers: Answers, day: int, previous: Checkin | None, *, red_flag_pain: int) -> list[str]:
+    """The red-flag codes of an answer, in a fixed order; pain at or above `red_flag_pain` is one."""
     flags = [sign for sign in SIGNS if getattr(answers, sign)]
-    if answers.pain >= RED_FLAG_PAIN:
+    if answers.pain >= red_flag_pain:
         flags.append("pain")
     if day in (3, 7) and previous is not None and answers.total > previous.total:
         flags.append("worse")
@@ -76,13 +73,14 @@ def red_flags(answers: Answers, day: int, previous: Checkin | None) -> list[str]
 
 
 def checkins_for(patient: Patient, now: datetime) -> list[DueCheckin]:
-    """The patient's check-ins that are due now or answered, for procedures of the last `OPEN_DAYS` days."""
+    """The patient's check-ins that are due now or answered, for procedures of the clinic's answer window."""
+    open_days = checkin_settings(patient.clinic_id).open_days
     today = now.astimezone(ZoneInfo(patient.timezone)).date()
     records = db.session.scalars(
         sa.select(AftercareRecord)
         .where(
             AftercareRecord.patient_id == patient.id,
-            AftercareRecord.session_ended_at >= now - timedelta(days=OPEN_DAYS + 1),
+            AftercareRecord.session_ended_at >= now - timedelta(days=open_days + 1),
             AftercareRecord.session_ended_at <= now,
         )
         .order_by(AftercareRecord.session_ended_at.desc())
@@ -93,7 +91,7 @@ def checkins_for(patient: Patient, now: datetime) -> list[DueCheckin]:
         start = treatment_day(record_, patient)
         for day in CHECKIN_DAYS:
             answer = answers.get((record_.id, day))
-            if start + timedelta(days=day) <= today <= start + timedelta(days=OPEN_DAYS) or answer:
+            if start + timedelta(days=day) <= today <= start + timedelta(days=open_days) or answer:
                 due.append(DueCheckin(record_, day, start + timedelta(days=day), answer))
     return due
 
@@ -110,14 +108,14 @@ def find_checkin(aftercare_id: int, day: int) -> Checkin | None:
 
 
 def check_open(record_: AftercareRecord, patient: Patient, day: int, now: datetime) -> None:
-    """Invalid unless the day's check-in may be answered now (day 1, 3 or 7; due; within two weeks)."""
+    """Invalid unless the day's check-in may be answered now (day 1, 3 or 7; due; within the clinic's window)."""
     if day not in CHECKIN_DAYS:
         raise Invalid({"day": "There is no check-in for that day."})
     start = treatment_day(record_, patient)
     today = now.astimezone(ZoneInfo(patient.timezone)).date()
     if today < start + timedelta(days=day):
         raise Invalid({"day": "This check-in is not due yet."})
-    if today > start + timedelta(days=OPEN_DAYS):
+    if today > start + timedelta(days=checkin_settings(patient.clinic_id).open_days):
         raise Invalid({"day": "This check-in has closed."})
 
 
@@ -158,7 +156,8 @@ def submit_checkin(
     if upload is not None and getattr(upload, "filename", None):
         local_day = now.astimezone(ZoneInfo(patient.timezone)).date()
         photo = add_patient_photo(patient, by, upload=upload, view=view, taken_on=local_day)
-    flags = red_flags(answers, day, _previous(record_.id, day))
+    settings = checkin_settings(patient.clinic_id)
+    flags = red_flags(answers, day, _previous(record_.id, day), red_flag_pain=settings.red_flag_pain)
     checkin = Checkin(
         photo_id=photo.id if photo else None,
         clinic_id=patient.clinic_id,
@@ -189,7 +188,8 @@ def submit_checkin(
             discard_photo(photo)
         return winner, False
     if flags:
-        report = problems.report_problem(patient, _inbox_message(checkin, record_), by=by, urgent=True)
+        message = _inbox_message(checkin, record_, settings)
+        report = problems.report_problem(patient, message, by=by, urgent=True)
         checkin.problem_report_id = report.id
     db.session.flush()
     record(
@@ -213,8 +213,14 @@ def describe(checkin: Checkin) -> str:
     return text + (f"; {', '.join(signs)}" if signs else "; no fever, pus or spreading redness")
 
 
-def _inbox_message(checkin: Checkin, record_: AftercareRecord) -> str:
-    flags = ", ".join(FLAG_TEXT[f] for f in checkin.flags)
+def _flag_text(flag: str, checkin: Checkin, settings: CheckinSettings) -> str:
+    if flag == "pain":
+        return f"pain {checkin.pain}/10, the clinic's red flag is {settings.red_flag_pain} or more"
+    return FLAG_TEXT[flag]
+
+
+def _inbox_message(checkin: Checkin, record_: AftercareRecord, settings: CheckinSettings) -> str:
+    flags = ", ".join(_flag_text(f, checkin, settings) for f in checkin.flags)
     text = f"RED FLAG ({flags}) after {record_.procedure.name}. {describe(checkin)}."
     if checkin.note:
         text += f"\nPatient wrote: “{checkin.note}”"

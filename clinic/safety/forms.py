@@ -7,6 +7,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, SubmitFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from clinic.catalog.forms import MultiCheckboxField
+from clinic.checkins.models import OPEN_DAYS_RANGE, RED_FLAG_PAIN_RANGE
 from clinic.safety.models import OUTCOMES, SERIOUSNESS
 
 
@@ -35,6 +36,19 @@ class SafetySettingsForm(FlaskForm):
         "Signal when a product's rate is more than this many times the procedure's rate",
         places=2,
         validators=[InputRequired(), NumberRange(min=1, max=100)],
+    )
+    checkin_red_flag_pain = IntegerField(
+        "Aftercare check-in: pain (out of 10) that is a red flag, at or above",
+        validators=[InputRequired(), NumberRange(*RED_FLAG_PAIN_RANGE)],
+        description="A red flag files an urgent inbox item for the treating dermatologist and tells the patient to "
+        "call the clinic. DOMAIN.md's default is 7.",
+        render_kw={"min": RED_FLAG_PAIN_RANGE[0], "max": RED_FLAG_PAIN_RANGE[1], "inputmode": "numeric"},
+    )
+    checkin_open_days = IntegerField(
+        "Aftercare check-in: can be answered until this many days after the treatment",
+        validators=[InputRequired(), NumberRange(*OPEN_DAYS_RANGE)],
+        description="At least 7, so the day-7 check-in can be answered. The default is 14.",
+        render_kw={"min": OPEN_DAYS_RANGE[0], "max": OPEN_DAYS_RANGE[1], "inputmode": "numeric"},
     )
     recall_notice = TextAreaField(
         "Recall notice to patients",

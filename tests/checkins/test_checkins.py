@@ -13,10 +13,12 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from clinic.audit.models import AuditEvent
 from clinic.auth.models import User
 from clinic.checkins import services
-from clinic.checkins.models import Checkin
+from clinic.checkins.models import Checkin, CheckinSettings
 from clinic.checkins.services import Answers, red_flags, submit_checkin
+from clinic.checkins.settings import checkin_settings, save_checkin_settings
 from clinic.clinics.models import Clinic
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -25,7 +27,7 @@ from clinic.routines.aftercare import apply_aftercare
 from clinic.routines.models import AftercareRecord
 from clinic.routines.problems import ProblemReport
 from clinic.validation import Invalid
-from tests.factories import make_patient, make_user
+from tests.factories import make_clinic, make_patient, make_user
 from tests.routines.factories import make_routine, procedure
 
 PHONE = "+1 555 0100"
@@ -76,13 +78,13 @@ def _form(**overrides) -> dict:
 
 @pytest.mark.parametrize(("pain", "flagged"), [(6, False), (7, True), (10, True)])
 def test_pain_of_7_or_more_is_a_red_flag(pain, flagged):
-    assert ("pain" in red_flags(_answers(pain=pain), 1, None)) is flagged
+    assert ("pain" in red_flags(_answers(pain=pain), 1, None, red_flag_pain=7)) is flagged
 
 
 @pytest.mark.parametrize("sign", ["fever", "pus", "spreading_redness"])
 def test_each_sign_is_a_red_flag(sign):
-    assert red_flags(_answers(**{sign: True}), 1, None) == [sign]
-    assert red_flags(_answers(), 1, None) == []
+    assert red_flags(_answers(**{sign: True}), 1, None, red_flag_pain=7) == [sign]
+    assert red_flags(_answers(), 1, None, red_flag_pain=7) == []
 
 
 def _previous(total_parts=(3, 2, 2, 1)) -> Checkin:
@@ -93,14 +95,14 @@ def _previous(total_parts=(3, 2, 2, 1)) -> Checkin:
 @pytest.mark.parametrize("day", [3, 7])
 def test_worse_than_the_previous_check_in_on_day_3_or_7(day):
     previous = _previous()  # total 8
-    assert red_flags(_answers(itch=2), day, previous) == ["worse"]  # total 9
-    assert red_flags(_answers(), day, previous) == []  # the same
-    assert red_flags(_answers(redness=2, itch=2), day, previous) == []  # one better, one worse: same total
+    assert red_flags(_answers(itch=2), day, previous, red_flag_pain=7) == ["worse"]  # total 9
+    assert red_flags(_answers(), day, previous, red_flag_pain=7) == []  # the same
+    assert red_flags(_answers(redness=2, itch=2), day, previous, red_flag_pain=7) == []  # one better, one worse
 
 
 def test_day_1_has_nothing_to_be_worse_than():
-    assert red_flags(_answers(itch=5), 1, None) == []
-    assert red_flags(_answers(itch=5), 3, None) == []  # day 1 not answered: no comparison
+    assert red_flags(_answers(itch=5), 1, None, red_flag_pain=7) == []
+    assert red_flags(_answers(itch=5), 3, None, red_flag_pain=7) == []  # day 1 not answered: no comparison
 
 
 # --- the patient's journey over HTTP ---------------------------------------------------------------------
@@ -305,3 +307,143 @@ def test_check_in_days_are_the_patients_local_days_across_the_dst_change(app, ti
     time_machine.move_to(datetime(2026, 11, 3, 5, 0, tzinfo=UTC))  # Tue 3 Nov 00:00 EST
     checkin, created = submit_checkin(patient, record_, 3, _answers(), by=patient_user, now=datetime.now(UTC))
     assert created and checkin.day == 3
+
+
+# --- the clinic's settings: red-flag pain and answer window ---------------------------------------------
+
+
+def _settings_form(**overrides) -> dict:
+    return {
+        "lot_cluster_events": "2",
+        "lot_cluster_days": "30",
+        "rate_window_days": "90",
+        "rate_multiplier": "2",
+        "checkin_red_flag_pain": "7",
+        "checkin_open_days": "14",
+        "recall_notice": "",
+        **overrides,
+    }
+
+
+def _settings_audits() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.detail).where(AuditEvent.action == "checkin.settings")))
+
+
+def test_the_defaults_are_domain_md_and_reading_them_writes_nothing(app):
+    patient, _record, _treating, _patient_user = _treated(days_ago=1)
+    settings = checkin_settings(patient.clinic_id)
+    assert (settings.red_flag_pain, settings.open_days) == (7, 14)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinSettings)) == 0
+
+
+def test_admin_lowers_the_threshold_to_6_on_the_safety_settings_page_audited(login_as):
+    patient, _record, _treating, _patient_user = _treated(days_ago=1)
+    client, _admin = login_as("admin")
+    page = client.get("/safety/settings").text
+    assert 'name="checkin_red_flag_pain"' in page and 'value="7"' in page and 'value="14"' in page
+    response = client.post("/safety/settings", data=_settings_form(checkin_red_flag_pain="6", checkin_open_days="10"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    settings = checkin_settings(patient.clinic_id)
+    assert (settings.red_flag_pain, settings.open_days) == (6, 10)
+    assert _settings_audits() == ["red-flag pain 7 -> 6, open 14 -> 10 days"]
+    assert 'value="6"' in client.get("/safety/settings").text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("checkin_red_flag_pain", "3"),
+        ("checkin_red_flag_pain", "11"),
+        ("checkin_red_flag_pain", ""),
+        ("checkin_open_days", "6"),
+        ("checkin_open_days", "31"),
+    ],
+)
+def test_out_of_range_settings_are_refused_beside_the_field(login_as, field, value):
+    patient, _record, _treating, _patient_user = _treated(days_ago=1)
+    client, _admin = login_as("admin")
+    response = client.post("/safety/settings", data=_settings_form(**{field: value}))
+    assert response.status_code == 422 and f'id="{field}-error"' in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinSettings)) == 0
+    assert _settings_audits() == []
+
+
+@pytest.mark.parametrize(("pain", "days"), [(4, 7), (10, 30)])
+def test_the_edges_of_the_ranges_are_accepted(login_as, pain, days):
+    patient, _record, _treating, _patient_user = _treated(days_ago=1)
+    client, _admin = login_as("admin")
+    data = _settings_form(checkin_red_flag_pain=str(pain), checkin_open_days=str(days))
+    assert client.post("/safety/settings", data=data).status_code == 302
+    db.session.expire_all()
+    settings = checkin_settings(patient.clinic_id)
+    assert (settings.red_flag_pain, settings.open_days) == (pain, days)
+
+
+def test_the_service_refuses_out_of_range_values_too(app):
+    patient, _record, _treating, admin = _treated(days_ago=1)
+    with pytest.raises(Invalid) as error:
+        save_checkin_settings(patient.clinic_id, red_flag_pain=3, open_days=6, by=admin)
+    assert set(error.value.problems) == {"red_flag_pain", "open_days"}
+
+
+@pytest.mark.parametrize("role", ["dermatologist", "aesthetician", "patient"])
+def test_only_an_admin_changes_the_check_in_settings(login_as, role):
+    patient, _record, _treating, _patient_user = _treated(days_ago=1)
+    client, _ = login_as(role)
+    assert client.get("/safety/settings").status_code == 403
+    response = client.post("/safety/settings", data=_settings_form(checkin_red_flag_pain="5"))
+    assert response.status_code == 403
+    assert checkin_settings(patient.clinic_id).red_flag_pain == 7
+    assert _settings_audits() == []
+
+
+def test_settings_are_per_clinic(login_as):
+    patient, record_, _treating, patient_user = _treated(days_ago=1)
+    elsewhere, _ = login_as(user=make_user("admin", clinic=make_clinic("Elsewhere")))
+    assert elsewhere.post("/safety/settings", data=_settings_form(checkin_red_flag_pain="4")).status_code == 302
+    assert checkin_settings(patient.clinic_id).red_flag_pain == 7
+    checkin, _created = submit_checkin(patient, record_, 1, _answers(pain=5), by=patient_user, now=datetime.now(UTC))
+    assert checkin.red_flags == ""
+
+
+@pytest.mark.parametrize(("pain", "flagged"), [(5, False), (6, True)])
+def test_with_threshold_6_pain_6_is_a_red_flag_and_5_is_not(login_as, pain, flagged):
+    patient, record_, treating, patient_user = _treated(days_ago=1)
+    checkin_settings(patient.clinic_id, for_update=True).red_flag_pain = 6
+    db.session.commit()
+    portal, _ = login_as("patient", user=patient_user)
+    url = f"/portal/checkins/{record_.id}/day/1"
+    assert portal.post(url, data=_form(pain=str(pain))).status_code == 302
+    page = portal.get(url).text
+    assert ('id="call-clinic"' in page) is flagged
+    checkin = db.session.scalar(sa.select(Checkin))
+    assert checkin.red_flags == ("pain" if flagged else "")
+    report = db.session.get(ProblemReport, checkin.problem_report_id) if flagged else None
+    assert db.session.scalar(sa.select(sa.func.count(ProblemReport.id))) == (1 if flagged else 0)
+    if flagged:
+        assert report.urgent and report.dermatologist_id == treating.id
+        assert "pain 6/10, the clinic's red flag is 6 or more" in report.message
+
+
+def test_the_pure_rule_follows_the_threshold_it_is_given():
+    assert red_flags(_answers(pain=6), 1, None, red_flag_pain=6) == ["pain"]
+    assert red_flags(_answers(pain=5), 1, None, red_flag_pain=6) == []
+    assert red_flags(_answers(pain=9), 1, None, red_flag_pain=10) == []
+
+
+@pytest.mark.parametrize(("days_ago", "open_days", "still_open"), [(7, 7, True), (8, 7, False), (8, 14, True)])
+def test_the_answer_window_follows_the_setting_at_its_edge(app, days_ago, open_days, still_open):
+    """With a 7-day window the day-7 check-in can be answered on day 7 only; the default keeps it open."""
+    patient, record_, _treating, patient_user = _treated(days_ago=days_ago)
+    checkin_settings(patient.clinic_id, for_update=True).open_days = open_days
+    db.session.commit()
+    now = datetime.now(UTC)
+    listed = [(due.record.id, due.day) for due in services.checkins_for(patient, now)]
+    assert ((record_.id, 7) in listed) is still_open
+    if still_open:
+        services.check_open(record_, patient, 7, now)
+    else:
+        with pytest.raises(Invalid) as error:
+            services.check_open(record_, patient, 7, now)
+        assert error.value.problems == {"day": "This check-in has closed."}

@@ -129,6 +129,8 @@ def test_clinic_wording_is_sent(world, mailbox, login_as):
             "lot_cluster_days": 30,
             "rate_window_days": 90,
             "rate_multiplier": "2",
+            "checkin_red_flag_pain": 7,
+            "checkin_open_days": 14,
             "recall_notice": "Please ring Dr Vega about your last treatment.",
         },
     )

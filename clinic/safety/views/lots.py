@@ -13,6 +13,7 @@ from clinic.audit.services import record
 from clinic.catalog.access import get_catalog_row
 from clinic.catalog.models import ProductLot
 from clinic.catalog.views.products import copy_columns
+from clinic.checkins.settings import checkin_settings, save_checkin_settings
 from clinic.exports import CsvWriter
 from clinic.extensions import db
 from clinic.roles import Role
@@ -110,13 +111,25 @@ def recall_report_csv(lot_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def settings():
+    """Signal thresholds and the recall notice (`safety_settings`), and the aftercare check-ins' red-flag pain
+    and answer window (`checkin_settings`, owned by checkins, which reads them)."""
     row = safety_settings(current_user.clinic_id)
-    form = SafetySettingsForm(obj=row)
+    checkin = checkin_settings(current_user.clinic_id)
+    form = SafetySettingsForm(obj=row, checkin_red_flag_pain=checkin.red_flag_pain, checkin_open_days=checkin.open_days)
     if form.validate_on_submit():
-        copy_columns(form, row)
-        db.session.add(row)  # the defaults become the clinic's row on its first save
-        row.recall_notice = (form.recall_notice.data or "").strip() or None
-        record("safety.settings", object_type="safety_settings", object_id=row.clinic_id)
-        flash("Saved the safety settings.", "success")
-        return redirect(url_for("safety.settings"))
+        try:
+            save_checkin_settings(
+                row.clinic_id,
+                red_flag_pain=form.checkin_red_flag_pain.data,
+                open_days=form.checkin_open_days.data,
+                by=current_user,
+            )
+            copy_columns(form, row)
+            db.session.add(row)  # the defaults become the clinic's row on its first save
+            row.recall_notice = (form.recall_notice.data or "").strip() or None
+            record("safety.settings", object_type="safety_settings", object_id=row.clinic_id)
+            flash("Saved the safety settings.", "success")
+            return redirect(url_for("safety.settings"))
+        except Invalid as problems:
+            attach_problems(form, {f"checkin_{name}": text for name, text in problems.problems.items()})
     return render_template("safety/settings.html", form=form), 422 if form.errors else 200
