@@ -41,7 +41,7 @@ class SafetySettingsForm(FlaskForm):
         "Aftercare check-in: pain (out of 10) that is a red flag, at or above",
         validators=[InputRequired(), NumberRange(*RED_FLAG_PAIN_RANGE)],
         description="A red flag files an urgent inbox item for the treating dermatologist and tells the patient to "
-        "call the clinic. DOMAIN.md's default is 7.",
+        "call the clinic. The default is 7.",
         render_kw={"min": RED_FLAG_PAIN_RANGE[0], "max": RED_FLAG_PAIN_RANGE[1], "inputmode": "numeric"},
     )
     checkin_open_days = IntegerField(

@@ -1,6 +1,7 @@
 """An admin recalls a lot from the catalog with a reason; the recall report shows who received it and that
 their notices are queued; the dermatologist finds the recall in the safety inbox, and the recalled lot is
-refused in the session log, with the reason beside the lot field. Every page fits 1280, 768 and 390 px
+refused in the session log, with the reason beside the lot field. An admin sets the check-in red flag on the
+safety settings page (an out-of-range value is refused beside the field). Every page fits 1280, 768 and 390 px
 without sideways scrolling and has no serious axe violation (screenshots in CLINIC_E2E_SHOTS)."""
 
 from __future__ import annotations
@@ -79,3 +80,24 @@ def test_admin_recalls_a_lot_and_the_session_log_refuses_it(page, browser, live_
     assert error.get_attribute("id") in (lot_field.get_attribute("aria-describedby") or "")
     _check(derm, "session-refused")
     derm_context.close()
+
+
+def test_admin_sets_the_check_in_red_flag_on_the_safety_settings_page(page, live_server, seed):
+    admin_email = seed(lambda: make_user("admin", full_name="Ada Settings").email)
+    log_in(page, admin_email, PASSWORD)
+    page.goto("/safety/settings")
+    page.get_by_role("heading", name="Safety settings").wait_for()
+    pain = page.get_by_label("Aftercare check-in: pain (out of 10) that is a red flag, at or above")
+    assert pain.input_value() == "7"
+    _check(page, "settings")
+    pain.fill("3")
+    page.get_by_role("button", name="Save safety settings").click()
+    error = page.get_by_text("Number must be between 4 and 10.")
+    error.wait_for()
+    assert error.get_attribute("id") in (pain.get_attribute("aria-describedby") or "")
+    _check(page, "settings-error")
+    pain.fill("6")
+    page.get_by_label("Aftercare check-in: can be answered until this many days after the treatment").fill("10")
+    page.get_by_role("button", name="Save safety settings").click()
+    page.get_by_text("Saved the safety settings.").wait_for()
+    assert pain.input_value() == "6"
