@@ -21,7 +21,7 @@ class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Length(max=254)],
-        render_kw={"autocomplete": "username", "autofocus": True},
+        render_kw={"autocomplete": "email", "autofocus": True},
     )
     password = PasswordField(
         _l("Password"),
@@ -66,7 +66,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        _l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "username"}
+        _l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "email"}
     )
     submit = SubmitField(_l("Send reset link"))
 

