@@ -218,16 +218,17 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
             )
         logins.append(("patient", user.email))
     routine_demo.seed(clinic, patients[:PORTAL_PATIENTS], today)
+    treatments_demo.seed(clinic, patients, today)  # first: it adds sessions only to a clinic without any
     logins.append(("patient", _seed_spanish_patient(clinic, today)))
-    treatments_demo.seed(clinic, patients, today)
     seed_in_session(clinic, today)
     db.session.flush()
     return logins
 
 
 def _seed_spanish_patient(clinic: Clinic, today: date) -> str:
-    """Lucía reads the portal, her e-mails and texts in Spanish; a routine and a microneedling two days ago
-    (so Today and Aftercare have something to say). Returns her login e-mail."""
+    """Lucía reads the portal, her e-mails and texts in Spanish; a routine and a signed microneedling session
+    two days ago on her Spanish consent (so Today and Aftercare have something to say and her aftercare sheet
+    and consent download as documents). Returns her login e-mail."""
     email = SPANISH_PATIENT_EMAIL
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is not None:
@@ -254,8 +255,12 @@ def _seed_spanish_patient(clinic: Clinic, today: date) -> str:
         password=DEMO_PASSWORD,
         patient_id=patient.id,
     )
-    routine_demo.seed(clinic, [patient], today)
-    treatments_demo.sign_spanish_consents(clinic, patient)
+    routine_demo.seed(
+        clinic,
+        [patient],
+        today,
+        treat=lambda p: treatments_demo.spanish_session(clinic, p, today - timedelta(days=2)),
+    )
     return email
 
 

@@ -150,8 +150,10 @@ def sign_consent(
     ip: str | None,
     method: str = "staff_tablet",
     text_digest: str,
+    signed_at: datetime | None = None,
 ) -> Consent:
     """Freeze what was signed. `text_digest` is the SHA-256 of the text shown; refused if it changed.
+    `signed_at` is now unless given (the demo data records a signing before its past session).
 
     Two equal ways to sign: `drawn` (a non-blank PNG from the signature pad) or `typed` (the typed full name,
     with `typed_agreed`: the signer ticked that the typed name is their signature). Keyboard-only and
@@ -177,7 +179,7 @@ def sign_consent(
     if problems:
         raise Invalid(problems)
     evidence = png if png is not None else typed_signature(name, text_digest).encode()
-    at = now_utc()
+    at = signed_at or now_utc()
     consent = Consent(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,

@@ -6,6 +6,7 @@ Idempotent (a patient with a routine is left alone) and deterministic (fixed ran
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,8 +62,13 @@ def _history(rng: random.Random, patient: Patient, routine: Routine, today: date
     return logs
 
 
-def seed(clinic: Clinic, patients: list[Patient], today: date) -> None:
-    """Routines and 60 days of adherence for the portal patients; the first one just had microneedling."""
+def seed(
+    clinic: Clinic, patients: list[Patient], today: date, treat: Callable[[Patient], object] | None = None
+) -> None:
+    """Routines and 60 days of adherence for the portal patients; the first one just had microneedling.
+
+    `treat(patient)`, when given, records that microneedling for the first patient instead (a signed
+    session, whose signing applies the aftercare); it runs before the history so paused days stay unticked."""
     dermatologist = db.session.scalar(
         sa.select(User).where(User.clinic_id == clinic.id, User.role == "dermatologist").order_by(User.id)
     )
@@ -78,7 +84,9 @@ def seed(clinic: Clinic, patients: list[Patient], today: date) -> None:
             starts_on=today - timedelta(days=HISTORY_DAYS),
             user=dermatologist,
         )
-        if index == 0 and microneedling is not None:
+        if index == 0 and treat is not None:
+            treat(patient)
+        elif index == 0 and microneedling is not None:
             ended = datetime.combine(today - timedelta(days=2), time(15, 0), tzinfo=ZoneInfo(patient.timezone))
             apply_aftercare(patient, microneedling, ended.astimezone(UTC), user=dermatologist)
         db.session.flush()

@@ -17,6 +17,7 @@ from clinic.auth.models import User
 from clinic.catalog.models import Procedure, Product, ProductLot
 from clinic.catalog.rules import hard_stops
 from clinic.clinics.models import Clinic
+from clinic.consents.models import Consent
 from clinic.consents.services import current_forms, digest, render_text, sign_consent
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -63,7 +64,13 @@ def _treatable(patients: Sequence[Patient], today: date, product: Product) -> li
 
 
 def _session(
-    patient: Patient, procedure: Procedure, derm: User, lot: ProductLot, day: date, clinic: Clinic
+    patient: Patient,
+    procedure: Procedure,
+    derm: User,
+    lot: ProductLot,
+    day: date,
+    clinic: Clinic,
+    consent: Consent | None = None,
 ) -> TreatmentSession:
     findings = screen(patient, [lot.product], day)
     session = TreatmentSession(
@@ -72,6 +79,7 @@ def _session(
         procedure_id=procedure.id,
         provider_id=derm.id,
         started_at=_at(clinic, day, 14),
+        consent_id=consent.id if consent else None,
         precheck={
             "run_at": _at(clinic, day, 13, 50).isoformat(),
             "run_by": derm.id,
@@ -156,35 +164,53 @@ def _signature_png_url(name: str) -> str:
 
 
 def _consents(
-    patients: Sequence[Patient], procedures: dict[str, Procedure], witness: User, language: str = "en"
-) -> None:
+    patients: Sequence[Patient],
+    procedures: dict[str, Procedure],
+    witness: User,
+    language: str = "en",
+    signed_at: datetime | None = None,
+) -> list[Consent]:
     """Valid treatment and photo consents for the demo patients who can be treated (in `language`)."""
     forms = current_forms(witness.clinic_id, language)
+    signed = []
     for patient in patients:
         for form in forms:
             if form.kind == "photo" or form.procedure.code in procedures:
-                sign_consent(
-                    patient,
-                    form,
-                    signer_name=patient.full_name,
-                    witness=witness,
-                    ip=None,
-                    signature_data_url=_signature_png_url(patient.full_name),
-                    text_digest=digest(render_text(form)),
+                signed.append(
+                    sign_consent(
+                        patient,
+                        form,
+                        signer_name=patient.full_name,
+                        witness=witness,
+                        ip=None,
+                        signature_data_url=_signature_png_url(patient.full_name),
+                        text_digest=digest(render_text(form)),
+                        signed_at=signed_at,
+                    )
                 )
+    return signed
 
 
-def sign_spanish_consents(clinic: Clinic, patient: Patient) -> None:
-    """The Spanish-reading demo patient's microneedling and photo consents, signed in Spanish on the tablet."""
+def spanish_session(clinic: Clinic, patient: Patient, day: date) -> TreatmentSession | None:
+    """The Spanish-reading demo patient's signed microneedling on `day`, resting on her Spanish consent.
+
+    Her microneedling and photo consents are signed in Spanish on the tablet, after the lots exist (a
+    consent names the sources in stock, and signing checks the lot's source against it), and dated that
+    morning, before the session. Signing the session applies its aftercare (the session's windows and, through
+    the treatments hook, the routine's pauses and check-ins), so nothing else records it."""
     derm = db.session.scalar(
         sa.select(User).where(User.clinic_id == clinic.id, User.role == "dermatologist").order_by(User.id)
     )
-    procedures = {
-        p.code: p
-        for p in db.session.scalars(sa.select(Procedure).filter_by(clinic_id=clinic.id, code="microneedling_exosome"))
-    }
-    if derm is not None:
-        _consents([patient], procedures, derm, language="es")
+    microneedling = db.session.scalar(sa.select(Procedure).filter_by(clinic_id=clinic.id, code="microneedling_exosome"))
+    product = db.session.scalar(sa.select(Product).filter_by(clinic_id=clinic.id, brand="DP Derm"))
+    if derm is None or microneedling is None or product is None:
+        return None
+    lots = _ensure_lots(clinic, product, day)
+    consents = _consents(
+        [patient], {microneedling.code: microneedling}, derm, language="es", signed_at=_at(clinic, day, 13, 30)
+    )
+    treatment = next(c for c in consents if c.kind == "treatment")
+    return _session(patient, microneedling, derm, lots[0], day, clinic, consent=treatment)
 
 
 def seed(clinic: Clinic, patients: Sequence[Patient], today: date) -> None:

@@ -9,9 +9,13 @@ import sqlalchemy as sa
 
 from clinic.auth.models import User
 from clinic.consents.models import Consent
-from clinic.demo import DEMO_PASSWORD
+from clinic.demo import DEMO_PASSWORD, SPANISH_PATIENT_EMAIL
 from clinic.extensions import db
 from clinic.patients.models import MedicalHistory, Patient
+from clinic.routines.models import AftercareRecord
+from clinic.treatments.models import TreatmentSession
+from clinic.treatments.signing import verify_signature
+from tests.interop.documents.test_documents import pdf_text
 
 
 def count(model) -> int:
@@ -56,3 +60,34 @@ def test_seed_demo_twice_gives_fifty_patients_and_working_logins(app):
                 sa.select(Patient).join(User, User.patient_id == Patient.id).where(User.email == email)
             )
             assert patient.record_number in page.text
+
+
+def test_demo_lucia_downloads_her_aftercare_sheet_and_consent_as_spanish_pdfs(app):
+    """Her microneedling two days ago is a signed session on her Spanish consent (signed before it), so the
+    portal offers the session's aftercare sheet, and seeding twice leaves one session and one aftercare."""
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    lucia = db.session.scalar(sa.select(Patient).where(Patient.first_name == "Lucía"))
+    (session,) = db.session.scalars(sa.select(TreatmentSession).where(TreatmentSession.patient_id == lucia.id))
+    assert session.is_signed and verify_signature(session) and session.consent.language == "es"
+    assert session.consent.signed_at < session.started_at
+    assert [r.session_ref for r in lucia_records(lucia)] == [f"treatment:{session.id}"]
+
+    client = app.test_client()
+    client.post("/login", data={"email": SPANISH_PATIENT_EMAIL, "password": DEMO_PASSWORD})
+    page = client.get("/portal/aftercare")
+    link = re.search(r'href="(/documents/sessions/\d+/aftercare\.pdf)"', page.text).group(1)
+    text, _ = pdf_text(client.get(link))
+    assert "Hoja de cuidados posteriores" in text and "Lucía Hernández" in text and "Evite:" in text
+    consents = client.get("/portal/consents")
+    links = re.findall(r'href="(/documents/consents/\d+\.pdf)"', consents.text)
+    assert len(links) == 2
+    texts = [pdf_text(client.get(link))[0] for link in links]
+    assert all("Consentimiento firmado" in text for text in texts)
+
+
+def lucia_records(patient: Patient) -> list[AftercareRecord]:
+    return list(db.session.scalars(sa.select(AftercareRecord).where(AftercareRecord.patient_id == patient.id)))
