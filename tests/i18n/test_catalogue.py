@@ -20,9 +20,22 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": No
 
 #: Staff pages stay English (README "Languages"): a string found ONLY in these templates may stay untranslated
 #: in the Spanish catalogue until the staff side is translated. Everything else is held to "no untranslated".
-STAFF_ONLY_FOLDERS = ("templates/patients/", "templates/scheduling/", "templates/treatments/", "templates/catalog/")
+STAFF_ONLY_FOLDERS = (
+    "templates/patients/",
+    "templates/scheduling/",
+    "templates/treatments/",
+    "templates/catalog/",
+    "templates/chart/",
+    "templates/safety/",
+    "templates/outcomes/",
+    "templates/routines/",
+)
 #: Templates in those folders that a patient (or anyone without a staff login) does see.
-PATIENT_SEEN = {"templates/scheduling/waitlist_offer.html", "templates/scheduling/feed_created.html"}
+PATIENT_SEEN = {
+    "templates/scheduling/waitlist_offer.html",
+    "templates/scheduling/feed_created.html",
+    "templates/routines/_problem_thread.html",  # included by templates/portal/problem_thread.html
+}
 #: Where patient-facing pages are rendered or included from: a staff-only template named here is a mistake.
 PATIENT_SIDE_CODE = ("clinic/portal/", "clinic/auth/", "clinic/interop/documents/", "clinic/reminders/")
 PATIENT_SIDE_TEMPLATES = ("templates/portal/", "templates/emails/", "templates/auth/", "templates/errors/")
