@@ -29,6 +29,12 @@ STAFF_ONLY_FOLDERS = (
     "templates/safety/",
     "templates/outcomes/",
     "templates/routines/",
+    "templates/users/",
+    "templates/audit/",
+    "templates/imports/",
+    "templates/api/",
+    "templates/photos/",
+    "templates/checkins/",
 )
 #: Templates in those folders that a patient (or anyone without a staff login) does see.
 PATIENT_SEEN = {
@@ -39,6 +45,14 @@ PATIENT_SEEN = {
 #: Where patient-facing pages are rendered or included from: a staff-only template named here is a mistake.
 PATIENT_SIDE_CODE = ("clinic/portal/", "clinic/auth/", "clinic/interop/documents/", "clinic/reminders/")
 PATIENT_SIDE_TEMPLATES = ("templates/portal/", "templates/emails/", "templates/auth/", "templates/errors/")
+#: Admin-only views that live in a patient-side package (clinic/auth hosts login and the admin's user pages):
+#: (source, template) pairs checked by hand, each view is `@role_required(Role.ADMIN)`.
+ADMIN_RENDERS_IN_PATIENT_SIDE_CODE = {
+    ("clinic/auth/admin_views.py", "users/list.html"),
+    ("clinic/auth/admin_views.py", "users/invite.html"),
+    ("clinic/auth/admin_views.py", "users/detail.html"),
+    ("clinic/auth/two_factor_views.py", "users/two_factor_policy.html"),
+}
 
 
 def _catalog():
@@ -96,7 +110,7 @@ def test_staff_only_templates_are_not_shown_on_the_patient_side():
         for name in re.findall(r"[\"']([a-z_]+/[a-z_]+\.html)[\"']", source.read_text())
         if name in names
     }
-    assert used == set()
+    assert used - ADMIN_RENDERS_IN_PATIENT_SIDE_CODE == set()
 
 
 def test_there_are_staff_only_strings_and_they_stay_english_for_staff(app, login_as):
