@@ -22,6 +22,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.photos.models import Photo
 from clinic.routines.problems import ProblemReport
+from clinic.routines.safety import patient_routine_conflicts
 from clinic.routines.stats import DayAdherence, adherence_pct, adherence_series, current_streak
 from clinic.scheduling.models import Appointment, AppointmentType, Series
 from clinic.treatments.models import OutcomeScore, SessionProduct, TreatmentSession
@@ -145,6 +146,21 @@ def _history_alerts(patient: Patient, today: date) -> list[Alert]:
             )
         )
     return alerts
+
+
+def _routine_alerts(patient: Patient, today: date) -> list[Alert]:
+    """Home steps that the patient's history now rules out (issue 12): a hard stop refuses the step, a
+    warning needs a reason recorded on the routine page; both link there."""
+    return [
+        Alert(
+            "danger" if conflict.is_hard_stop else "warning",
+            f"Home step: {conflict.step.name}",
+            conflict.finding.reason.rstrip("."),
+            "routines.patient_routine",
+            {"patient_id": patient.id},
+        )
+        for conflict in sorted(patient_routine_conflicts(patient, today), key=lambda c: not c.is_hard_stop)
+    ]
 
 
 def _consent_alerts(patient: Patient, procedures: list[Procedure], now: datetime) -> list[Alert]:
@@ -323,7 +339,8 @@ def chart_summary(patient: Patient, today: date, now: datetime | None = None) ->
     if next_appointment is not None:
         planned.insert(0, next_appointment.appointment_type.procedure)
     unsigned = _unsigned_count(patient)
-    alerts = _history_alerts(patient, today) + _consent_alerts(patient, planned, now)
+    alerts = _history_alerts(patient, today) + _routine_alerts(patient, today)
+    alerts += _consent_alerts(patient, planned, now)
     if unsigned:
         alerts.append(
             Alert(

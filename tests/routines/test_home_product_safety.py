@@ -85,6 +85,9 @@ def test_history_change_flags_the_step_on_the_routine_page_and_chart(login_as):
     assert "Steps that conflict with the patient" in page and "Pregnant: Clinic Basics Retinol" in page
     chart = client.get(f"/patients/{patient.id}").text
     assert "1 home routine step conflicts with the history" in chart
+    alerts = chart.split('class="card h-100 summary-card summary-alerts"', 1)[1].split("</article>", 1)[0]
+    assert f'href="/patients/{patient.id}/routine">Home step: Clinic Basics Retinol 0.3% Night Serum</a>' in alerts
+    assert 'summary-alert-danger"' in alerts and "Pregnant: Clinic Basics Retinol" in alerts
     assert routine.id
 
 
