@@ -42,7 +42,7 @@ from clinic.scheduling.staff_feed_views import bp as staff_feeds_bp
 from clinic.scheduling.views import bp as scheduling_bp
 from clinic.scheduling.waitlist_offer_views import bp as waitlist_offers_bp
 from clinic.scheduling.waitlist_views import bp as waitlist_bp
-from clinic.security import CONTENT_SECURITY_POLICY, no_store, trust_proxies
+from clinic.security import CONTENT_SECURITY_POLICY, FRAME_OPTIONS, REFERRER_POLICY, no_store, trust_proxies
 from clinic.transactions import ClinicFlask
 from clinic.treatments.views import bp as treatments_bp
 from clinic.urls import trusted_hosts
@@ -114,8 +114,8 @@ def register_extensions(app: Flask) -> None:
         force_https=app.config["CLINIC_HTTPS"],
         session_cookie_secure=app.config["CLINIC_HTTPS"] or app.config["SESSION_COOKIE_SECURE"],
         content_security_policy=CONTENT_SECURITY_POLICY,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
+        frame_options=FRAME_OPTIONS,
+        referrer_policy=REFERRER_POLICY,
         strict_transport_security=True,
         permissions_policy={"geolocation": "()", "microphone": "()", "camera": "(self)"},
     )

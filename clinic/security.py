@@ -11,6 +11,7 @@ and the calendar feed may name patients, and no browser, proxy or shared compute
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_talisman.talisman import ONE_YEAR_IN_SECS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -38,6 +39,11 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+#: Given to talisman for pages and to WhiteNoise for static files (`static_headers`), so the two cannot drift.
+FRAME_OPTIONS = "DENY"
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+
 def csp_header(policy: dict = CONTENT_SECURITY_POLICY) -> str:
     return "; ".join(
         f"{name} {' '.join([value] if isinstance(value, str) else value)}" for name, value in policy.items()
@@ -49,11 +55,11 @@ def static_headers(https: bool) -> dict[str, str]:
     headers = {
         "Content-Security-Policy": csp_header(),
         "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": FRAME_OPTIONS,
+        "Referrer-Policy": REFERRER_POLICY,
     }
-    if https:
-        headers["Strict-Transport-Security"] = "max-age=31556926; includeSubDomains"
+    if https:  # talisman's default lifetime, as pages get it
+        headers["Strict-Transport-Security"] = f"max-age={ONE_YEAR_IN_SECS}; includeSubDomains"
     return headers
 
 
